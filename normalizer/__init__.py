@@ -1,0 +1,1 @@
+"""The canonical ticket and the normalizer that cleans it (plain Python: no Flask, no database)."""
