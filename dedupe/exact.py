@@ -2,30 +2,13 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
+from dedupe.types import Candidate, Decision
 from normalizer.ticket import Ticket
 
-
-@dataclass
-class Decision:
-    """A case to join (None: open a new case), with the evidence that decided it."""
-
-    case_id: int | None
-    score: float = 0.0
-    evidence: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Candidate:
-    """An indexed report offered for comparison: its case, when it came and its fingerprint."""
-
-    case_id: int
-    report_id: int
-    received_at: datetime
-    fingerprint: Mapping[str, Any]
+__all__ = ["Candidate", "Decision", "ExactRepeatDeduper"]
 
 
 class ExactRepeatDeduper:

@@ -1,0 +1,1 @@
+"""Channel adapters: each verifies its caller and parses a request into a canonical ticket. Pure functions."""

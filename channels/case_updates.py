@@ -1,0 +1,46 @@
+"""Case-system updates coming back: signed JSON `{case_id, status, message, unit, updated_at}`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Mapping
+
+from marshmallow import Schema, fields, validate
+
+from channels.errors import ChannelError
+from channels.jsonbody import load_with, parse_json_object
+from channels.signing import verify_signed
+from channels.times import parse_time
+
+UPDATE_STATUSES = ("accepted", "assigned", "resolved", "closed")
+
+
+class CaseUpdateIn(Schema):
+    case_id = fields.Integer(required=True, strict=True)
+    status = fields.String(required=True, validate=validate.OneOf(UPDATE_STATUSES,
+                                                                  error="应为 accepted、assigned、resolved 或 closed"))
+    message = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    unit = fields.String(allow_none=True, validate=validate.Length(max=200))
+    updated_at = fields.String(required=True)
+
+
+@dataclass
+class CaseUpdate:
+    event_id: str
+    case_id: int
+    status: str
+    message: str | None
+    unit: str | None
+    updated_at: datetime
+
+
+def parse_case_update(secret: str, headers: Mapping[str, str], body: bytes, *, now: datetime,
+                      zone: str) -> CaseUpdate:
+    """Verify and parse one update from the case system."""
+    event_id = verify_signed(secret, headers, body, now.timestamp())
+    data = load_with(CaseUpdateIn(), parse_json_object(body))
+    try:
+        updated_at = parse_time(data["updated_at"], zone)
+    except ValueError:
+        raise ChannelError(422, "invalid_fields", "请求字段有误", {"updated_at": ["应为 ISO 8601 时间"]}) from None
+    return CaseUpdate(event_id, data["case_id"], data["status"], data.get("message"), data.get("unit"), updated_at)

@@ -1,0 +1,22 @@
+"""Times as callers give them: ISO 8601, or the message-board export form; no offset means the city's zone."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+_BOARD = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def parse_time(text: str, zone: str) -> datetime:
+    """An aware datetime from ISO 8601 or `YYYY/M/D H:MM:SS`; raises ValueError on anything else."""
+    text = text.strip()
+    match = _BOARD.match(text)
+    if match:
+        year, month, day, hour, minute, second = (int(g or 0) for g in match.groups())
+        value = datetime(year, month, day, hour, minute, second)
+    else:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value

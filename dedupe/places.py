@@ -1,0 +1,175 @@
+"""Specific places and entities named in a report, found by generic suffix patterns (no gazetteer).
+
+A name is the run of characters in front of a kind suffix (小区, 路, 村, 公司, 医院, KTV…), cut at the last
+function word, punctuation or administrative unit, with leading complaint verbs removed. Names made only of
+generic words (我们小区, 该公司, 城区) are dropped: only a specific name can make two reports one case.
+"""
+from __future__ import annotations
+
+import re
+
+# Suffix → (kind, subkind). The subkind is finer than the contract's kinds: 村 and 组 are both "village", but a
+# report about 清水村 and one about 团头村 name different villages, while 长龙村 and 托塘组 do not conflict.
+SUFFIXES: dict[str, tuple[str, str]] = {}
+for _kind, _sub, _words in [
+    ("community", "community", "小区 花园 家园 公寓 新村 新城 名城 名苑 华苑 雅苑 华庭 华府 山庄 公馆 佳园 嘉园 大厦 苑"),
+    ("road", "road", "路 大道 大街 街 巷 国道 省道 高速 大桥 桥 隧道 立交"),
+    ("village", "village", "村"), ("village", "group", "组"), ("village", "community_office", "社区"),
+    ("town", "town", "镇 乡 街道"),
+    ("school", "school", "小学 中学 学校 幼儿园 学院 大学 职校 一中 二中 三中 四中 五中 一小 二小 三小 四小"),
+    ("hospital", "hospital", "医院 卫生院 诊所 保健院"),
+    ("company", "company", "公司 集团 物业 银行 驾校 矿业 物流 水厂 燃气 地产 房地产 工厂 厂"),
+    ("shop", "shop", "KTV ktv 超市 酒店 宾馆 餐馆 饭店 网吧 市场 商场 百货 茶座 歌厅 酒吧 门面 店"),
+    ("project", "project", "项目 工地 工程 广场 垃圾站 变电站 加油站 搅拌站 石场 沙场 砂场 公园 中心 车站 汽车站 火车站"),
+]:
+    for _w in _words.split():
+        SUFFIXES[_w] = (_kind, _sub)
+
+ADMIN_SUFFIXES = {"省": "province", "市": "city", "县": "county", "区": "district"}
+
+# Characters that never sit inside a place name here: function words, pronouns, common verbs' particles.
+_BOUNDARY = set("的了在是和与及对把被从向给于由就都也我你他她它们这那该其位请问说要将让很有没不已经还又再并或等称叫住买卖"
+                "至即且但而则因所以如若使用对于关为到之")
+# Leading words that are not part of a name: complaint verbs and framing.
+_LEADING = sorted("""投诉 反映 举报 咨询 关于 请求 希望 建议 要求 强烈 反对 坚决 解决 位于 地处 坐落 地址 整治 治理 拆除 撤销
+撤掉 开通 增加 修建 建设 设置 安装 加快 尽快 早日 质疑 呼吁 恳请 重视 给予 支持 取消 处理 查处 严查 加强 完善 改造 硬化
+承接 购买 入住 居住 家住 位置 附近 周边 对面 旁边 门口 背后 楼下 沿线 片区 一带 辖区 紧邻 毗邻 位於 来到 就读 搬迁 再次 多次
+第二次 一次 关注 严重 非法 违法 违规 私自 擅自 强制 恶意 拖欠 侵占 占用 污染 噪音 扰民 维修 修复 清理 疏通 引起 影响 导致 造成 包括 属于 进入 靠近 发现 听说 听闻 得知""".split(),
+                  key=len, reverse=True)
+# Cores that name no specific place (我们小区, 该公司, 城区, 农村公路).
+GENERIC_CORES = set("""我们 我家 本 该 此 这个 那个 各 各个 整个 所在 周边 附近 新 老 旧 原 城区 农村 城市 城乡 乡村 全市 全县 全区
+本市 我市 该市 本县 我县 本区 我区 一个 几个 多个 其他 其它 相关 有关 某 某某 个别 部分 所有 大型 小型 公共 公立 私立 民营
+民办 公办 普惠 普惠性 夜宵 烧烤 小吃 宵夜 水果 早餐 大排档 高层 沿街 临街 街边 路边 马路 道路 公路 村道 小路 主干 主干道 县城 市区 老城 新区 安置 商品 住宅 保障
+开发 房地产 物业 工程 建设 施工 项目 中心 社区 商业 服务 培训 教育 文化 医疗 卫生 人民 中国 国家 省级 市级 县级 区级 乡镇 镇村
+村组 村级 组级 一条 这条 那条 每条 整条 两条 该条 下午 上午 晚上 早上 现在 目前 今年 去年 当地 本地 外地 异地 附属 直属 下属
+上级 领导 政府 部门 单位 群众 居民 业主 村民 百姓 市民 学生 家长 孩子 老人 网络 电视 公交 地铁 出租 快递 外卖 停车 收费
+供水 供电 排水 自来 消防 安全 交通 环境 绿化 垃圾 污水 幼儿 小学 中学 高中 初中 大学 职业 技术 两个 三个 四个 五个""".split())
+
+_CJK = r"\u4e00-\u9fff"
+_NAME_CHAR = re.compile(rf"[{_CJK}A-Za-z0-9]")
+_QUOTES = re.compile(r"[“”\"'‘’「」『』《》〈〉【】()（）\s]")
+_SUFFIX_RE = re.compile("|".join(sorted(map(re.escape, SUFFIXES), key=len, reverse=True)))
+_ADMIN_RE = re.compile(r"[省市县区]")
+_BUS_RE = re.compile(r"(?<![0-9A-Za-z])(\d{1,3})(?:路|号线)?(?:公交|路车|专线|号线|路)")
+_NOT_ADMIN_BEFORE = set("小社园城景辖片学校厂矿灾库军营都新老郊湖山牧特试保示")
+# A core ending so is a phrase (进入小区, 一期旁边工地, 负责组), not a name.
+_NOT_NAME_END = set("入出往收成止过该个各整进回在到去内外全原些边旁前后里面上下本此每条")
+_NOT_GROUP_END = set("责作检家导查调编小分合改班题备委专工领协")
+_NOT_ROAD_END = set("线道公马铁网出门走水电回进退套来去半岔字活生销财心短长远近弯")
+# Suffixes that make a specific thing even after a bare admin name: K9县二中, A市火车站, L5县人民医院.
+_ADMIN_OWNED = {"一中", "二中", "三中", "四中", "五中", "一小", "二小", "三小", "四小", "火车站", "汽车站", "车站"}
+_NOT_CITY_CORE = {"城市", "超市", "菜市", "夜市", "股市", "集市", "门市", "都市", "上市", "早市", "楼市", "车市", "黑市"}
+
+
+def _core_before(text: str, end: int, cut_admin: bool, floor: int = 0) -> str:
+    """The name in front of position `end`: back to a boundary, after the last admin unit, verbs stripped."""
+    start = end
+    while start > floor and end - start < 10 and _NAME_CHAR.match(text[start - 1]) \
+            and text[start - 1] not in _BOUNDARY:
+        start -= 1
+    core = text[start:end]
+    if cut_admin:
+        # 西地省A市A3区泉星社区: the name is 泉星, the admin units before it are kept separately.
+        for unit in ("街道", "省", "市", "县", "区", "镇", "乡"):
+            pos = core.rfind(unit)
+            if pos >= 0 and pos + len(unit) < len(core):
+                core = core[pos + len(unit):]
+    # 谈希望拆除岳词社区: the name starts after the last complaint verb (if two characters remain).
+    best = 0
+    for word in _LEADING:
+        pos = core.rfind(word)
+        if pos >= 0 and len(core) - pos - len(word) >= 2:
+            best = max(best, pos + len(word))
+    return core[best:]
+
+
+def match_core(core: str) -> str:
+    """The part of a name core that identifies it: trailing generic words (安置, 公办) dropped."""
+    changed = True
+    while changed and len(core) > 2:
+        changed = False
+        for cut in (2, 3):
+            if len(core) > cut and core[-cut:] in GENERIC_CORES:
+                core, changed = core[:-cut], True
+                break
+    return core
+
+
+def _specific(core: str) -> bool:
+    """True for a core that names something in particular (two characters at least, not generic)."""
+    if core in GENERIC_CORES or core[-2:] in GENERIC_CORES or core[-1:] in _NOT_NAME_END:
+        return False
+    if len(core) >= 2:
+        return True
+    return len(core) == 1 and core.isascii() and core.isalnum()
+
+
+def clean_for_places(text: str) -> str:
+    """Quotes and blanks removed so that 「恒大城」小区 and J10 县 read as one run."""
+    return _QUOTES.sub("", text or "")
+
+
+def find_places(text: str) -> list[tuple[str, str, str]]:
+    """(name, kind, subkind) of each specific place or entity in `text`, in order of appearance, unique."""
+    text = clean_for_places(text)
+    found: list[tuple[str, str, str]] = []
+    seen = set()
+    for match in _BUS_RE.finditer(text):
+        key = (match.group(1), "bus_line", "bus_line")
+        if key not in seen:
+            seen.add(key)
+            found.append(key)
+    floor = 0
+    matches = list(_SUFFIX_RE.finditer(text))
+    for i, match in enumerate(matches):
+        if i + 1 < len(matches) and matches[i + 1].start() == match.end():
+            continue  # 板桥小区, 景蓉华苑物业: the last suffix names the thing, the first is part of its name
+        suffix = match.group(0)
+        kind, sub = SUFFIXES[suffix]
+        # A name starts after the previous one ends: 劳动中路尊邸华庭 is 劳动中路 and 尊邸华庭.
+        core = _core_before(text, match.start(), cut_admin=True, floor=floor)
+        floor = match.end()
+        if sub == "road" and (core[-1:].isdigit() and suffix == "路" or core[-1:] in _NOT_ROAD_END):
+            continue  # 204路 is a bus line (handled above); 线路, 马路, 十字路 are not names
+        if sub == "group" and core[-1:] in _NOT_GROUP_END:
+            continue
+        core = match_core(core)
+        if not _specific(core) or (core[-1] in "省市县区" and suffix not in _ADMIN_OWNED):
+            continue  # K9县物流公司 names no company; K9县二中 and A市火车站 do name one
+        name = core + suffix
+        key = (name, kind, sub)
+        if key not in seen:
+            seen.add(key)
+            found.append(key)
+    return found
+
+
+def find_admin_units(text: str) -> list[tuple[str, str]]:
+    """(name, level) of each province/city/county/district named in `text` (A7县, 武昌区), unique, in order."""
+    text = clean_for_places(text)
+    found: list[tuple[str, str]] = []
+    for match in _ADMIN_RE.finditer(text):
+        pos, unit = match.start(), match.group(0)
+        if pos == 0 or text[pos - 1] in _NOT_ADMIN_BEFORE and unit == "区":
+            continue
+        core = _core_before(text, pos, cut_admin=False)
+        # An admin name does not contain another admin unit: A8县市 is A8县, then a stray 市.
+        for other in "省市县区":
+            if other in core:
+                core = core[core.rfind(other) + 1:]
+        if core[-1:].isascii() and core[-1:].isalnum():
+            # Letter-and-digit codes (K9县) stand alone: what precedes them is text, not name.
+            head = len(core)
+            while head > 0 and core[head - 1].isascii() and core[head - 1].isalnum():
+                head -= 1
+            core = core[head:]
+        elif len(core) > 3:
+            core = core[-2:]
+        if not core or core in GENERIC_CORES or (core + unit) in _NOT_CITY_CORE:
+            continue
+        if core.isascii() and not core[:1].isalpha() or not core.isascii() and len(core) < 2:
+            continue  # 908区 is a bus line, not a district
+        item = (core + unit, ADMIN_SUFFIXES[unit])
+        if item not in found:
+            found.append(item)
+    return found

@@ -1,0 +1,35 @@
+"""The deduper's tunables, read once from the city profile's `[dedupe]` table (defaults work for Wuhan)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class DedupeSettings:
+    """Every knob of the engine; the profile's `[dedupe]` keys of the same names override the defaults."""
+
+    exact_window_hours: float = 72
+    # Sketches: character n-gram size, bottom-k size of the text sketch, how many title n-grams are kept.
+    shingle_size: int = 3
+    sketch_size: int = 64
+    title_grams: int = 24
+    max_entities: int = 8
+    # Blocking: keys from the smallest text and title n-gram hashes, and one per specific entity.
+    text_keys: int = 4
+    title_keys: int = 3
+    max_keys: int = 16
+    # Decision: the score is text similarity + title similarity weight + a bonus for a shared specific entity.
+    threshold: float = 0.5
+    title_weight: float = 0.5
+    entity_bonus: float = 0.3
+    containment_weight: float = 0.5
+    # Reports further apart than this are never merged (None: no limit).
+    window_days: float | None = None
+
+
+def load_settings(profile: Mapping[str, Any] | None) -> DedupeSettings:
+    """The `[dedupe]` table of the profile, unknown keys ignored, missing keys defaulted."""
+    table = dict((profile or {}).get("dedupe", {}))
+    known = {f.name for f in fields(DedupeSettings)}
+    return DedupeSettings(**{k: v for k, v in table.items() if k in known})

@@ -1,0 +1,88 @@
+"""Text sketches: content shingles, a bottom-k MinHash sketch and its Jaccard/containment estimates.
+
+Hashes are CRC-32 of the UTF-8 shingle, so a fingerprint written by one worker process is read the same way by
+every other (Python's own `hash` is salted per process).
+"""
+from __future__ import annotations
+
+import base64
+import heapq
+import re
+from zlib import crc32
+
+_NON_CONTENT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
+_EXPORT_NOISE = re.compile(r"_x000D_|https?://\S+")
+# Salutations and sign-offs carry no content and are shared by unrelated reports.
+_SALUTATION = re.compile(r"^[^：:，,。！!]{0,16}?(领导|书记|市长|县长|区长|主任|局长|厅长|部长|同志|各位)[^：:。！!]{0,8}?[：:，,！!]"
+                         r"|(您|你)们?好[！!，,。]?|此致敬礼|谢谢[！!。]?|盼复|望回复|敬请回复|感谢您在百忙之中")
+# Generic complaint vocabulary: shingles made of these alone say nothing about which case a report is.
+GENERIC_WORDS = """问题 反映 投诉 咨询 举报 建议 请求 希望 要求 领导 政府 部门 相关 有关 我们 他们 你们 现在 目前 已经 没有 可以 什么
+怎么 为什么 这个 那个 一个 情况 解决 处理 进行 工作 时间 根据 规定 按照 关于 对于 以及 还是 但是 因为 所以 如果 是否 能否
+请问 谢谢 严重 影响 群众 居民 百姓 市民 业主 村民 多次 一直 至今 今年 去年 我们的 的问题 的情况 希望有关 相关部门 有关部门
+尽快 及时 帮助 支持 重视 关注 给予 回复 答复 本人 自己 大家 非常 特别 十分 不能 不是 就是 还有 以上 以下 以来""".split()
+_GENERIC_SET = frozenset(GENERIC_WORDS)
+
+
+def content_text(text: str) -> str:
+    """Letters, digits and CJK only, salutations and export noise removed: what shingles are cut from."""
+    text = _EXPORT_NOISE.sub("", text or "")
+    text = _SALUTATION.sub("", text)
+    return _NON_CONTENT.sub("", text)
+
+
+def shingles(text: str, n: int) -> set[str]:
+    """The character n-grams of a content text (the whole text when it is shorter)."""
+    if len(text) <= n:
+        return {text} if text else set()
+    return {text[i:i + n] for i in range(len(text) - n + 1)}
+
+
+def is_generic(gram: str) -> bool:
+    """True for an n-gram that lies inside, or is made of, generic complaint vocabulary."""
+    if gram in _GENERIC_SET:
+        return True
+    for word in (gram[:2], gram[-2:], gram[:3], gram[-3:]):
+        if word in _GENERIC_SET and len(gram) - len(word) <= 1:
+            return True
+    return False
+
+
+def hashes(grams: set[str]) -> set[int]:
+    """Stable 32-bit hashes of the shingles."""
+    return {crc32(g.encode()) for g in grams}
+
+
+def bottom_k(values: set[int], k: int) -> list[int]:
+    """The k smallest hash values, ascending: a sketch whose overlap estimates Jaccard similarity."""
+    return sorted(values) if len(values) <= k else heapq.nsmallest(k, values)
+
+
+def jaccard(a: list[int], b: list[int], k: int) -> float:
+    """Jaccard estimate from two bottom-k sketches (exact when both sets had at most k elements)."""
+    if not a or not b:
+        return 0.0
+    union = heapq.nsmallest(k, set(a) | set(b))
+    sa, sb = set(a), set(b)
+    both = sum(1 for v in union if v in sa and v in sb)
+    return both / len(union)
+
+
+def containment(jac: float, size_a: int, size_b: int) -> float:
+    """|A∩B| / min(|A|,|B|) derived from Jaccard and the set sizes: a short follow-up inside a long report."""
+    if not size_a or not size_b:
+        return 0.0
+    inter = jac * (size_a + size_b) / (1 + jac)
+    return min(1.0, inter / min(size_a, size_b))
+
+
+def pack(values: list[int], nbytes: int = 4) -> str:
+    """Hash values as compact base64 (JSON-safe), truncated to `nbytes` each."""
+    mask = (1 << (8 * nbytes)) - 1
+    raw = b"".join((v & mask).to_bytes(nbytes, "big") for v in values)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def unpack(text: str, nbytes: int = 4) -> list[int]:
+    """Inverse of `pack`."""
+    raw = base64.b64decode(text or "")
+    return [int.from_bytes(raw[i:i + nbytes], "big") for i in range(0, len(raw), nbytes)]

@@ -1,0 +1,66 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+from flask import Flask, request
+
+from config import load_settings
+from gateway.metrics import Metrics
+from gateway.runtime import Runtime, build_runtime, install
+from gateway.web import api_views, attachment_views, intake_views, ops_views, openapi
+from gateway.web.errors import register_error_handlers
+
+log = logging.getLogger(__name__)
+
+
+def channel_states(runtime: Runtime) -> dict[str, bool]:
+    """Which channels are on with this configuration."""
+    s = runtime.settings
+    return {
+        "app": bool(s.api_keys), "webhook": bool(s.webhook_secrets), "hotline": bool(s.api_keys),
+        "wechat": bool(s.wechat_token), "sms/twilio": bool(s.twilio_auth_token),
+        "sms/uplink": bool(s.sms_uplink_token), "case-updates": bool(s.downstream_secret),
+    }
+
+
+def create_app(overrides: Mapping[str, Any] | None = None, *, runtime: Runtime | None = None,
+               start_worker: bool | None = None) -> Flask:
+    """Build the app: settings from the environment (and `.env`) with `overrides` on top, store migrated.
+
+    In embedded mode (no Redis) an in-process worker thread runs the pipeline unless `start_worker` is False.
+    """
+    if runtime is None:
+        runtime = build_runtime(load_settings(overrides=overrides))
+    install(runtime)
+    app = Flask(__name__)
+    app.json.ensure_ascii = False  # Chinese text stays readable and exactly as sent
+    app.json.sort_keys = False
+    app.extensions["gateway"] = runtime
+    app.extensions["gateway_metrics"] = Metrics(runtime)
+    register_error_handlers(app)
+    for blueprint in (intake_views.bp, api_views.bp, attachment_views.bp, ops_views.bp, openapi.bp):
+        app.register_blueprint(blueprint)
+
+    body_limit = runtime.settings.section("intake").get("max_body_bytes", 262144)
+    upload_limit = runtime.settings.section("attachments").get("max_bytes", 20971520) + 65536
+
+    @app.before_request
+    def _limit_body():
+        # Uploads may be large; everything else is a small JSON or form body.
+        request.max_content_length = upload_limit if request.path == "/api/v1/attachments" else body_limit
+
+    on = [name for name, enabled in channel_states(runtime).items() if enabled]
+    off = [name for name, enabled in channel_states(runtime).items() if not enabled]
+    log.info("channels on: %s; off (credentials missing): %s; mode: %s", ", ".join(on) or "none",
+             ", ".join(off) or "none", "embedded" if runtime.settings.embedded else "production (Redis)")
+
+    if start_worker is None:
+        start_worker = runtime.settings.embedded
+    if start_worker and runtime.settings.embedded:
+        from gateway.embedded import EmbeddedWorker
+        worker = EmbeddedWorker(runtime)
+        worker.start()
+        app.extensions["gateway_worker"] = worker
+    return app

@@ -1,0 +1,53 @@
+"""Apply the case system's updates: idempotent by event id, older-than-latest updates acknowledged and ignored."""
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from channels.case_updates import CaseUpdate
+from gateway.intake import IdempotencyConflict
+from gateway.runtime import Runtime
+from gateway.tables import case_updates, cases, submissions
+
+
+class UnknownCase(Exception):
+    """The update names a case this gateway never opened."""
+
+
+def apply_case_update(runtime: Runtime, update_in: CaseUpdate, raw: bytes, digest: str) -> tuple[int, dict]:
+    """Store the update once; returns (HTTP status, body). Raises UnknownCase or IdempotencyConflict."""
+    key = update_in.event_id
+    now = runtime.clock()
+    with runtime.engine.connect() as conn:
+        seen = conn.execute(select(submissions.c.body_hash, submissions.c.response_body).where(
+            submissions.c.channel == "case-system", submissions.c.idem_key == key)).first()
+    if seen:
+        if seen.body_hash != digest:
+            raise IdempotencyConflict(key)
+        return 200, seen.response_body
+    try:
+        with runtime.engine.begin() as conn:
+            query = select(cases.c.id, cases.c.last_update_at).where(cases.c.id == update_in.case_id)
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update()
+            case = conn.execute(query).first()
+            if case is None:
+                raise UnknownCase(update_in.case_id)
+            # Updates may arrive out of order; the case keeps the newest by the case system's own clock.
+            applied = case.last_update_at is None or update_in.updated_at > case.last_update_at
+            if applied:
+                conn.execute(update(cases).where(cases.c.id == case.id).values(
+                    status=update_in.status, message=update_in.message, unit=update_in.unit,
+                    last_update_at=update_in.updated_at, updated_at=now))
+            conn.execute(insert(case_updates).values(
+                case_id=case.id, event_id=key, status=update_in.status, message=update_in.message,
+                unit=update_in.unit, updated_at=update_in.updated_at, applied=applied, received_at=now))
+            body = {"case_id": case.id, "applied": applied,
+                    "message": "已更新" if applied else "该更新早于案件的最新状态，已忽略"}
+            conn.execute(insert(submissions).values(
+                channel="case-system", idem_key=key, body_hash=digest, raw=raw, response_status=200,
+                response_body=body, created_at=now))
+    except IntegrityError:
+        return apply_case_update(runtime, update_in, raw, digest)  # a concurrent twin won: answer as a repeat
+    return 200, body
+

@@ -1,0 +1,65 @@
+"""Pipeline stage 2: a new case or the case the report joins (`normalized` → `in_case`), with its event."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import insert, select, update
+
+from gateway.dedupe_index import add_to_index, find_candidates, lock_keys
+from gateway.events import add_event
+from gateway.runtime import Runtime
+from gateway.tables import case_links, cases, tickets
+from normalizer.ticket import ticket_from_dict
+
+log = logging.getLogger(__name__)
+
+
+def _live_case(conn, case_id: int) -> int:
+    # A case absorbed by a forced merge sends its newcomers to the case that absorbed it.
+    for _ in range(20):
+        merged_into = conn.execute(select(cases.c.merged_into).where(cases.c.id == case_id)).scalar()
+        if merged_into is None:
+            return case_id
+        case_id = merged_into
+    return case_id
+
+
+def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
+    """Decide and record the report's case in one transaction; returns the case id (None: nothing to do)."""
+    deduper = runtime.deduper
+    with runtime.engine.begin() as conn:
+        query = select(tickets).where(tickets.c.id == ticket_id)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None or row.status != "normalized":
+            return None
+        ticket = ticket_from_dict(row.data)
+        fingerprint = deduper.fingerprint(ticket)
+        keys = deduper.blocking_keys(fingerprint)
+        lock_keys(conn, keys)
+        decision = deduper.decide(fingerprint, ticket.received_at, find_candidates(conn, keys))
+        now = runtime.clock()
+        urgent = row.priority == "urgent"
+        if decision.case_id is None:
+            case_id = conn.execute(insert(cases).values(
+                status="open", priority="urgent" if urgent else "normal", next_sequence=1,
+                opened_at=now, updated_at=now).returning(cases.c.id)).scalar_one()
+            action, event_type = "opened", "case.opened"
+        else:
+            case_id = _live_case(conn, decision.case_id)
+            action, event_type = "joined", "case.report_added"
+            if urgent:
+                conn.execute(update(cases).where(cases.c.id == case_id).values(priority="urgent"))
+        conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(
+            status="in_case", case_id=case_id, in_case_at=now, updated_at=now))
+        conn.execute(insert(case_links).values(
+            case_id=case_id, ticket_id=ticket_id, action=action, actor="dedupe",
+            score=decision.score, evidence=decision.evidence, created_at=now))
+        add_to_index(conn, ticket_id=ticket_id, case_id=case_id, received_at=ticket.received_at, keys=keys,
+                     fingerprint=fingerprint)
+        fresh = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
+        add_event(conn, case_id, event_type, fresh)
+    log.info("ticket %s %s case %s", row.reference, action, case_id)
+    runtime.queue.enqueue("deliver_case", case_id, urgent=urgent)
+    return case_id

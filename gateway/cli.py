@@ -1,0 +1,88 @@
+"""The command line: `python -m gateway serve | worker | deliveries replay`."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from config import load_settings
+from config.settings import ConfigError
+
+
+def _serve(args) -> int:
+    from waitress import serve
+
+    from gateway.app import create_app
+    from gateway.local_key import ensure_local_key
+    from gateway.runtime import build_runtime
+
+    settings, local = ensure_local_key(load_settings())
+    runtime = build_runtime(settings)
+    app = create_app(runtime=runtime)
+    port = args.port or int(os.environ.get("PORT") or 8000)
+    print(f"Gateway listening on http://{args.host}:{port} ({'embedded' if settings.embedded else 'production'} mode)",
+          flush=True)
+    if local:
+        print(f"Local API key (kept in {settings.var_dir / 'api-key'}): {local.secret}", flush=True)
+        print(f"  try: curl -H 'Authorization: Bearer {local.secret}' -H 'Idempotency-Key: demo-1' "
+              f"-H 'Content-Type: application/json' -d '{{\"text\": \"小区门口路灯坏了\"}}' "
+              f"http://{args.host}:{port}/channels/app", flush=True)
+    serve(app, host=args.host, port=port, threads=8, ident="gateway")
+    return 0
+
+
+def _worker(args) -> int:
+    from gateway.runtime import build_runtime, install
+    from gateway.worker import run_worker
+
+    settings = load_settings()
+    if settings.embedded:
+        print("GATEWAY_REDIS_URL is not set: in embedded mode `serve` runs the pipeline itself.", file=sys.stderr)
+        return 2
+    runtime = build_runtime(settings)
+    install(runtime)
+    run_worker(runtime, burst=args.burst)
+    return 0
+
+
+def _replay(args) -> int:
+    from gateway.delivery import replay_dead
+    from gateway.runtime import build_runtime
+
+    runtime = build_runtime(load_settings())
+    count = replay_dead(runtime, args.event or None)
+    print(f"{count} dead-lettered event(s) put back in line")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser, one sub-command per verb."""
+    p = argparse.ArgumentParser(prog="python -m gateway", description="Citizen-appeal intake gateway")
+    sub = p.add_subparsers(dest="verb", required=True)
+    serve = sub.add_parser("serve", help="run the gateway (embedded defaults when nothing is configured)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=None)
+    serve.set_defaults(run=_serve)
+    worker = sub.add_parser("worker", help="a pipeline worker (RQ) for GATEWAY_REDIS_URL")
+    worker.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+    worker.set_defaults(run=_worker)
+    deliveries = sub.add_parser("deliveries", help="case-system deliveries")
+    dsub = deliveries.add_subparsers(dest="action", required=True)
+    replay = dsub.add_parser("replay", help="re-send dead-lettered events")
+    replay.add_argument("--event", action="append", help="only this event id (repeatable)")
+    replay.set_defaults(run=_replay)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one verb."""
+    logging.basicConfig(level=os.environ.get("GATEWAY_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,145 @@
+"""Pipeline stage 3: send a case's events to the case system, in order, signed, with retries.
+
+Per-case order: only the lowest pending sequence of a case is ever sent; the next waits until it was
+acknowledged or dead-lettered. A lease makes one worker the sender of an event at a time; if that worker
+dies mid-send the lease runs out and another sends it again, with the same event id, which is the case
+system's idempotency key (at-least-once on the wire, exactly once by event id).
+"""
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+import requests
+from sqlalchemy import and_, or_, select, update
+
+from channels.signing import signed_headers
+from gateway.runtime import Runtime
+from gateway.tables import outbox, tickets
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+PARKED_WITHOUT_URL = timedelta(seconds=30)
+
+
+def _outcome(status: int) -> str:
+    """What an HTTP status means for the event: delivered, dead (permanent) or retry."""
+    if 200 <= status < 300:
+        return "delivered"
+    if 400 <= status < 500 and status not in (408, 429):
+        return "dead"
+    return "retry"
+
+
+def _backoff(runtime: Runtime, attempts: int) -> timedelta:
+    cfg = runtime.settings.section("delivery")
+    base, cap = cfg.get("backoff_base_seconds", 10), cfg.get("backoff_max_seconds", 1800)
+    delay = min(cap, base * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=delay * random.uniform(0.8, 1.0))  # jitter spreads a recovering system's load
+
+
+def _claim_next(runtime: Runtime, case_id: int):
+    """The case's next event if it is due and this call won its lease; else None."""
+    now = runtime.clock()
+    with runtime.engine.begin() as conn:
+        event = conn.execute(select(outbox).where(outbox.c.case_id == case_id, outbox.c.status == "pending")
+                             .order_by(outbox.c.sequence).limit(1)).first()
+        if event is None or event.next_attempt_at > now:
+            return None
+        won = conn.execute(update(outbox).where(
+            outbox.c.id == event.id, outbox.c.status == "pending",
+            or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
+        ).values(lease_until=now + LEASE)).rowcount
+    return event if won else None
+
+
+def _finish(runtime: Runtime, event, outcome: str, error: str | None) -> None:
+    now = runtime.clock()
+    retry_for = timedelta(hours=runtime.settings.section("delivery").get("retry_hours", 24))
+    values: dict = {"lease_until": None, "attempts": event.attempts + 1, "last_error": error}
+    if outcome == "retry":
+        first_failed = event.first_failed_at or now
+        values["first_failed_at"] = first_failed
+        if now - first_failed >= retry_for:
+            outcome = "dead"
+        else:
+            values["next_attempt_at"] = now + _backoff(runtime, event.attempts + 1)
+    if outcome == "delivered":
+        values.update(status="delivered", delivered_at=now, last_error=None)
+    elif outcome == "dead":
+        values.update(status="dead", dead_at=now)
+    with runtime.engine.begin() as conn:
+        conn.execute(update(outbox).where(outbox.c.id == event.id).values(**values))
+        if outcome == "delivered" and event.ticket_id is not None:
+            conn.execute(update(tickets).where(tickets.c.id == event.ticket_id, tickets.c.status == "in_case")
+                         .values(status="delivered", updated_at=now))
+    level = logging.INFO if outcome == "delivered" else logging.WARNING
+    log.log(level, "event %s (%s, case %s #%s): %s%s", event.id, event.type, event.case_id, event.sequence,
+            outcome, f" ({error})" if error else "")
+
+
+def send_event(runtime: Runtime, event) -> tuple[str, str | None]:
+    """POST one event; returns (outcome, error text)."""
+    settings = runtime.settings
+    body = event.body.encode("utf-8")
+    headers = signed_headers(settings.downstream_secret, event.id, body, runtime.clock().timestamp())
+    headers["Content-Type"] = "application/json; charset=utf-8"
+    cfg = settings.section("delivery")
+    try:
+        response = runtime.http.post(settings.downstream_url, data=body, headers=headers, allow_redirects=False,
+                                     timeout=(cfg.get("connect_timeout_seconds", 3),
+                                              cfg.get("read_timeout_seconds", 10)))
+    except requests.RequestException as exc:
+        return "retry", f"{type(exc).__name__}: {exc}"[:500]
+    outcome = _outcome(response.status_code)
+    return outcome, None if outcome == "delivered" else f"HTTP {response.status_code}: {response.text[:300]}"
+
+
+def deliver_case(runtime: Runtime, case_id: int, max_events: int = 100) -> int:
+    """Send the case's due events in sequence; returns how many were acknowledged."""
+    delivered = 0
+    for _ in range(max_events):
+        if not runtime.settings.downstream_url:
+            # No case system configured: the events wait in the outbox, looked at again now and then.
+            with runtime.engine.begin() as conn:
+                conn.execute(update(outbox).where(outbox.c.case_id == case_id, outbox.c.status == "pending")
+                             .values(next_attempt_at=runtime.clock() + PARKED_WITHOUT_URL))
+            return delivered
+        event = _claim_next(runtime, case_id)
+        if event is None:
+            return delivered
+        outcome, error = send_event(runtime, event)
+        _finish(runtime, event, outcome, error)
+        if outcome == "retry":
+            return delivered
+        delivered += outcome == "delivered"
+    return delivered
+
+
+def due_cases(runtime: Runtime, limit: int = 500) -> list[tuple[int, bool]]:
+    """Cases whose next event is due and not leased: (case id, urgent), urgent first."""
+    now = runtime.clock()
+    with runtime.engine.connect() as conn:
+        rows = conn.execute(
+            select(outbox.c.case_id, outbox.c.priority).where(
+                outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
+                or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now))
+            .order_by(outbox.c.priority.desc(), outbox.c.next_attempt_at).limit(limit)).all()
+    return list({row.case_id: bool(row.priority) for row in rows}.items())
+
+
+def replay_dead(runtime: Runtime, event_ids: list[str] | None = None) -> int:
+    """Put dead-lettered events back in line (all, or the ones named); returns how many."""
+    condition = outbox.c.status == "dead"
+    if event_ids:
+        condition = and_(condition, outbox.c.id.in_(event_ids))
+    with runtime.engine.begin() as conn:
+        case_ids = [r.case_id for r in conn.execute(select(outbox.c.case_id).where(condition).distinct())]
+        count = conn.execute(update(outbox).where(condition).values(
+            status="pending", attempts=0, first_failed_at=None, dead_at=None, lease_until=None,
+            next_attempt_at=runtime.clock())).rowcount
+    for case_id in case_ids:
+        runtime.queue.enqueue("deliver_case", case_id)
+    return count

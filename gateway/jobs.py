@@ -1,0 +1,26 @@
+"""The pipeline's job functions at stable import paths (RQ names them as `gateway.jobs.<name>`).
+
+Each takes one id (JSON), runs on the process's installed runtime, and is idempotent.
+"""
+from __future__ import annotations
+
+from gateway import casework, delivery, normalize_stage
+from gateway.runtime import Runtime, current
+
+
+def normalize_ticket(ticket_id: int, runtime: Runtime | None = None) -> bool:
+    """Stage 1: normalize a received ticket."""
+    return normalize_stage.normalize_ticket(runtime or current(), ticket_id)
+
+
+def assign_case(ticket_id: int, runtime: Runtime | None = None) -> int | None:
+    """Stage 2: dedupe a normalized ticket into a case."""
+    return casework.assign_case(runtime or current(), ticket_id)
+
+
+def deliver_case(case_id: int, runtime: Runtime | None = None) -> int:
+    """Stage 3: send the case's due events."""
+    return delivery.deliver_case(runtime or current(), case_id)
+
+
+JOB_FUNCTIONS = {"normalize_ticket": normalize_ticket, "assign_case": assign_case, "deliver_case": deliver_case}

@@ -1,0 +1,70 @@
+"""Prometheus metrics: request counters in this process; pipeline state read from the store at scrape time,
+so the figures are right however many web and worker processes there are."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import func, select
+
+from gateway.runtime import Runtime
+from gateway.tables import outbox, tickets
+
+log = logging.getLogger(__name__)
+
+
+class StoreCollector:
+    """Tickets by status, events by outcome, queue depth and recent pipeline latency, from the store."""
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+
+    def collect(self):
+        runtime = self.runtime
+        try:
+            with runtime.engine.connect() as conn:
+                by_status = conn.execute(select(tickets.c.status, func.count()).group_by(tickets.c.status)).all()
+                events = conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
+                since = runtime.clock() - timedelta(minutes=5)
+                spans = conn.execute(select(tickets.c.created_at, tickets.c.in_case_at)
+                                     .where(tickets.c.in_case_at >= since)
+                                     .order_by(tickets.c.in_case_at.desc()).limit(2000)).all()
+        except Exception as exc:  # a scrape must not fail because the store blinked
+            log.warning("metrics: store unavailable: %s", exc)
+            return
+        g = GaugeMetricFamily("gateway_tickets", "Tickets by status", labels=["status"])
+        for status, count in by_status:
+            g.add_metric([status], count)
+        yield g
+        d = GaugeMetricFamily("gateway_deliveries", "Case events by delivery outcome", labels=["outcome"])
+        for status, count in events:
+            d.add_metric([status], count)
+        yield d
+        depth = runtime.queue.depth()
+        if depth is not None:
+            yield GaugeMetricFamily("gateway_queue_depth", "Jobs waiting in the RQ queues", value=depth)
+        seconds = sorted((b - a).total_seconds() for a, b in spans)
+        lat = GaugeMetricFamily("gateway_pipeline_latency_seconds",
+                                "Stored → in a case, over the last 5 minutes", labels=["quantile"])
+        for q in (0.5, 0.99):
+            lat.add_metric([str(q)], seconds[min(len(seconds) - 1, int(q * len(seconds)))] if seconds else 0.0)
+        yield lat
+
+
+class Metrics:
+    """One registry per app (tests build many apps in one process)."""
+
+    def __init__(self, runtime: Runtime):
+        self.registry = CollectorRegistry()
+        self.submissions = Counter("gateway_submissions", "Submissions by channel and outcome",
+                                   ["channel", "outcome"], registry=self.registry)
+        self.registry.register(StoreCollector(runtime))
+
+    def submission(self, channel: str, outcome: str) -> None:
+        """Count one submission (created, repeat, rejected …)."""
+        self.submissions.labels(channel, outcome).inc()
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

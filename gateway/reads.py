@@ -1,0 +1,58 @@
+"""Read models for the API and console: a ticket by reference, a case with its reports and evidence."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from gateway.events import case_snapshot
+from gateway.runtime import Runtime
+from gateway.tables import case_links, cases, tickets
+
+# Personal data a client key (the app, partners) does not get back; operators do.
+PERSONAL = ("contact", "citizen")
+
+
+def ticket_view(runtime: Runtime, reference: str, *, personal: bool) -> dict[str, Any] | None:
+    """The ticket as the API shows it, or None."""
+    with runtime.engine.connect() as conn:
+        row = conn.execute(select(tickets).where(tickets.c.reference == reference)).first()
+        if row is None:
+            return None
+        case = None
+        if row.case_id is not None:
+            snap = case_snapshot(conn, row.case_id)
+            case = {"id": snap["id"], "status": snap["status"], "reports": snap["reports"],
+                    "merged_into": snap["merged_into"]}
+    data = dict(row.data)
+    view = {
+        "reference": row.reference, "status": row.status, "channel": row.channel, "source": row.source,
+        "received_at": row.received_at.isoformat(), "title": data.get("title"), "text": data.get("text"),
+        "category": data.get("category"), "location": data.get("location"),
+        "attachments": data.get("attachments", []), "priority": row.priority,
+        "normalized": data.get("normalized"), "case": case,
+    }
+    if personal:
+        view.update({key: data.get(key) for key in PERSONAL})
+    return view
+
+
+def case_view(runtime: Runtime, case_id: int) -> dict[str, Any] | None:
+    """The case, every report in it, and the evidence of each decision that put a report in or took it out."""
+    with runtime.engine.connect() as conn:
+        if conn.execute(select(cases.c.id).where(cases.c.id == case_id)).first() is None:
+            return None
+        view = case_snapshot(conn, case_id)
+        rows = conn.execute(select(tickets).where(tickets.c.case_id == case_id).order_by(tickets.c.received_at))
+        view["report_list"] = [{
+            "reference": r.reference, "channel": r.channel, "status": r.status,
+            "received_at": r.received_at.isoformat(), "title": r.data.get("title"), "text": r.data.get("text"),
+        } for r in rows]
+        links = conn.execute(select(case_links, tickets.c.reference).join(tickets,
+                             tickets.c.id == case_links.c.ticket_id)
+                             .where(case_links.c.case_id == case_id).order_by(case_links.c.id))
+        view["decisions"] = [{
+            "reference": r.reference, "action": r.action, "actor": r.actor, "score": r.score,
+            "evidence": r.evidence, "at": r.created_at.isoformat(),
+        } for r in links]
+    return view

@@ -1,0 +1,56 @@
+"""What the jobs and the web app share in one process: settings, store, queue, normalizer, deduper."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+import requests
+from sqlalchemy.engine import Engine
+
+from config import Settings
+from dedupe import ExactRepeatDeduper
+from gateway.queue import EmbeddedQueue, RedisQueue, make_queue
+from gateway.store import make_engine, migrate
+from gateway.tables import utcnow
+from normalizer.normalize import Normalizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    queue: EmbeddedQueue | RedisQueue
+    normalizer: Any
+    deduper: Any
+    http: requests.Session = field(default_factory=requests.Session)
+    clock: Callable[[], datetime] = utcnow
+
+
+_current: Runtime | None = None
+
+
+def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
+    """Connect to the store and the queue and load the models, once per process."""
+    engine = make_engine(settings.database_url)
+    if run_migrations:
+        migrate(engine)
+    runtime = Runtime(settings=settings, engine=engine, queue=make_queue(settings),
+                      normalizer=Normalizer(settings.profile), deduper=ExactRepeatDeduper(settings.profile))
+    return runtime
+
+
+def install(runtime: Runtime) -> None:
+    """Make `runtime` the one that RQ jobs in this process use."""
+    global _current
+    _current = runtime
+
+
+def current() -> Runtime:
+    """The runtime installed in this process (RQ jobs have no other way to receive it)."""
+    if _current is None:
+        raise RuntimeError("no gateway runtime installed in this process")
+    return _current

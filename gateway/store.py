@@ -1,0 +1,66 @@
+"""The ticket store's engine: SQLite (embedded) or PostgreSQL, and schema migrations at start-up."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`, set up for many writer threads (SQLite) or processes (PostgreSQL)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _serialize_sqlite_writes(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10,
+                         connect_args={"connect_timeout": 5})
+
+
+def _serialize_sqlite_writes(engine: Engine) -> None:
+    # pysqlite begins transactions lazily and as DEFERRED, so two threads that both read and then write
+    # deadlock into "database is locked". BEGIN IMMEDIATE takes the write lock up front; WAL lets readers
+    # of committed data go on meanwhile. This is the recipe from SQLAlchemy's SQLite dialect notes.
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision; safe to run from several processes at once."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two processes starting together would both try to create the tables.
+            conn.execute(text("SELECT pg_advisory_xact_lock(727274001)"))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def ping(engine: Engine) -> None:
+    """Raise when the database cannot be reached."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))

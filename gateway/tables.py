@@ -1,0 +1,179 @@
+"""The ticket store's tables (SQLAlchemy Core). Migrations under gateway/migrations create them."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary,
+                        MetaData, String, Table, Text, UniqueConstraint)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+# 64-bit keys on PostgreSQL; SQLite only autoincrements a plain INTEGER primary key.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware datetimes stored as UTC; SQLite keeps no offset, so it is restored on the way out."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+cases = Table(
+    "cases", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("merged_into", Id, ForeignKey("cases.id"), nullable=True),
+    Column("priority", String(8), nullable=False, default="normal"),
+    Column("next_sequence", Integer, nullable=False, default=1),
+    Column("unit", Text, nullable=True),
+    Column("message", Text, nullable=True),
+    # The case system's own `updated_at` of the last update applied: older updates are ignored.
+    Column("last_update_at", UtcDateTime, nullable=True),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+tickets = Table(
+    "tickets", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("reference", String(16), nullable=False, unique=True),
+    Column("channel", String(32), nullable=False),
+    Column("source", String(64), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("citizen", String(200), nullable=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=True),
+    Column("priority", String(8), nullable=False, default="normal"),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("in_case_at", UtcDateTime, nullable=True),
+    # The canonical ticket in its wire format (normalizer.ticket.TicketSchema).
+    Column("data", Json, nullable=False),
+    Index(None, "status", "updated_at"),
+    Index(None, "case_id"),
+    Index(None, "citizen", "received_at"),
+)
+
+# The raw submission and the idempotency claim: (channel, idem_key) is unique, so a retry can never make a
+# second ticket, and the first answer is kept to be given again.
+submissions = Table(
+    "submissions", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("channel", String(32), nullable=False),
+    Column("idem_key", String(300), nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("raw", LargeBinary, nullable=False),
+    Column("response_status", Integer, nullable=False),
+    Column("response_body", Json, nullable=False),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("channel", "idem_key"),
+)
+
+# Every decision that put a report into a case, or took it out: the evidence and who decided.
+case_links = Table(
+    "case_links", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False),
+    Column("action", String(16), nullable=False),  # opened | joined | unmerged | merged
+    Column("actor", String(100), nullable=False),  # "dedupe" or the operator / key name
+    Column("score", JSON, nullable=True),
+    Column("evidence", Json, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "case_id"),
+    Index(None, "ticket_id"),
+)
+
+# The outbox of case events for the case system, in per-case sequence.
+outbox = Table(
+    "outbox", metadata,
+    Column("id", String(36), primary_key=True),  # the event id, the receiver's idempotency key
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=True),
+    Column("priority", Integer, nullable=False, default=0),  # 1 for urgent cases: sent first
+    Column("body", Text, nullable=False),  # exact bytes sent (UTF-8 JSON)
+    Column("status", String(12), nullable=False, default="pending"),  # pending | delivered | dead
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("lease_until", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("first_failed_at", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Column("dead_at", UtcDateTime, nullable=True),
+    UniqueConstraint("case_id", "sequence"),
+    Index(None, "status", "next_attempt_at"),
+)
+
+# Updates the case system sent about its cases, kept as history (the case row holds the latest).
+case_updates = Table(
+    "case_updates", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("message", Text, nullable=True),
+    Column("unit", Text, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("applied", Boolean, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Index(None, "case_id"),
+)
+
+# The dedupe index: blocking keys → reports, and each indexed report's fingerprint.
+dedupe_keys = Table(
+    "dedupe_keys", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), primary_key=True),
+    Column("received_at", UtcDateTime, nullable=False),
+)
+
+dedupe_reports = Table(
+    "dedupe_reports", metadata,
+    Column("ticket_id", Id, ForeignKey("tickets.id"), primary_key=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("fingerprint", JSON, nullable=False),
+)
+
+attachments = Table(
+    "attachments", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("content_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("filename", Text, nullable=True),
+    Column("uploaded_by", String(100), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)

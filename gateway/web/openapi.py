@@ -1,0 +1,82 @@
+"""`GET /openapi.json`: every endpoint, with request schemas taken from the marshmallow schemas themselves."""
+from __future__ import annotations
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, jsonify
+
+from channels.app_schema import AppSubmission, WebhookSubmission
+from channels.case_updates import CaseUpdateIn
+from normalizer.ticket import TicketSchema
+
+bp = Blueprint("openapi", __name__)
+
+BEARER = [{"bearer": []}]
+SIGNED = [{"signed": []}]
+ERROR = {"description": "JSON error `{error, message, fields?}`",
+         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _json(schema: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+def _op(summary: str, security=None, body: str | None = None, ok: str = "200", params=None, **extra) -> dict:
+    op = {"summary": summary, "responses": {ok: {"description": "OK"}, "4XX": ERROR}}
+    if security is not None:
+        op["security"] = security
+    if body:
+        op["requestBody"] = _json(body)
+    if params:
+        op["parameters"] = params
+    op.update(extra)
+    return op
+
+
+def _path(name: str, where: str = "path", schema_type: str = "string", required: bool = True) -> dict:
+    return {"name": name, "in": where, "required": required, "schema": {"type": schema_type}}
+
+
+PATHS = {
+    "/channels/app": {"post": _op("A report from the mobile app", BEARER, "AppSubmission", "201",
+                                  [_path("Idempotency-Key", "header")])},
+    "/channels/webhook/{source}": {"post": _op("A signed report from a partner platform", SIGNED,
+                                               "WebhookSubmission", "201", [_path("source")])},
+    "/api/v1/attachments": {"post": _op("Upload one photo, recording or video (multipart field `file`)", BEARER,
+                                        ok="201")},
+    "/attachments/{token}": {"get": _op("A stored attachment", params=[_path("token")])},
+    "/api/v1/tickets/{reference}": {"get": _op("A ticket by reference; `case` once dedupe has run", BEARER,
+                                               params=[_path("reference")])},
+    "/api/v1/cases/{id}": {"get": _op("A case with its reports and merge evidence (operator+)", BEARER,
+                                      params=[_path("id", schema_type="integer")])},
+    "/api/v1/case-updates": {"post": _op("A status update from the case system", SIGNED, "CaseUpdate")},
+    "/healthz": {"get": _op("Liveness")},
+    "/readyz": {"get": _op("Readiness: database and Redis reachable")},
+    "/metrics": {"get": _op("Prometheus metrics")},
+    "/openapi.json": {"get": _op("This document")},
+}
+
+
+def build_spec() -> dict:
+    """The OpenAPI 3 document."""
+    spec = APISpec(title="Intake gateway", version="1.0.0", openapi_version="3.0.3", plugins=[MarshmallowPlugin()])
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme("signed", {
+        "type": "apiKey", "in": "header", "name": "X-Gateway-Signature",
+        "description": "sha256=<hex HMAC-SHA256(secret, X-Gateway-Timestamp + '.' + X-Gateway-Event-Id + '.' + "
+                       "raw body)>; timestamp within 300 s"})
+    spec.components.schema("AppSubmission", schema=AppSubmission)
+    spec.components.schema("WebhookSubmission", schema=WebhookSubmission)
+    spec.components.schema("CaseUpdate", schema=CaseUpdateIn)
+    spec.components.schema("Ticket", schema=TicketSchema)
+    spec.components.schema("Error", {"type": "object", "required": ["error", "message"], "properties": {
+        "error": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}})
+    for path, operations in PATHS.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """Serve the document."""
+    return jsonify(build_spec())

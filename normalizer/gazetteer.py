@@ -1,0 +1,118 @@
+"""The city's gazetteer: districts and streets/towns found in a text with one Aho-Corasick pass."""
+from __future__ import annotations
+
+import logging
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import ahocorasick
+
+log = logging.getLogger(__name__)
+
+# A district name right after "<another city>市" belongs to that other city (朝阳区 is in Beijing and Changchun).
+_CITY_MARK = "市"
+
+
+@dataclass(frozen=True)
+class Place:
+    kind: str            # "district" or "street"
+    name: str            # the canonical name (江汉区, 民族街道)
+    district: str | None  # for a street: its district
+
+
+@dataclass(frozen=True)
+class PlaceHit:
+    start: int
+    end: int
+    place: Place
+
+
+def _street_forms(name: str) -> list[str]:
+    """The spellings people use for a street: 民族街道, 民族街办, 民族街."""
+    if name.endswith("街道"):
+        base = name[:-2]
+        return [name, base + "街办", base + "街办事处", base + "街"]
+    return [name]
+
+
+class Gazetteer:
+    """Districts and streets of the configured city; empty (finds nothing) when none is configured."""
+
+    def __init__(self, data: Mapping[str, Any] | None = None):
+        data = data or {}
+        self.city = data.get("city") or None
+        self.city_names = tuple(filter(None, [self.city, *(data.get("city_aliases") or [])]))
+        self.streets_by_district: dict[str, list[str]] = {}
+        self._automaton = ahocorasick.Automaton()
+        for district in data.get("districts") or []:
+            name = district["name"]
+            self.streets_by_district[name] = list(district.get("streets") or [])
+            for form in [name, *(district.get("aliases") or [])]:
+                self._add(form, Place("district", name, None))
+            for street in district.get("streets") or []:
+                for form in _street_forms(street):
+                    self._add(form, Place("street", street, name))
+        self._empty = len(self._automaton) == 0
+        if not self._empty:
+            self._automaton.make_automaton()
+
+    def _add(self, form: str, place: Place) -> None:
+        # First definition wins: a street name shared by two districts keeps the first, which the file orders.
+        if form not in self._automaton:
+            self._automaton.add_word(form, (len(form), place))
+
+    @classmethod
+    def from_file(cls, path: Path | None) -> "Gazetteer":
+        """Load a gazetteer TOML file; a missing or broken file gives an empty gazetteer and a warning."""
+        if path is None:
+            return cls()
+        try:
+            with open(path, "rb") as fh:
+                return cls(tomllib.load(fh))
+        except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+            log.warning("gazetteer %s not loaded (%s); districts will not be recognised", path, exc)
+            return cls()
+
+    def find(self, text: str) -> list[PlaceHit]:
+        """Places named in `text`, longest match first where they overlap, in text order."""
+        if self._empty or not text:
+            return []
+        hits = []
+        for end, (length, place) in self._automaton.iter(text):
+            start = end - length + 1
+            if place.kind == "district" and self._other_city_before(text, start):
+                continue
+            hits.append(PlaceHit(start, end + 1, place))
+        hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+        kept: list[PlaceHit] = []
+        for hit in hits:
+            if kept and hit.start < kept[-1].end:
+                continue
+            kept.append(hit)
+        return kept
+
+    def _other_city_before(self, text: str, start: int) -> bool:
+        if start == 0 or text[start - 1] != _CITY_MARK:
+            return False
+        before = text[max(0, start - 8):start]
+        return not any(before.endswith(name if name.endswith(_CITY_MARK) else name + _CITY_MARK)
+                       for name in self.city_names)
+
+    def locate(self, *texts: str) -> tuple[str | None, str | None]:
+        """(district, street) from the first of `texts` that names one; a street implies its district."""
+        district = street = None
+        for text in texts:
+            for hit in self.find(text):
+                if hit.place.kind == "district" and district is None:
+                    district = hit.place.name
+                elif hit.place.kind == "street" and street is None:
+                    # A street that contradicts an already named district is a different place: skip it.
+                    if district is None or hit.place.district == district:
+                        street = hit.place.name
+            if district or street:
+                break
+        if street and district is None:
+            district = next((d for d, streets in self.streets_by_district.items() if street in streets), None)
+        return district, street

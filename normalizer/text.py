@@ -1,0 +1,92 @@
+"""Text cleaning: what the case system reads (`clean_text`) and what dedupe compares (`CompareText`)."""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from typing import Iterable
+
+from normalizer.traditional import TRADITIONAL_TO_SIMPLIFIED
+
+# Channels (partner platforms, the app's rich editor) may send HTML; script and style bodies are not text.
+_HTML_HINT = re.compile(r"<[A-Za-z/!]|&(?:#\d{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});")
+_HTML_DROP = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_BREAK = re.compile(r"<\s*(?:br|/p|/div|/li|/tr|/h[1-6])\b[^>]*>", re.IGNORECASE)
+_HTML_TAG = re.compile(r"<[A-Za-z/!][^<>]*>")
+
+# C0/C1 controls (tab and newline are kept), zero-width and bidi marks, lone surrogates, private-use noise.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+                        r"\ud800-\udfff]")
+_SPACES = re.compile(r"[^\S\n]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+
+# 〇 is a zero when it sits among Arabic digits (2〇19, 138〇0138000) or in a year written in Chinese digits.
+_CIRCLE_IN_DIGITS = re.compile(r"(?<=\d)〇|〇(?=\d)")
+_CHINESE_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})(?=年)")
+_CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+
+# Everything that can make a second pass change the text again; checked so that one pass is the usual cost.
+_UNSTABLE = re.compile(r"[<&〇]")
+
+
+def strip_html(text: str) -> str:
+    """Drop tags (line breaks for block ends) and unescape entities when `text` looks like HTML."""
+    if not _HTML_HINT.search(text):
+        return text
+    text = _HTML_DROP.sub(" ", text)
+    text = _HTML_BREAK.sub("\n", text)
+    text = _HTML_TAG.sub("", text)
+    return html.unescape(text)
+
+
+def _clean_once(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = strip_html(text)
+    text = _INVISIBLE.sub("", text)
+    text = text.translate(TRADITIONAL_TO_SIMPLIFIED)
+    text = _CHINESE_YEAR.sub(lambda m: m.group(1).translate(_CHINESE_DIGITS), text)
+    text = _CIRCLE_IN_DIGITS.sub("0", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _NEWLINES.sub("\n", _SPACES.sub(" ", text))
+    return text.strip()
+
+
+def clean_text(text: str | None) -> str:
+    """NFKC, HTML stripped, invisible characters dropped, traditional folded, 〇 as zero, white space folded."""
+    if not text:
+        return ""
+    cleaned = _clean_once(text)
+    # Unescaping or tag removal can expose new tags, entities or combining sequences; repeat to a fixed point
+    # (bounded) so that clean_text(clean_text(x)) == clean_text(x).
+    for _ in range(4):
+        if not _UNSTABLE.search(cleaned) and unicodedata.is_normalized("NFKC", cleaned):
+            break
+        again = _clean_once(cleaned)
+        if again == cleaned:
+            break
+        cleaned = again
+    return cleaned
+
+
+def truncate(text: str, limit: int) -> tuple[str, bool]:
+    """`text` cut to `limit` characters (0 means no limit), and whether it was cut."""
+    if limit and len(text) > limit:
+        return text[:limit], True
+    return text, False
+
+
+class CompareText:
+    """Removes greetings and boilerplate (您好, 请尽快处理, 谢谢...) so that dedupe compares the substance."""
+
+    def __init__(self, phrases: Iterable[str]):
+        cleaned = sorted({clean_text(p) for p in phrases if p and clean_text(p)}, key=len, reverse=True)
+        # Trailing punctuation goes with the phrase, so "市长您好！" leaves no stray "！" behind.
+        self._pattern = (re.compile("(?:" + "|".join(map(re.escape, cleaned)) + r")[\s,.!:;。，！、：；~…]*")
+                         if cleaned else None)
+
+    def __call__(self, text: str) -> str:
+        """`text` (already clean) without the configured boilerplate phrases."""
+        if self._pattern is None or not text:
+            return text
+        stripped = self._pattern.sub("", text)
+        return _NEWLINES.sub("\n", _SPACES.sub(" ", stripped)).strip()
