@@ -1,0 +1,76 @@
+"""The real deduper: specific names, place conflicts and text/title similarity, decided against candidates."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Mapping
+
+from dedupe import sketch
+from dedupe.compare import Comparison, compare
+from dedupe.fingerprint import make_fingerprint
+from dedupe.profile import DedupeSettings, load_settings
+from dedupe.types import Candidate, Decision
+from normalizer.ticket import Ticket
+
+
+class Deduper:
+    """Same three methods as `ExactRepeatDeduper`; tunables from the profile's `[dedupe]` table."""
+
+    def __init__(self, profile: Mapping[str, Any] | None = None):
+        self.settings: DedupeSettings = load_settings(profile)
+
+    def fingerprint(self, ticket: Ticket) -> dict[str, Any]:
+        """What the index keeps per report (JSON-safe, well under 1 KB), from the normalized ticket."""
+        normalized = ticket.normalized or {}
+        text = normalized.get("compare_text") or normalized.get("text") or ticket.text or ""
+        title = normalized.get("title") or ticket.title or ""
+        return make_fingerprint(title, text, ticket.citizen, normalized, self.settings)
+
+    def blocking_keys(self, fingerprint: Mapping[str, Any]) -> list[str]:
+        """Selective index keys: specific names (by the tail of their core), rare text and title n-grams."""
+        keys: list[str] = []
+        for core, suffix, sub, _primary in fingerprint.get("e", []):
+            # The last two characters of the core identify the name whatever was cut on its left
+            # (星沙宁华路 and 宁华路 share n:宁华路); bus lines carry the admin unit, or 204路 is everywhere.
+            if sub == "bus_line":
+                admin = next((a[0] for a in fingerprint.get("a", [])), "")
+                key = f"b:{admin}{core}"
+            else:
+                key = f"n:{core[-2:]}{suffix}"
+            if key not in keys:
+                keys.append(key)
+        keys = keys[: self.settings.max_keys - self.settings.text_keys - self.settings.title_keys]
+        keys += [f"t:{h:08x}" for h in sketch.unpack(fingerprint.get("k", ""))]
+        keys += [f"h:{h:08x}" for h in sketch.unpack(fingerprint.get("hk", ""))]
+        return list(dict.fromkeys(keys))[: self.settings.max_keys]
+
+    def decide(self, fingerprint: Mapping[str, Any], received_at: datetime,
+               candidates: Iterable[Candidate]) -> Decision:
+        """The case of the best-scoring candidate over the threshold, unless another report of it conflicts."""
+        settings = self.settings
+        window = timedelta(days=settings.window_days) if settings.window_days else None
+        cache: dict = {}
+        per_case: dict[int, list[tuple[Comparison, Candidate]]] = {}
+        for cand in candidates:
+            if window is not None and abs(received_at - cand.received_at) > window:
+                continue
+            per_case.setdefault(cand.case_id, []).append((compare(fingerprint, cand.fingerprint, settings, cache),
+                                                          cand))
+        best: tuple[Comparison, Candidate] | None = None
+        for case_id, judged in per_case.items():
+            # A case whose reports name a different place than this one is never joined, even if another of
+            # its reports matches well: that is how one template posted for two compounds stays two cases.
+            if any(c.conflicts for c, _ in judged):
+                continue
+            top = max(judged, key=lambda item: item[0].score)
+            if best is None or top[0].score > best[0].score:
+                best = top
+        if best is None or best[0].score < settings.threshold:
+            near = best[0].score if best else 0.0
+            return Decision(None, round(near, 3), {"rule": "new case", "threshold": settings.threshold,
+                                                   "best_score": round(near, 3),
+                                                   "candidates": sum(len(v) for v in per_case.values())})
+        cmp, cand = best
+        evidence = {"rule": "similar report", "matched_report": cand.report_id, "threshold": settings.threshold,
+                    "days_apart": round(abs((received_at - cand.received_at).total_seconds()) / 86400, 1)}
+        evidence.update(cmp.evidence())
+        return Decision(cand.case_id, round(cmp.score, 3), evidence)
