@@ -93,13 +93,15 @@ def compare(fa: Mapping[str, Any], fb: Mapping[str, Any], settings: DedupeSettin
             cache: dict | None = None) -> Comparison:
     """Judge one pair of fingerprints; `cache` keeps the decoded sketches of `fa` across candidates."""
     cache = cache if cache is not None else {}
-    ta = cache.get("t") or cache.setdefault("t", sketch.unpack(fa.get("t", "")))
-    ha = cache.get("h") or cache.setdefault("h", sketch.unpack(fa.get("h", ""), 2))
+    if "t" not in cache:
+        cache["t"] = sketch.unpack(fa.get("t", ""))
+        cache["h"] = sketch.unpack(fa.get("h", ""), 2)
+        cache["ts"], cache["hs"] = set(cache["t"]), set(cache["h"])
     tb, hb = sketch.unpack(fb.get("t", "")), sketch.unpack(fb.get("h", ""), 2)
     cmp = Comparison()
-    cmp.text = sketch.jaccard(ta, tb, settings.sketch_size)
+    cmp.text = sketch.jaccard(cache["t"], tb, settings.sketch_size, cache["ts"])
     cmp.containment = sketch.containment(cmp.text, fa.get("n", 0), fb.get("n", 0))
-    cmp.title = sketch.jaccard(ha, hb, settings.title_grams)
+    cmp.title = sketch.jaccard(cache["h"], hb, settings.title_grams, cache["hs"])
     ea, eb = fa.get("e", []), fb.get("e", [])
     # Only a name in the title (or lead) of one of the two counts: a road both merely pass by does not.
     shared = [(x, y) for x in ea for y in eb if (x[3] or y[3]) and _same_name(x, y)]

@@ -39,7 +39,7 @@ class Deduper:
             if key not in keys:
                 keys.append(key)
         keys = keys[: self.settings.max_keys - self.settings.text_keys - self.settings.title_keys]
-        keys += [f"t:{h:08x}" for h in sketch.unpack(fingerprint.get("k", ""))]
+        keys += [f"t:{h:08x}" for h in sketch.unpack(fingerprint.get("t", ""))[: self.settings.text_keys]]
         keys += [f"h:{h:08x}" for h in sketch.unpack(fingerprint.get("hk", ""))]
         return list(dict.fromkeys(keys))[: self.settings.max_keys]
 

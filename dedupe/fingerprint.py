@@ -64,19 +64,19 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     head = sketch.content_text(title)
     if head and not body.startswith(head):
         body = head + body
-    grams = sketch.shingles(body, settings.shingle_size)
-    text_hashes = sketch.hashes(grams)
-    keyable = sketch.hashes({g for g in sketch.shingles(body, 4) if not sketch.is_generic(g)})
-    title_grams = {g for g in sketch.shingles(head, 2) if not sketch.is_generic(g)}
-    title_hashes = sketch.hashes(title_grams)
-    title_keyable = sketch.hashes({g for g in sketch.shingles(head, 3) if not sketch.is_generic(g)})
+    # One pass: the text sketch is cut from n-grams outside generic vocabulary, and its smallest values are
+    # also the blocking keys (a shared minimum is likely exactly when the texts overlap much).
+    text_hashes = sketch.hashes(sketch.keyable_shingles(body, settings.shingle_size))
+    text_sketch = sketch.bottom_k(text_hashes, settings.sketch_size)
+    title_hashes = sketch.hashes(sketch.keyable_shingles(head, 2))
+    title_keyable = sketch.hashes(sketch.keyable_shingles(head, 3))
     return {
         "v": 1,
-        "t": sketch.pack(sketch.bottom_k(text_hashes, settings.sketch_size)),
+        "t": sketch.pack(text_sketch),
         "n": len(text_hashes),
         "h": sketch.pack(sketch.bottom_k(title_hashes, settings.title_grams), 2),
         "hn": len(title_hashes),
-        "k": sketch.pack(sketch.bottom_k(keyable, settings.text_keys), 4),
+
         "hk": sketch.pack(sketch.bottom_k(title_keyable, settings.title_keys), 4),
         "e": _entities(title, text, normalized, settings.max_entities),
         "a": _admins(title, normalized),

@@ -36,6 +36,7 @@ _LEADING = sorted("""投诉 反映 举报 咨询 关于 请求 希望 建议 要
 承接 购买 入住 居住 家住 位置 附近 周边 对面 旁边 门口 背后 楼下 沿线 片区 一带 辖区 紧邻 毗邻 位於 来到 就读 搬迁 再次 多次
 第二次 一次 关注 严重 非法 违法 违规 私自 擅自 强制 恶意 拖欠 侵占 占用 污染 噪音 扰民 维修 修复 清理 疏通 引起 影响 导致 造成 包括 属于 进入 靠近 发现 听说 听闻 得知""".split(),
                   key=len, reverse=True)
+_LEADING_RE = re.compile("|".join(map(re.escape, _LEADING)))
 # Cores that name no specific place (我们小区, 该公司, 城区, 农村公路).
 GENERIC_CORES = set("""我们 我家 本 该 此 这个 那个 各 各个 整个 所在 周边 附近 新 老 旧 原 城区 农村 城市 城乡 乡村 全市 全县 全区
 本市 我市 该市 本县 我县 本区 我区 一个 几个 多个 其他 其它 相关 有关 某 某某 个别 部分 所有 大型 小型 公共 公立 私立 民营
@@ -76,10 +77,9 @@ def _core_before(text: str, end: int, cut_admin: bool, floor: int = 0) -> str:
                 core = core[pos + len(unit):]
     # 谈希望拆除岳词社区: the name starts after the last complaint verb (if two characters remain).
     best = 0
-    for word in _LEADING:
-        pos = core.rfind(word)
-        if pos >= 0 and len(core) - pos - len(word) >= 2:
-            best = max(best, pos + len(word))
+    for match in _LEADING_RE.finditer(core):
+        if len(core) - match.end() >= 2:
+            best = max(best, match.end())
     return core[best:]
 
 

@@ -6,8 +6,8 @@ every other (Python's own `hash` is salted per process).
 from __future__ import annotations
 
 import base64
-import heapq
 import re
+import struct
 from zlib import crc32
 
 _NON_CONTENT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
@@ -37,32 +37,40 @@ def shingles(text: str, n: int) -> set[str]:
     return {text[i:i + n] for i in range(len(text) - n + 1)}
 
 
-def is_generic(gram: str) -> bool:
-    """True for an n-gram that lies inside, or is made of, generic complaint vocabulary."""
-    if gram in _GENERIC_SET:
-        return True
-    for word in (gram[:2], gram[-2:], gram[:3], gram[-3:]):
-        if word in _GENERIC_SET and len(gram) - len(word) <= 1:
-            return True
-    return False
+_GENERIC_RE = re.compile("|".join(sorted(map(re.escape, GENERIC_WORDS), key=len, reverse=True)))
+
+
+def strip_generic(text: str) -> str:
+    """The content text with generic complaint vocabulary cut out: what blocking n-grams are cut from."""
+    return _GENERIC_RE.sub("|", text)
+
+
+def keyable_shingles(text: str, n: int) -> set[str]:
+    """n-grams that lie wholly outside generic vocabulary (so 的问题 or 相关部门 never make a key)."""
+    out: set[str] = set()
+    for part in strip_generic(text).split("|"):
+        if len(part) >= n:
+            out.update(part[i:i + n] for i in range(len(part) - n + 1))
+    return out
 
 
 def hashes(grams: set[str]) -> set[int]:
     """Stable 32-bit hashes of the shingles."""
-    return {crc32(g.encode()) for g in grams}
+    return set(map(crc32, map(str.encode, grams)))
 
 
 def bottom_k(values: set[int], k: int) -> list[int]:
     """The k smallest hash values, ascending: a sketch whose overlap estimates Jaccard similarity."""
-    return sorted(values) if len(values) <= k else heapq.nsmallest(k, values)
+    return sorted(values)[:k]
 
 
-def jaccard(a: list[int], b: list[int], k: int) -> float:
+def jaccard(a: list[int], b: list[int], k: int, set_a: set[int] | None = None) -> float:
     """Jaccard estimate from two bottom-k sketches (exact when both sets had at most k elements)."""
     if not a or not b:
         return 0.0
-    union = heapq.nsmallest(k, set(a) | set(b))
-    sa, sb = set(a), set(b)
+    sa = set_a if set_a is not None else set(a)
+    union = sorted(sa.union(b))[:k]
+    sb = set(b)
     both = sum(1 for v in union if v in sa and v in sb)
     return both / len(union)
 
@@ -76,13 +84,13 @@ def containment(jac: float, size_a: int, size_b: int) -> float:
 
 
 def pack(values: list[int], nbytes: int = 4) -> str:
-    """Hash values as compact base64 (JSON-safe), truncated to `nbytes` each."""
+    """Hash values as compact base64 (JSON-safe), truncated to `nbytes` (2 or 4) each."""
     mask = (1 << (8 * nbytes)) - 1
-    raw = b"".join((v & mask).to_bytes(nbytes, "big") for v in values)
-    return base64.b64encode(raw).decode("ascii")
+    code = ">%d%s" % (len(values), "I" if nbytes == 4 else "H")
+    return base64.b64encode(struct.pack(code, *(v & mask for v in values))).decode("ascii")
 
 
 def unpack(text: str, nbytes: int = 4) -> list[int]:
     """Inverse of `pack`."""
     raw = base64.b64decode(text or "")
-    return [int.from_bytes(raw[i:i + nbytes], "big") for i in range(0, len(raw), nbytes)]
+    return list(struct.unpack(">%d%s" % (len(raw) // nbytes, "I" if nbytes == 4 else "H"), raw))

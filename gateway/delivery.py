@@ -20,7 +20,6 @@ from gateway.tables import outbox, tickets
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
 PARKED_WITHOUT_URL = timedelta(seconds=30)
 
 
@@ -40,6 +39,11 @@ def _backoff(runtime: Runtime, attempts: int) -> timedelta:
     return timedelta(seconds=delay * random.uniform(0.8, 1.0))  # jitter spreads a recovering system's load
 
 
+def _lease(runtime: Runtime) -> timedelta:
+    # Longer than one send can take (connect + read timeouts), so a live sender never loses its lease.
+    return timedelta(seconds=runtime.settings.section("delivery").get("lease_seconds", 60))
+
+
 def _claim_next(runtime: Runtime, case_id: int):
     """The case's next event if it is due and this call won its lease; else None."""
     now = runtime.clock()
@@ -51,7 +55,7 @@ def _claim_next(runtime: Runtime, case_id: int):
         won = conn.execute(update(outbox).where(
             outbox.c.id == event.id, outbox.c.status == "pending",
             or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
-        ).values(lease_until=now + LEASE)).rowcount
+        ).values(lease_until=now + _lease(runtime))).rowcount
     return event if won else None
 
 
