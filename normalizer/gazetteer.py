@@ -101,18 +101,12 @@ class Gazetteer:
                        for name in self.city_names)
 
     def locate(self, *texts: str) -> tuple[str | None, str | None]:
-        """(district, street) from the first of `texts` that names one; a street implies its district."""
-        district = street = None
-        for text in texts:
-            for hit in self.find(text):
-                if hit.place.kind == "district" and district is None:
-                    district = hit.place.name
-                elif hit.place.kind == "street" and street is None:
-                    # A street that contradicts an already named district is a different place: skip it.
-                    if district is None or hit.place.district == district:
-                        street = hit.place.name
-            if district or street:
-                break
-        if street and district is None:
-            district = next((d for d, streets in self.streets_by_district.items() if street in streets), None)
-        return district, street
+        """(district, street): the first district named (texts in order), a street consistent with it."""
+        hits = [hit for text in texts if text for hit in self.find(text)]
+        district = next((h.place.name for h in hits if h.place.kind == "district"), None)
+        # A street in another district than the one named is a different place (or a namesake): not taken.
+        street = next((h.place for h in hits if h.place.kind == "street"
+                       and (district is None or h.place.district == district)), None)
+        if street is not None and district is None:
+            district = street.district
+        return district, street.name if street else None
