@@ -12,7 +12,7 @@ CONFLICT_SUBKINDS = {"community", "road", "village", "group", "town", "school", 
                      "project", "bus_line", "community_office"}
 
 # A shared town or bus line says less than a shared compound or company: many cases share one town.
-KIND_BONUS = {"town": 0.35, "bus_line": 0.5, "community_office": 0.7}
+KIND_BONUS = {"town": 0.7, "bus_line": 0.5, "community_office": 0.7}
 
 
 @dataclass
@@ -120,4 +120,6 @@ def score(cmp: Comparison, settings: DedupeSettings) -> float:
     if cmp.conflicts:
         return 0.0
     text = max(cmp.text, settings.containment_weight * cmp.containment)
+    if not cmp.shared and text < settings.min_text_without_entity:
+        return 0.0  # alike titles alone (咨询某市医保问题) are different people's own matters
     return text + settings.title_weight * cmp.title + settings.entity_bonus * cmp.bonus

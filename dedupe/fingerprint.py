@@ -22,7 +22,8 @@ def _split_name(name: str) -> tuple[str, str]:
     return name, ""
 
 
-def _entities(title: str, text: str, normalized: Mapping[str, Any], limit: int) -> list[list]:
+def _entities(title: str, text: str, normalized: Mapping[str, Any], limit: int, use_normalizer: bool
+              ) -> list[list]:
     """[core, suffix, subkind, primary] for each specific name; primary = named in the title (or lead)."""
     in_title = find_places(title)
     in_text = find_places(text)
@@ -39,7 +40,7 @@ def _entities(title: str, text: str, normalized: Mapping[str, Any], limit: int) 
 
     for name, _kind, sub in lead:
         add(name, sub, True)
-    for ent in normalized.get("entities") or []:
+    for ent in (normalized.get("entities") or []) if use_normalizer else []:
         sub = _KIND_TO_SUB.get(ent.get("kind", ""))
         if sub and ent.get("name"):
             add(ent["name"], sub, False)
@@ -78,7 +79,7 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
         "hn": len(title_hashes),
 
         "hk": sketch.pack(sketch.bottom_k(title_keyable, settings.title_keys), 4),
-        "e": _entities(title, text, normalized, settings.max_entities),
+        "e": _entities(title, text, normalized, settings.max_entities, settings.normalizer_entities),
         "a": _admins(title, normalized),
         "c": hashlib.blake2b(citizen.encode(), digest_size=6).hexdigest() if citizen else None,
     }

@@ -15,6 +15,8 @@ class DedupeSettings:
     sketch_size: int = 64
     title_grams: int = 24
     max_entities: int = 8
+    # Also take the names the normalizer found (`normalized["entities"]`) after the title's own names.
+    normalizer_entities: bool = False
     # Blocking: keys from the smallest text and title n-gram hashes, and one per specific entity.
     text_keys: int = 4
     title_keys: int = 3
@@ -24,6 +26,8 @@ class DedupeSettings:
     title_weight: float = 0.5
     entity_bonus: float = 0.3
     containment_weight: float = 0.5
+    # Without a shared specific name, titles alone never merge: the text must overlap this much too.
+    min_text_without_entity: float = 0.15
     # Reports further apart than this are never merged (None: no limit).
     window_days: float | None = None
 
