@@ -66,27 +66,31 @@ class Categorizer:
                 for part in re.split(r"[和与及、]", name):
                     if len(part) >= 2 and part not in _VAGUE:
                         words[part][level1] += 0.5
-        self._automaton = ahocorasick.Automaton()
         bigrams: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        totals: dict[str, float] = defaultdict(float)
         for word, per_class in words.items():
-            self._automaton.add_word(word, (len(word), dict(per_class)))
             for level1, count in per_class.items():
-                totals[level1] += count
                 for i in range(len(word) - 1):
                     bigrams[word[i:i + 2]][level1] += count
-        self._empty = not words
+        index = {c: i for i, c in enumerate(self.level1)}
+        # Naive Bayes with add-alpha smoothing, scored against "word unseen in this class": a keyword adds
+        # log((n_c + alpha) / alpha) to the classes that list it and nothing to the others, so a hit's
+        # contribution is sparse and precomputed here. (The class-size term is left out on purpose: keyword
+        # lists of different lengths should not tilt the prior.)
+        entries: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        for word, per_class in words.items():
+            for c, count in per_class.items():
+                entries[word][index[c]] += _KEYWORD_WEIGHT * math.log((count + _ALPHA) / _ALPHA)
+        # Character bigrams of the keywords: a weak back-off vote shared among the classes that use them.
+        for bigram, per_class in bigrams.items():
+            total = sum(per_class.values())
+            for c, count in per_class.items():
+                entries[bigram][index[c]] += _BIGRAM_WEIGHT * count / total
+        self._automaton = ahocorasick.Automaton()
+        for key, weights in entries.items():
+            self._automaton.add_word(key, tuple(weights.items()))
+        self._empty = not entries
         if not self._empty:
             self._automaton.make_automaton()
-        vocabulary = len(words) or 1
-        # log P(word | class) with add-alpha smoothing; keyword lists stand in for class-conditional counts.
-        self._log_unseen = {c: math.log(_ALPHA / (totals[c] + _ALPHA * vocabulary)) for c in self.level1}
-        self._log_word = {
-            word: {c: math.log((per_class.get(c, 0.0) + _ALPHA) / (totals[c] + _ALPHA * vocabulary))
-                   for c in self.level1}
-            for word, per_class in words.items()
-        }
-        self._bigrams = {bg: dict(per_class) for bg, per_class in bigrams.items()}
 
     def from_channel(self, raw: str | None) -> dict[str, Any] | None:
         """The channel's category on the taxonomy ({path, level1, confidence, source}), or None if unknown."""
@@ -115,29 +119,20 @@ class Categorizer:
         """A first-level category suggested from `text`, with the model's probability as confidence."""
         if self._empty or not text:
             return self._result(None, None, 0.0, None)
-        scores = {c: 0.0 for c in self.level1}
+        scores = [0.0] * len(self.level1)
         hits = 0
-        for end, (length, per_class) in self._automaton.iter(text):
-            word = text[end - length + 1:end + 1]
+        for _, weights in self._automaton.iter(text):
             hits += 1
-            log_word = self._log_word[word]
-            for c in self.level1:
-                scores[c] += _KEYWORD_WEIGHT * (log_word[c] - self._log_unseen[c])
-        for i in range(len(text) - 1):
-            per_class = self._bigrams.get(text[i:i + 2])
-            if per_class:
-                hits += 1
-                total = sum(per_class.values())
-                for c, count in per_class.items():
-                    scores[c] += _BIGRAM_WEIGHT * count / total
+            for c, weight in weights:
+                scores[c] += weight
         if not hits:
             return self._result(None, None, 0.0, None)
-        best = max(scores, key=scores.get)
-        top = scores[best]
-        confidence = 1.0 / sum(math.exp(s - top) for s in scores.values())
+        top = max(scores)
+        best = scores.index(top)
+        confidence = 1.0 / sum(math.exp(s - top) for s in scores)
         if confidence < self.min_confidence:
             return self._result(None, None, round(confidence, 3), None)
-        return self._result(None, best, round(confidence, 3), "suggested")
+        return self._result(None, self.level1[best], round(confidence, 3), "suggested")
 
     @staticmethod
     def _result(path, level1, confidence, source) -> dict[str, Any]:

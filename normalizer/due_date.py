@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,10 +10,12 @@ import chinese_calendar
 
 log = logging.getLogger(__name__)
 
+# Cached: the library scans its holiday tables on every call, and a deadline asks about the same few weeks.
 # chinesecalendar only knows the years the State Council has published; a warning per unknown year is enough.
 _warned_years: set[int] = set()
 
 
+@lru_cache(maxsize=4096)
 def is_working_day(day: date) -> bool:
     """True on an official working day; plain Monday to Friday for a year the calendar does not know."""
     try:

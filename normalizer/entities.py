@@ -8,6 +8,7 @@ more than recall here: dedupe uses these names to tell the same complaint about 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import Iterable
 
 import ahocorasick
@@ -46,21 +47,24 @@ _DESCRIPTIVE = {"高档", "知名", "实际", "配套", "私立", "公立", "公
                 "政", "停止", "美好", "大型", "小型", "国有", "私营", "个体", "正规", "非法", "黑", "其他", "同一",
                 "乡镇", "农村", "城市", "城区", "郊区", "农贸", "中小", "附近", "对面", "隔壁", "当地", "外地"}
 # Multi-character words of the sentence: the name starts after the last one found before the suffix.
-_STOP_WORDS = re.compile("如果|应当|导致|经过|穿过|提出|一下|旁边|附近|有关|相关|部门|规定|代表|以上|以下|之间|"
-                         "陆续|上学|两侧|一边|施工|出行|接送|家长|大力|通过|管理|不少|唯独|政府|单位|领导|市民|"
-                         "居民|业主|村民|群众|百姓|老人|孩子|学生|附属|隔壁|对面|后面|前面|里面|外面|一带|片区|"
-                         "范围|区域|位置|地址|地点|目前|现在|去年|今年|明年|当地|本地|周边|整个|所有|没有|还有|"
-                         "只有|已经|一直|开始|造成|要求|希望|建议|投诉|反映|举报|关于|咨询|询问|请问|增加|参照|考虑|缩短|分流|"
-                         "尽管|引起|影响|反观|违反|确保|虽然|形成|根据|报告|计算|无视|包含|阻止|成立|接受|当成|"
-                         "自己|多次|出来|来自|衔接|随着|以及|并且|或者|还是|同时|但是|而且|因为|所以|其中|另外|"
-                         "此外|例如|比如|就是|都是|也是|严重|认为|发现|知道|告诉|表示|属于|进行|实施|"
-                         "[一二三四五六七八九十两几多\\d]+[家个名条座所间号期批次]")
+_STOP_WORDS = (
+    "如果", "应当", "导致", "经过", "穿过", "提出", "一下", "旁边", "附近", "有关", "相关", "部门", "规定", "代表", "以上", "以下", "之间", "陆续",
+    "上学", "两侧", "一边", "施工", "出行", "接送", "家长", "大力", "通过", "管理", "不少", "唯独", "政府", "单位", "领导", "市民", "居民", "业主",
+    "村民", "群众", "百姓", "老人", "孩子", "学生", "附属", "隔壁", "对面", "后面", "前面", "里面", "外面", "一带", "片区", "范围", "区域", "位置",
+    "地址", "地点", "目前", "现在", "去年", "今年", "明年", "当地", "本地", "周边", "整个", "所有", "没有", "还有", "只有", "已经", "一直", "开始",
+    "造成", "要求", "希望", "建议", "投诉", "反映", "举报", "关于", "咨询", "询问", "请问", "增加", "参照", "考虑", "缩短", "分流", "尽管", "引起",
+    "影响", "反观", "违反", "确保", "虽然", "形成", "根据", "报告", "计算", "无视", "包含", "阻止", "成立", "接受", "当成", "自己", "多次", "出来",
+    "来自", "衔接", "随着", "以及", "并且", "或者", "还是", "同时", "但是", "而且", "因为", "所以", "其中", "另外", "此外", "例如", "比如", "就是",
+    "都是", "也是", "严重", "认为", "发现", "知道", "告诉", "表示", "属于", "进行", "实施",
+)
+# A count before a measure word ends the sentence part: 四家开锁公司 → 开锁公司, 一名来自新城.
+_NUMERAL_MEASURE = re.compile(r"[一二三四五六七八九十两几多\d]+[家个名条座所间号期批次]")
 # Leading words that are part of the sentence, not of the name (位于 is covered by 于 above).
 _LEADING = ("来到", "进入", "退出", "经过", "前往", "靠近", "紧邻", "毗邻", "包括", "附近", "整个", "周边", "门口",
             "投诉", "反映", "举报", "关于", "强烈", "要求", "希望", "建议", "位置", "地址", "地点", "目前", "现在",
             "今天", "昨天", "最近", "一直", "已经", "导致", "造成", "开始", "修建", "修好", "没有", "所有")
 # Administrative prefixes: "A2区景蓉华苑" is the community 景蓉华苑, "武汉市XX公司" the company XX公司.
-_ADMIN_CUT = re.compile(r"^.*[省市县区州]")
+_ADMIN_CHARS = "省市县区州"
 _JUNK_NAME = re.compile(r"^(?:[\d.]+|[一二三四五六七八九十百千两几这那每多整本此该各][条个座家所只间处栋片号]?"
                         r"|.*[条个座家所只间处])$")
 # Whole matches that are common words, not names.
@@ -102,6 +106,11 @@ class EntityFinder:
                 self._automaton.add_word(suffix, (suffix, kind))
         self._automaton.make_automaton()
         self._generic = _GENERIC | set(generic)
+        # Everything a name cannot run across, as one automaton: found once per text, then looked up by bisect.
+        self._boundaries = ahocorasick.Automaton()
+        for word in [*_STOP, *_ADMIN_CHARS, *_STOP_WORDS, *_LEADING]:
+            self._boundaries.add_word(word, len(word))
+        self._boundaries.make_automaton()
 
     def find(self, text: str, known: Iterable[tuple[int, int, str, str]] = ()) -> list[dict[str, str]]:
         """[{"name", "kind"}] deduplicated, in text order; `known` are (start, end, name, kind) already found."""
@@ -129,6 +138,11 @@ class EntityFinder:
         for end, (suffix, kind) in self._automaton.iter(text):
             if end not in best or len(suffix) > len(best[end][0]):
                 best[end] = (suffix, kind)
+        if not best:
+            return []
+        # End positions (exclusive) of every boundary: a name starts at the last one before its suffix.
+        ends = sorted({end + 1 for end, _ in self._boundaries.iter(text)}
+                      | {m.end() for m in _NUMERAL_MEASURE.finditer(text)})
         found = []
         floor = 0   # a name never starts inside the previous entity
         for end in sorted(best):
@@ -142,7 +156,10 @@ class EntityFinder:
                 continue
             limit = _MAX_NAME_SHORT_SUFFIX if len(suffix) == 1 else _MAX_NAME
             lower = max([floor, s_start - 2 * _MAX_NAME] + [b for a, b in taken if b <= s_start])
-            name = self._name_before(text, lower, s_start, limit)
+            k = bisect_right(ends, s_start)
+            if k and ends[k - 1] > lower:
+                lower = ends[k - 1]
+            name = _name_at(text[lower:s_start], limit)
             if name is None:
                 continue
             full = name + _CANONICAL_SUFFIX.get(suffix, suffix)
@@ -152,22 +169,12 @@ class EntityFinder:
             floor = s_end
         return found
 
-    @staticmethod
-    def _name_before(text: str, lower: int, start: int, limit: int) -> str | None:
-        i = start
-        while i > lower and text[i - 1] not in _STOP:
-            i -= 1
-        name = _ADMIN_CUT.sub("", text[i:start])
-        for word in _STOP_WORDS.finditer(name):
-            cut = word.end()
-        if _STOP_WORDS.search(name):
-            name = name[cut:]
-        for word in _LEADING:
-            if name.startswith(word):
-                name = name[len(word):]
-        # Leading ASCII letters and digits are unit labels (A2, 3#), not part of a Chinese name.
-        name = name.lstrip("0123456789#号栋楼ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-        # A longer run means the start of the name is a guess: better no entity than a clause.
-        if not _MIN_NAME <= len(name) <= limit or _JUNK_NAME.match(name):
-            return None
-        return name
+
+def _name_at(run: str, limit: int) -> str | None:
+    """The name in `run` (the text between the last boundary and the suffix), or None if it is no name."""
+    # Leading ASCII letters and digits are unit labels (A2, 3#), not part of a Chinese name.
+    name = run.lstrip("0123456789#号栋楼ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    # A longer run means the start of the name is a guess: better no entity than a clause.
+    if not _MIN_NAME <= len(name) <= limit or _JUNK_NAME.match(name):
+        return None
+    return name

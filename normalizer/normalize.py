@@ -27,7 +27,7 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEFAULT_WORKING_DAYS = 7
 DEFAULT_MAX_TEXT_CHARS = 10000
 # Only the head of a long report feeds the category model: the topic is stated early, and it bounds the cost.
-_CATEGORY_CHARS = 600
+_CATEGORY_CHARS = 300
 
 __all__ = ["Normalizer", "clean_text", "mask_pii"]
 

@@ -32,10 +32,16 @@ def mask_id_card(number: str) -> str:
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
 
 
+# Every phone or ID number has three digits in a row; most texts have none, and this search is cheap.
+_DIGIT_RUN = re.compile(r"\d{3}")
+
+
 def mask_pii(text: str | None) -> str:
     """`text` with ID-card numbers and phone numbers masked (for logs and console lists)."""
     if not text:
         return ""
+    if not _DIGIT_RUN.search(text):
+        return text
     text = _ID_CARD.sub(lambda m: mask_id_card(m.group()), text)
     return _PHONE.sub(lambda m: mask_phone(m.group()), text)
 
@@ -72,7 +78,7 @@ def find_phones(text: str, contact_phone: str | None = None, region: str = "CN")
 
 
 def _candidates(text: str) -> Iterable[str]:
-    if not text:
+    if not text or not _DIGIT_RUN.search(text):
         return ()
     ids = [m.span() for m in _ID_CARD.finditer(text)]
     return [m.group() for m in _PHONE.finditer(text)

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from typing import Iterable
 
-from normalizer.traditional import TRADITIONAL_TO_SIMPLIFIED
+from normalizer.traditional import fold_traditional
 
 # Channels (partner platforms, the app's rich editor) may send HTML; script and style bodies are not text.
 _HTML_HINT = re.compile(r"<[A-Za-z/!]|&(?:#\d{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});")
@@ -40,10 +40,11 @@ def strip_html(text: str) -> str:
 
 
 def _clean_once(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
+    if not unicodedata.is_normalized("NFKC", text):   # the quick check is much cheaper than normalizing
+        text = unicodedata.normalize("NFKC", text)
     text = strip_html(text)
     text = _INVISIBLE.sub("", text)
-    text = text.translate(TRADITIONAL_TO_SIMPLIFIED)
+    text = fold_traditional(text)
     text = _CHINESE_YEAR.sub(lambda m: m.group(1).translate(_CHINESE_DIGITS), text)
     text = _CIRCLE_IN_DIGITS.sub("0", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
