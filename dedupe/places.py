@@ -52,7 +52,7 @@ _QUOTES = re.compile(r"[“”\"'‘’「」『』《》〈〉【】()（）\s]
 _SUFFIX_RE = re.compile("|".join(sorted(map(re.escape, SUFFIXES), key=len, reverse=True)))
 _ADMIN_RE = re.compile(r"[省市县区]")
 _BUS_RE = re.compile(r"(?<![0-9A-Za-z])(\d{1,3})(?:路|号线)?(?:公交|路车|专线|号线|路)")
-_NOT_ADMIN_BEFORE = set("小社园城景辖片学校厂矿灾库军营都新老郊湖山牧特试保示")
+_NOT_ADMIN_BEFORE = set("小社园城景辖片学校厂矿灾库营发护范")
 # A core ending so is a phrase (进入小区, 一期旁边工地, 负责组), not a name.
 _NOT_NAME_END = set("入出往收成止过该个各整进回在到去内外全原些边旁前后里面上下本此每条")
 _NOT_GROUP_END = set("责作检家导查调编小分合改班题备委专工领协")
