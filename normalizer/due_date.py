@@ -28,6 +28,7 @@ def is_working_day(day: date) -> bool:
         return day.weekday() < 5
 
 
+@lru_cache(maxsize=1024)
 def add_working_days(start: date, days: int) -> date:
     """The `days`-th working day after `start` (`start` itself does not count)."""
     day = start

@@ -102,7 +102,11 @@ class Gazetteer:
 
     def locate(self, *texts: str) -> tuple[str | None, str | None]:
         """(district, street): the first district named (texts in order), a street consistent with it."""
-        hits = [hit for text in texts if text for hit in self.find(text)]
+        return self.locate_hits([hit for text in texts if text for hit in self.find(text)])
+
+    @staticmethod
+    def locate_hits(hits: list[PlaceHit]) -> tuple[str | None, str | None]:
+        """`locate` over hits already found (texts in order), so a caller searches each text only once."""
         district = next((h.place.name for h in hits if h.place.kind == "district"), None)
         # A street in another district than the one named is a different place (or a namesake): not taken.
         street = next((h.place for h in hits if h.place.kind == "street"

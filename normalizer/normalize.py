@@ -79,9 +79,11 @@ class Normalizer:
         out["length"] = {"text_chars": len(text), "truncated": truncated}
         out["compare_text"] = _safe(lambda: self.compare(text), text)
         address = _safe(lambda: clean_text(_address(ticket)), "") or None
-        district, street = _safe(lambda: self.gazetteer.locate(address or "", title or "", text), (None, None))
+        places = {part: _safe(lambda: self.gazetteer.find(part), []) for part in (address, title, text) if part}
+        district, street = _safe(lambda: self.gazetteer.locate_hits(
+            [hit for part in (address, title, text) if part for hit in places[part]]), (None, None))
         out["district"], out["street"] = district, street
-        out["entities"] = _safe(lambda: self._entities(title, text), [])
+        out["entities"] = _safe(lambda: self._entities(title, text, places), [])
         out["location"] = _safe(lambda: _location(ticket, address), None)
         out["category"] = _safe(lambda: self._category(ticket, title, text),
                                 {"path": None, "level1": None, "confidence": 0.0, "source": None})
@@ -95,12 +97,12 @@ class Normalizer:
         out["pii"] = {"masked_text": _safe(lambda: mask_pii(text), "")}
         return out
 
-    def _entities(self, title: str | None, text: str) -> list[dict[str, str]]:
+    def _entities(self, title: str | None, text: str, places: dict) -> list[dict[str, str]]:
         found: list[dict[str, str]] = []
         names: set[str] = set()
         for part in filter(None, [title, text]):
             # Gazetteer streets are exact names: they go in as known spans so suffix rules do not cut them.
-            known = [(h.start, h.end, h.place.name, "town") for h in self.gazetteer.find(part)
+            known = [(h.start, h.end, h.place.name, "town") for h in places.get(part, ())
                      if h.place.kind == "street"]
             for entity in self.entities.find(part, known):
                 if entity["name"] not in names:

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from typing import Iterable
 
+import ahocorasick
+
 from normalizer.traditional import fold_traditional
 
 # Channels (partner platforms, the app's rich editor) may send HTML; script and style bodies are not text.
@@ -25,6 +27,11 @@ _CIRCLE_IN_DIGITS = re.compile(r"(?<=\d)〇|〇(?=\d)")
 _CHINESE_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})(?=年)")
 _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 
+# Full-width ASCII forms and the ideographic space are nearly all that NFKC changes in Chinese text; mapping
+# just them (a regex sub, ~6 µs) lets the quick NFKC check pass and skips the full normalization (~45 µs).
+_FULLWIDTH_CHARS = re.compile("[\uff01-\uff5e\u3000]")
+_FULLWIDTH = {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in [*range(0xFF01, 0xFF5F), 0x3000]}
+
 # Everything that can make a second pass change the text again; checked so that one pass is the usual cost.
 _UNSTABLE = re.compile(r"[<&〇]")
 
@@ -40,6 +47,7 @@ def strip_html(text: str) -> str:
 
 
 def _clean_once(text: str) -> str:
+    text = _FULLWIDTH_CHARS.sub(lambda m: _FULLWIDTH[m.group()], text)
     if not unicodedata.is_normalized("NFKC", text):   # the quick check is much cheaper than normalizing
         text = unicodedata.normalize("NFKC", text)
     text = strip_html(text)
@@ -80,14 +88,35 @@ class CompareText:
     """Removes greetings and boilerplate (您好, 请尽快处理, 谢谢...) so that dedupe compares the substance."""
 
     def __init__(self, phrases: Iterable[str]):
-        cleaned = sorted({clean_text(p) for p in phrases if p and clean_text(p)}, key=len, reverse=True)
-        # Trailing punctuation goes with the phrase, so "市长您好！" leaves no stray "！" behind.
-        self._pattern = (re.compile("(?:" + "|".join(map(re.escape, cleaned)) + r")[\s,.!:;。，！、：；~…]*")
-                         if cleaned else None)
+        # Aho-Corasick rather than a regex alternation: Python's re tries every phrase at every position.
+        self._automaton = ahocorasick.Automaton()
+        for phrase in {clean_text(p) for p in phrases if p}:
+            if phrase:
+                self._automaton.add_word(phrase, len(phrase))
+        self._empty = len(self._automaton) == 0
+        if not self._empty:
+            self._automaton.make_automaton()
 
     def __call__(self, text: str) -> str:
-        """`text` (already clean) without the configured boilerplate phrases."""
-        if self._pattern is None or not text:
+        """`text` (already clean) without the configured boilerplate phrases and the punctuation after them."""
+        if self._empty or not text:
             return text
-        stripped = self._pattern.sub("", text)
+        spans = sorted(((end - length + 1, end + 1) for end, length in self._automaton.iter(text)),
+                       key=lambda span: (span[0], -span[1]))
+        if not spans:
+            return text
+        parts, position = [], 0
+        for start, end in spans:
+            if start < position:
+                continue   # inside a longer phrase already removed (您好 in 市长您好)
+            parts.append(text[position:start])
+            # Trailing punctuation goes with the phrase, so "市长您好!" leaves no stray "!" behind.
+            while end < len(text) and text[end] in _TRAILING:
+                end += 1
+            position = end
+        parts.append(text[position:])
+        stripped = "".join(parts)
         return _NEWLINES.sub("\n", _SPACES.sub(" ", stripped)).strip()
+
+
+_TRAILING = set(" ,.!:;。，！、：；~…")
