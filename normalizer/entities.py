@@ -96,7 +96,7 @@ class EntityFinder:
     """Finds the named entities of a text; built once, then a pure function."""
 
     def __init__(self, extra_suffixes: dict[str, Iterable[str]] | None = None,
-                 generic: Iterable[str] = ()):
+                 generic: Iterable[str] = (), known: dict[str, Iterable[str]] | None = None):
         self._automaton = ahocorasick.Automaton()
         kinds = {kind: list(suffixes) for kind, suffixes in SUFFIX_KINDS.items()}
         for kind, suffixes in (extra_suffixes or {}).items():
@@ -106,6 +106,14 @@ class EntityFinder:
                 self._automaton.add_word(suffix, (suffix, kind))
         self._automaton.make_automaton()
         self._generic = _GENERIC | set(generic)
+        # Well-known names the suffix rule would cut (协和医院: 和 is a conjunction), listed by the city.
+        self._known = ahocorasick.Automaton()
+        for kind, names in (known or {}).items():
+            for name in names:
+                self._known.add_word(name, (name, kind if kind in SUFFIX_KINDS or kind == "bus_line" else "other"))
+        self._has_known = len(self._known) > 0
+        if self._has_known:
+            self._known.make_automaton()
         # Everything a name cannot run across, as one automaton: found once per text, then looked up by bisect.
         self._boundaries = ahocorasick.Automaton()
         for word in [*_STOP, *_ADMIN_CHARS, *_STOP_WORDS, *_LEADING]:
@@ -117,6 +125,11 @@ class EntityFinder:
         if not text:
             return []
         spans: list[tuple[int, int, str, str]] = list(known)   # (start, end, name, kind)
+        if self._has_known:
+            for end, (name, kind) in self._known.iter(text):
+                start = end - len(name) + 1
+                if not any(a < end + 1 and start < b for a, b, _, _ in spans):
+                    spans.append((start, end + 1, name, kind))
         for match in _BUS_LINE.finditer(text):
             spans.append((match.start(), match.end(), match.group(1) + "路", "bus_line"))
         for match in _METRO_LINE.finditer(text):

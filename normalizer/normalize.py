@@ -58,7 +58,8 @@ class Normalizer:
                                        float(section.get("category_min_confidence", 0.0)))
         self.compare = CompareText(section.get("boilerplate") or [])
         self.emergency = EmergencyDetector(section.get("emergency"))
-        self.entities = EntityFinder(section.get("entity_suffixes"), section.get("generic_names") or ())
+        self.entities = EntityFinder(section.get("entity_suffixes"), section.get("generic_names") or (),
+                                     section.get("known_entities"))
 
     def quick_emergency(self, text: str | None) -> dict[str, Any]:
         """Cheap emergency check for the request path: {"emergency", "matched", "kinds", "advice"}."""
