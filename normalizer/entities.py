@@ -82,6 +82,7 @@ _GENERIC = {
 }
 _BUS_LINE = re.compile(r"(?<![\dA-Za-z])([A-Za-z]?\d{1,4}|[A-Za-z]\d{0,3}|旅游\d{1,2}|夜\d{1,3})路"
                        r"(?:公交车|公交|公共汽车|车|线|大巴)?")
+_LINE_HINT = re.compile(r"[\dA-Za-z]路")
 _METRO_LINE = re.compile(r"(?:地铁|轨道交通)?(\d{1,2})号线")
 _MAX_NAME = 8
 # One-character suffixes make weak evidence, so their names must be short (潇楚南路, 泉水村, 景蓉华苑).
@@ -130,10 +131,13 @@ class EntityFinder:
                 start = end - len(name) + 1
                 if not any(a < end + 1 and start < b for a, b, _, _ in spans):
                     spans.append((start, end + 1, name, kind))
-        for match in _BUS_LINE.finditer(text):
-            spans.append((match.start(), match.end(), match.group(1) + "路", "bus_line"))
-        for match in _METRO_LINE.finditer(text):
-            spans.append((match.start(), match.end(), "地铁" + match.group(1) + "号线", "other"))
+        # The line patterns are costly to scan with; most texts have no line number at all.
+        if _LINE_HINT.search(text):
+            for match in _BUS_LINE.finditer(text):
+                spans.append((match.start(), match.end(), match.group(1) + "路", "bus_line"))
+        if "号线" in text:
+            for match in _METRO_LINE.finditer(text):
+                spans.append((match.start(), match.end(), "地铁" + match.group(1) + "号线", "other"))
         taken = [(s, e) for s, e, _, _ in spans]
         spans.extend(self._suffix_entities(text, taken))
         spans.sort()
@@ -153,9 +157,7 @@ class EntityFinder:
                 best[end] = (suffix, kind)
         if not best:
             return []
-        # End positions (exclusive) of every boundary: a name starts at the last one before its suffix.
-        ends = sorted({end + 1 for end, _ in self._boundaries.iter(text)}
-                      | {m.end() for m in _NUMERAL_MEASURE.finditer(text)})
+        measures = [m.end() for m in _NUMERAL_MEASURE.finditer(text)]
         found = []
         floor = 0   # a name never starts inside the previous entity
         for end in sorted(best):
@@ -169,9 +171,12 @@ class EntityFinder:
                 continue
             limit = _MAX_NAME_SHORT_SUFFIX if len(suffix) == 1 else _MAX_NAME
             lower = max([floor, s_start - 2 * _MAX_NAME] + [b for a, b in taken if b <= s_start])
-            k = bisect_right(ends, s_start)
-            if k and ends[k - 1] > lower:
-                lower = ends[k - 1]
+            # The name starts after the last boundary (stop character or word, admin marker, count) before it.
+            for b_end, _ in self._boundaries.iter(text, lower, s_start):
+                lower = max(lower, b_end + 1)
+            k = bisect_right(measures, s_start)
+            if k and measures[k - 1] > lower:
+                lower = measures[k - 1]
             name = _name_at(text[lower:s_start], limit)
             if name is None:
                 continue

@@ -53,8 +53,9 @@ def _clean_once(text: str) -> str:
     text = strip_html(text)
     text = _INVISIBLE.sub("", text)
     text = fold_traditional(text)
-    text = _CHINESE_YEAR.sub(lambda m: m.group(1).translate(_CHINESE_DIGITS), text)
-    text = _CIRCLE_IN_DIGITS.sub("0", text)
+    if "〇" in text or "零" in text:   # cheap tests first: few texts have either
+        text = _CHINESE_YEAR.sub(lambda m: m.group(1).translate(_CHINESE_DIGITS), text)
+        text = _CIRCLE_IN_DIGITS.sub("0", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _NEWLINES.sub("\n", _SPACES.sub(" ", text))
     return text.strip()
