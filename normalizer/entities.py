@@ -150,18 +150,21 @@ class EntityFinder:
         return entities
 
     def _suffix_entities(self, text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str, str]]:
-        # Keep, for each end position, the longest suffix; then walk them left to right.
-        best: dict[int, tuple[str, str]] = {}
+        # Keep, for each end position, the longest suffix (the automaton reports hits in end order).
+        best: list[tuple[int, str, str]] = []
         for end, (suffix, kind) in self._automaton.iter(text):
-            if end not in best or len(suffix) > len(best[end][0]):
-                best[end] = (suffix, kind)
+            if best and best[-1][0] == end:
+                if len(suffix) > len(best[-1][1]):
+                    best[-1] = (end, suffix, kind)
+            else:
+                best.append((end, suffix, kind))
         if not best:
             return []
         measures = [m.end() for m in _NUMERAL_MEASURE.finditer(text)]
         found = []
         floor = 0   # a name never starts inside the previous entity
-        for end in sorted(best):
-            suffix, kind = best[end]
+        taken_ends = sorted(b for _, b in taken)
+        for end, suffix, kind in best:
             s_start, s_end = end - len(suffix) + 1, end + 1
             if s_start < floor or any(a < s_end and s_start < b for a, b in taken):
                 continue
@@ -170,10 +173,14 @@ class EntityFinder:
             if text[s_end:s_end + 1] in _NOT_AFTER.get(suffix, ()):
                 continue
             limit = _MAX_NAME_SHORT_SUFFIX if len(suffix) == 1 else _MAX_NAME
-            lower = max([floor, s_start - 2 * _MAX_NAME] + [b for a, b in taken if b <= s_start])
+            lower = max(floor, s_start - 2 * _MAX_NAME)
+            k = bisect_right(taken_ends, s_start)
+            if k and taken_ends[k - 1] > lower:
+                lower = taken_ends[k - 1]
             # The name starts after the last boundary (stop character or word, admin marker, count) before it.
             for b_end, _ in self._boundaries.iter(text, lower, s_start):
-                lower = max(lower, b_end + 1)
+                if b_end >= lower:
+                    lower = b_end + 1
             k = bisect_right(measures, s_start)
             if k and measures[k - 1] > lower:
                 lower = measures[k - 1]
