@@ -38,8 +38,10 @@ def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
         fingerprint = deduper.fingerprint(ticket)
         keys = deduper.blocking_keys(fingerprint)
         lock_keys(conn, keys)
-        decision = deduper.decide(fingerprint, ticket.received_at, find_candidates(conn, keys))
         now = runtime.clock()
+        dedupe_cfg = runtime.settings.section("dedupe")
+        candidates = find_candidates(conn, keys, now, dedupe_cfg.get("closed_case_days", 30))
+        decision = deduper.decide(fingerprint, ticket.received_at, candidates)
         urgent = row.priority == "urgent"
         if decision.case_id is None:
             case_id = conn.execute(insert(cases).values(
@@ -57,7 +59,7 @@ def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
             case_id=case_id, ticket_id=ticket_id, action=action, actor="dedupe",
             score=decision.score, evidence=decision.evidence, created_at=now))
         add_to_index(conn, ticket_id=ticket_id, case_id=case_id, received_at=ticket.received_at, keys=keys,
-                     fingerprint=fingerprint)
+                     fingerprint=fingerprint, cap=dedupe_cfg.get("postings_cap", 200))
         fresh = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
         add_event(conn, case_id, event_type, fresh)
     log.info("ticket %s %s case %s", row.reference, action, case_id)

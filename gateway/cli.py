@@ -56,6 +56,22 @@ def _replay(args) -> int:
     return 0
 
 
+def _dedupe_cluster(args) -> int:
+    from dedupe.cluster import run_cluster
+
+    settings = load_settings()
+    run_cluster(args.input, sys.stdout, settings.profile, args.window_days)
+    return 0
+
+
+def _dedupe_evaluate(args) -> int:
+    from dedupe.cluster import run_evaluate
+
+    settings = load_settings()
+    run_evaluate(args.corpus, args.pairs, sys.stdout, settings.profile, args.window_days)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser, one sub-command per verb."""
     p = argparse.ArgumentParser(prog="python -m gateway", description="Citizen-appeal intake gateway")
@@ -72,6 +88,17 @@ def parser() -> argparse.ArgumentParser:
     replay = dsub.add_parser("replay", help="re-send dead-lettered events")
     replay.add_argument("--event", action="append", help="only this event id (repeatable)")
     replay.set_defaults(run=_replay)
+    dedupe = sub.add_parser("dedupe", help="run the live dedupe over a file of reports (nothing is stored)")
+    dedsub = dedupe.add_subparsers(dest="action", required=True)
+    cluster = dedsub.add_parser("cluster", help="one {id, case_id} JSON line per report, in received_at order")
+    cluster.add_argument("input", metavar="IN.jsonl")
+    cluster.add_argument("--window-days", type=float, default=None, help="only cases this recent are candidates")
+    cluster.set_defaults(run=_dedupe_cluster)
+    evaluate = dedsub.add_parser("evaluate", help="precision, recall and F1 against labelled pairs")
+    evaluate.add_argument("--corpus", required=True, metavar="IN.jsonl")
+    evaluate.add_argument("--pairs", required=True, metavar="PAIRS.jsonl")
+    evaluate.add_argument("--window-days", type=float, default=None)
+    evaluate.set_defaults(run=_dedupe_evaluate)
     return p
 
 

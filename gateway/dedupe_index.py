@@ -1,55 +1,84 @@
-"""The dedupe index in the ticket store, shared by every worker: blocking keys → reports → cases."""
+"""The dedupe index in the ticket store, shared by every worker: blocking keys → recent reports → cases.
+
+A key's postings are one row: the ids of its most recent reports (capped), packed 8 bytes each. Decisions
+hold a lock per key (PostgreSQL advisory locks; SQLite serializes writers), so the read-modify-write of a
+posting row is safe and two duplicates handled at once always see each other.
+"""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+import struct
+from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import and_, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
 
-from dedupe.exact import Candidate
-from gateway.tables import cases, dedupe_keys, dedupe_reports
+from dedupe.types import Candidate
+from gateway.tables import cases, dedupe_postings, dedupe_reports
 
-# Candidates fetched per decision: enough for the deduper to choose, few enough to keep the cost flat.
-MAX_CANDIDATES = 200
+DEFAULT_POSTINGS_CAP = 200
+
+
+def key_hash(key: str) -> int:
+    """A blocking key as a signed 64-bit number (the posting row's key and its advisory lock)."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+
+
+def _unpack(blob: bytes) -> list[int]:
+    return list(struct.unpack(f">{len(blob) // 8}q", blob))
+
+
+def _pack(ids: list[int]) -> bytes:
+    return struct.pack(f">{len(ids)}q", *ids)
 
 
 def lock_keys(conn: Connection, keys: Iterable[str]) -> None:
-    """Serialize decisions that could find each other: two duplicates handled at once must see each other.
-
-    On PostgreSQL a transaction-scoped advisory lock per key (in a fixed order, so no deadlock); SQLite
-    transactions are already serialized by BEGIN IMMEDIATE.
-    """
+    """Serialize decisions that could find each other (in a fixed order, so never a deadlock)."""
     if conn.dialect.name != "postgresql":
-        return
-    for number in sorted({int.from_bytes(hashlib.sha256(k.encode()).digest()[:8], "big", signed=True)
-                          for k in keys}):
+        return  # SQLite: BEGIN IMMEDIATE already serializes every writer
+    for number in sorted({key_hash(k) for k in keys}):
         conn.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})
 
 
-def find_candidates(conn: Connection, keys: list[str]) -> list[Candidate]:
-    """Indexed reports sharing a key, newest first, whose case can still take reports."""
+def find_candidates(conn: Connection, keys: list[str], now: datetime, closed_days: float) -> list[Candidate]:
+    """Reports sharing a key whose case can still take reports: open (any age), or closed recently."""
     if not keys:
         return []
+    ids: dict[int, None] = {}
+    for row in conn.execute(select(dedupe_postings.c.ids).where(dedupe_postings.c.key.in_([key_hash(k)
+                                                                                           for k in keys]))):
+        ids.update(dict.fromkeys(reversed(_unpack(row.ids))))  # newest first
+    if not ids:
+        return []
+    recently = now - timedelta(days=closed_days)
     rows = conn.execute(
         select(dedupe_reports.c.ticket_id, dedupe_reports.c.case_id, dedupe_reports.c.received_at,
                dedupe_reports.c.fingerprint)
-        .join(dedupe_keys, dedupe_keys.c.ticket_id == dedupe_reports.c.ticket_id)
         .join(cases, cases.c.id == dedupe_reports.c.case_id)
-        .where(dedupe_keys.c.key.in_(keys), cases.c.status != "merged")
-        .order_by(dedupe_keys.c.received_at.desc()).limit(MAX_CANDIDATES)).all()
-    seen: dict[int, Candidate] = {}
-    for row in rows:
-        seen.setdefault(row.ticket_id, Candidate(row.case_id, row.ticket_id, row.received_at, row.fingerprint))
-    return list(seen.values())
+        .where(dedupe_reports.c.ticket_id.in_(list(ids)), cases.c.status != "merged",
+               or_(cases.c.status.notin_(("resolved", "closed")),
+                   and_(cases.c.last_update_at.is_not(None), cases.c.last_update_at >= recently)))).all()
+    return [Candidate(r.case_id, r.ticket_id, r.received_at, r.fingerprint) for r in rows]
 
 
 def add_to_index(conn: Connection, *, ticket_id: int, case_id: int, received_at: datetime, keys: list[str],
-                 fingerprint: Mapping[str, Any]) -> None:
-    """Index one report under its keys."""
+                 fingerprint: Mapping[str, Any], cap: int = DEFAULT_POSTINGS_CAP) -> None:
+    """Index one report under its keys; a full posting row forgets its oldest report."""
     conn.execute(insert(dedupe_reports).values(ticket_id=ticket_id, case_id=case_id, received_at=received_at,
-                                                fingerprint=dict(fingerprint)))
-    if keys:
-        conn.execute(insert(dedupe_keys), [{"key": k, "ticket_id": ticket_id, "received_at": received_at}
-                                           for k in dict.fromkeys(keys)])
+                                               fingerprint=dict(fingerprint)))
+    hashes = list(dict.fromkeys(key_hash(k) for k in keys))
+    if not hashes:
+        return
+    existing = {r.key: r.ids for r in conn.execute(select(dedupe_postings).where(dedupe_postings.c.key.in_(hashes)))}
+    for number in hashes:
+        if number in existing:
+            ids = (_unpack(existing[number]) + [ticket_id])[-cap:]
+            conn.execute(update(dedupe_postings).where(dedupe_postings.c.key == number).values(ids=_pack(ids)))
+        else:
+            conn.execute(insert(dedupe_postings).values(key=number, ids=_pack([ticket_id])))
+
+
+def move_reports(conn: Connection, ticket_ids: list[int], case_id: int) -> None:
+    """Point indexed reports at another case (after a merge or unmerge)."""
+    conn.execute(update(dedupe_reports).where(dedupe_reports.c.ticket_id.in_(ticket_ids)).values(case_id=case_id))

@@ -10,7 +10,7 @@ import requests
 from sqlalchemy.engine import Engine
 
 from config import Settings
-from dedupe import ExactRepeatDeduper
+from dedupe import Deduper
 from gateway.queue import EmbeddedQueue, RedisQueue, make_queue
 from gateway.store import make_engine, migrate
 from gateway.tables import utcnow
@@ -39,7 +39,7 @@ def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime
     if run_migrations:
         migrate(engine)
     runtime = Runtime(settings=settings, engine=engine, queue=make_queue(settings),
-                      normalizer=Normalizer(settings.profile), deduper=ExactRepeatDeduper(settings.profile))
+                      normalizer=Normalizer(settings.profile), deduper=Deduper(settings.profile))
     return runtime
 
 

@@ -149,12 +149,12 @@ case_updates = Table(
     Index(None, "case_id"),
 )
 
-# The dedupe index: blocking keys → reports, and each indexed report's fingerprint.
-dedupe_keys = Table(
-    "dedupe_keys", metadata,
-    Column("key", String(64), primary_key=True),
-    Column("ticket_id", Id, ForeignKey("tickets.id"), primary_key=True),
-    Column("received_at", UtcDateTime, nullable=False),
+# The dedupe index: a blocking key (as a 64-bit hash) → the ids of its most recent reports, packed 8 bytes
+# each, newest last and capped; one row per key keeps the index near 8 bytes per key per report.
+dedupe_postings = Table(
+    "dedupe_postings", metadata,
+    Column("key", BigInteger, primary_key=True, autoincrement=False),
+    Column("ids", LargeBinary, nullable=False),
 )
 
 dedupe_reports = Table(

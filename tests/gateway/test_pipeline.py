@@ -30,11 +30,11 @@ def test_a_report_reaches_the_case_system_as_a_signed_case_opened(gateway, case_
     assert ticket["case"] == {"id": event["case"]["id"], "status": "open", "reports": 1, "merged_into": None}
 
 
-def test_an_exact_repeat_joins_the_case_and_is_never_a_second_case_opened(gateway, case_system):
+def test_a_duplicate_joins_the_case_and_is_never_a_second_case_opened(gateway, case_system):
     first = gateway.post_app(REPORT).json["reference"]
     gateway.drain()
-    second = gateway.post_app(REPORT).json["reference"]      # same citizen, same text, new submission
-    other = gateway.post_app({**REPORT, "contact": {"user_id": "u-8"}}).json["reference"]  # another citizen
+    second = gateway.post_app({**REPORT, "contact": {"user_id": "u-8"}}).json["reference"]  # another citizen
+    other = gateway.post_app({"text": "江夏区纸坊街道文化路菜市场旁垃圾桶满了没人清运"}).json["reference"]
     gateway.drain()
     events = case_system.accepted()
     assert [e["type"] for e in events] == ["case.opened", "case.report_added", "case.opened"]
@@ -123,5 +123,6 @@ def test_cases_api_shows_reports_and_evidence_to_operators_only(gateway):
     case = gateway.get("/api/v1/cases/1", OPERATOR_KEY).json
     assert case["reports"] == 2 and len(case["report_list"]) == 2
     assert [d["action"] for d in case["decisions"]] == ["opened", "joined"]
-    assert case["decisions"][1]["evidence"]["rule"] == "exact repeat"
+    assert case["decisions"][1]["evidence"]["rule"] == "similar report"
+    assert case["decisions"][1]["score"] >= case["decisions"][1]["evidence"]["threshold"]
     assert gateway.get("/api/v1/cases/999", OPERATOR_KEY).status_code == 404

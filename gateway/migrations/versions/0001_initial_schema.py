@@ -99,12 +99,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_case_links_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_links_ticket_id'), ['ticket_id'], unique=False)
 
-    op.create_table('dedupe_keys',
-    sa.Column('key', sa.String(length=64), nullable=False),
-    sa.Column('ticket_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('received_at', gateway.tables.UtcDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_dedupe_keys_ticket_id_tickets')),
-    sa.PrimaryKeyConstraint('key', 'ticket_id', name=op.f('pk_dedupe_keys'))
+    op.create_table('dedupe_postings',
+    sa.Column('key', sa.BigInteger(), nullable=False),
+    sa.Column('ids', sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_dedupe_postings'))
     )
     op.create_table('dedupe_reports',
     sa.Column('ticket_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -163,7 +161,7 @@ def downgrade() -> None:
 
     op.drop_table('outbox')
     op.drop_table('dedupe_reports')
-    op.drop_table('dedupe_keys')
+    op.drop_table('dedupe_postings')
     with op.batch_alter_table('case_links', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_links_ticket_id'))
         batch_op.drop_index(batch_op.f('ix_case_links_case_id'))
