@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary,
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
                         MetaData, String, Table, Text, UniqueConstraint)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
@@ -176,4 +176,85 @@ attachments = Table(
     Column("filename", Text, nullable=True),
     Column("uploaded_by", String(100), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Conversations (migration 0002): a citizen's burst of messages on a chat channel assembled into one report.
+# One row per (channel, citizen): locking it serializes that citizen's messages, so a burst opens one report.
+conversations = Table(
+    "conversations", metadata,
+    Column("channel", String(32), primary_key=True),
+    Column("citizen", String(200), primary_key=True),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=True),  # NULL: the next message opens a report
+    Column("opened_at", UtcDateTime, nullable=True),
+    Column("last_message_at", UtcDateTime, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Every later message that joined a report, and how it reached it: `data` (the ticket was not yet in a case)
+# or `event` (a case.updated event to the case system).
+conversation_parts = Table(
+    "conversation_parts", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("idem_key", String(300), nullable=False),
+    Column("part", Json, nullable=False),
+    Column("applied_as", String(8), nullable=False),
+    Column("event_id", String(36), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "ticket_id"),
+)
+
+# A citizen's rating of a closed case, one per report.
+case_ratings = Table(
+    "case_ratings", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False, unique=True),
+    Column("citizen", String(200), nullable=False),
+    Column("rating", Integer, nullable=False),
+    Column("comment", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# WeChat followers: subscription state and the last location the account reported (LOCATION event).
+wechat_users = Table(
+    "wechat_users", metadata,
+    Column("openid", String(128), primary_key=True),
+    Column("subscribed", Boolean, nullable=False),
+    Column("scene", String(128), nullable=True),
+    Column("last_lat", Float, nullable=True),
+    Column("last_lng", Float, nullable=True),
+    Column("last_crs", String(8), nullable=True),
+    Column("last_precision", Float, nullable=True),
+    Column("last_location_at", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# WeChat media to copy into the attachment store before WeChat forgets them (MediaIds live 3 days).
+wechat_media = Table(
+    "wechat_media", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False),
+    Column("media_id", String(512), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(12), nullable=False),  # pending | done | failed
+    Column("attempts", Integer, nullable=False),
+    Column("attachment_id", String(32), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("ticket_id", "media_id"),
+    Index(None, "status", "next_attempt_at"),
+)
+
+# wechatpy's session storage when there is no Redis: the access token every worker shares.
+wechat_session = Table(
+    "wechat_session", metadata,
+    Column("key", String(200), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=True),
 )

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
+from marshmallow import Schema, fields, validate
 
 from channels.case_updates import parse_case_update
+from channels.jsonbody import load_with, parse_json_object
+from gateway.case_admin import CaseActionRefused, merge, unmerge
 from gateway.case_updates import UnknownCase, apply_case_update
 from gateway.intake import IdempotencyConflict, json_body_hash
 from gateway.reads import case_view, ticket_view
@@ -55,3 +58,38 @@ def post_case_update():
     except IdempotencyConflict:
         raise ApiError(409, "idempotency_conflict", "该事件编号已用于内容不同的另一个更新") from None
     return jsonify(body), status
+
+
+class UnmergeIn(Schema):
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    reason = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class MergeIn(Schema):
+    case_id = fields.Integer(required=True, strict=True)
+    reason = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+@bp.post("/cases/<int:case_id>/unmerge")
+@require_key(roles=("supervisor",))
+def post_unmerge(case_id: int):
+    """A supervisor takes a report out of the case; it becomes a case of its own (audited)."""
+    data = load_with(UnmergeIn(), parse_json_object(request.get_data(cache=False)))
+    try:
+        new_id = unmerge(_runtime(), case_id, normalize_reference(data["reference"]), g.api_key.name,
+                         data.get("reason"))
+    except CaseActionRefused as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    return jsonify({"case_id": case_id, "new_case_id": new_id, "reference": normalize_reference(data["reference"])})
+
+
+@bp.post("/cases/<int:case_id>/merge")
+@require_key(roles=("supervisor",))
+def post_merge(case_id: int):
+    """A supervisor joins another case's reports into this case; the other closes as merged (audited)."""
+    data = load_with(MergeIn(), parse_json_object(request.get_data(cache=False)))
+    try:
+        references = merge(_runtime(), case_id, data["case_id"], g.api_key.name, data.get("reason"))
+    except CaseActionRefused as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    return jsonify({"case_id": case_id, "merged_case_id": data["case_id"], "references": references})
