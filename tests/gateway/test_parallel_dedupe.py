@@ -1,0 +1,61 @@
+"""Two workers handling duplicates at the same moment still end in one case (real processes, real PostgreSQL)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from redis import Redis
+from sqlalchemy import func, select
+
+from gateway.tables import outbox, tickets
+from tests.harness.gateway import make_gateway, test_environ
+from tests.harness.services import REDIS_URL, require_service
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST_REDIS = REDIS_URL.rsplit("/", 1)[0] + "/13"
+WORKER = """
+import sys, time
+from config import load_settings
+from gateway import jobs
+from gateway.runtime import build_runtime
+runtime = build_runtime(load_settings(dotenv_path=None))
+time.sleep(max(0, float(sys.argv[1]) - time.time()))
+for ticket_id in sys.argv[2:]:
+    jobs.assign_case(int(ticket_id), runtime=runtime)
+"""
+VARIANTS = ["武昌区中南路某小区门口的下水道堵了，污水横流，气味很大",
+            "中南路某小区门口下水道堵塞，污水流到路上，味道很难闻",
+            "武昌区中南路某小区门口下水道又堵了污水横流"]
+
+
+def test_simultaneous_duplicates_end_in_one_case(pg_database, tmp_path, case_system):
+    require_service("Redis", "127.0.0.1", 6379)
+    from tests.conftest import _truncate
+    _truncate(pg_database)
+    Redis.from_url(TEST_REDIS).flushdb()
+    env = dict(os.environ, **test_environ(pg_database, tmp_path, GATEWAY_REDIS_URL=TEST_REDIS,
+                                          DOWNSTREAM_URL=case_system.url))
+    gw = make_gateway(pg_database, tmp_path, GATEWAY_REDIS_URL=TEST_REDIS, DOWNSTREAM_URL=case_system.url)
+    for i in range(12):  # one incident, reported by twelve citizens in three wordings
+        gw.post_app({"text": VARIANTS[i % 3], "contact": {"user_id": f"citizen-{i}"}})
+    # Normalize everything first, so that the dedupe decisions are what the two workers race on.
+    from gateway import jobs
+    for ticket_id in range(1, 13):
+        jobs.normalize_ticket(ticket_id, runtime=gw.runtime)
+    # Two worker processes, each with its own runtime, start on the same instant on interleaved tickets.
+    start_at = time.time() + 4
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(start_at), *map(str, range(first, 13, 2))],
+                                cwd=ROOT, env=env, stderr=subprocess.PIPE) for first in (1, 2)]
+    for worker in workers:
+        _, err = worker.communicate(timeout=90)
+        assert worker.returncode == 0, err.decode()[-2000:]
+    with gw.runtime.engine.connect() as conn:
+        cases = conn.execute(select(func.count(func.distinct(tickets.c.case_id)))).scalar()
+        placed = conn.execute(select(func.count()).select_from(tickets).where(tickets.c.case_id.is_not(None))).scalar()
+        opened = conn.execute(select(func.count()).select_from(outbox).where(outbox.c.type == "case.opened")).scalar()
+    assert placed == 12 and cases == 1 and opened == 1
+    Redis.from_url(TEST_REDIS).flushdb()
+    gw.runtime.engine.dispose()
