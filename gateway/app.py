@@ -9,7 +9,7 @@ from flask import Flask, request
 from config import load_settings
 from gateway.metrics import Metrics
 from gateway.runtime import Runtime, build_runtime, install
-from gateway.web import api_views, attachment_views, intake_views, ops_views, openapi
+from gateway.web import api_views, attachment_views, intake_views, ops_views, openapi, wechat_views
 from gateway.web.errors import register_error_handlers
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, runtime: Runtime |
     app.extensions["gateway"] = runtime
     app.extensions["gateway_metrics"] = Metrics(runtime)
     register_error_handlers(app)
-    for blueprint in (intake_views.bp, api_views.bp, attachment_views.bp, ops_views.bp, openapi.bp):
+    for blueprint in (intake_views.bp, api_views.bp, attachment_views.bp, ops_views.bp, openapi.bp,
+                      wechat_views.bp):
         app.register_blueprint(blueprint)
 
     body_limit = runtime.settings.section("intake").get("max_body_bytes", 262144)

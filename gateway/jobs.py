@@ -23,4 +23,11 @@ def deliver_case(case_id: int, runtime: Runtime | None = None) -> int:
     return delivery.deliver_case(runtime or current(), case_id)
 
 
-JOB_FUNCTIONS = {"normalize_ticket": normalize_ticket, "assign_case": assign_case, "deliver_case": deliver_case}
+def fetch_wechat_media(ticket_id: int, runtime: Runtime | None = None) -> int:
+    """Copy a WeChat ticket's media into the attachment store before WeChat's 3-day expiry."""
+    from gateway import wechat_media
+    return wechat_media.fetch_media(runtime or current(), ticket_id)
+
+
+JOB_FUNCTIONS = {"normalize_ticket": normalize_ticket, "assign_case": assign_case, "deliver_case": deliver_case,
+                 "fetch_wechat_media": fetch_wechat_media}

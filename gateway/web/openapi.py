@@ -54,6 +54,15 @@ PATHS = {
     "/api/v1/cases/{id}/merge": {"post": _op("Join another case's reports into this case (supervisor; audited)",
                                              BEARER, params=[_path("id", schema_type="integer")])},
     "/api/v1/case-updates": {"post": _op("A status update from the case system", SIGNED, "CaseUpdate")},
+    "/channels/wechat": {
+        "get": _op("WeChat's server-address check: echoes `echostr` when `signature` is right, else 403",
+                   params=[_path(n, "query") for n in ("signature", "timestamp", "nonce", "echostr")]),
+        "post": _op("A WeChat push (XML); plain mode checks `signature`, safe mode (`encrypt_type=aes`) "
+                    "`msg_signature` and decrypts; the passive reply (XML, or `success`) is in the same mode",
+                    params=[_path("signature", "query"), _path("timestamp", "query"), _path("nonce", "query"),
+                            _path("encrypt_type", "query", required=False),
+                            _path("msg_signature", "query", required=False)]),
+    },
     "/healthz": {"get": _op("Liveness")},
     "/readyz": {"get": _op("Readiness: database and Redis reachable")},
     "/metrics": {"get": _op("Prometheus metrics")},

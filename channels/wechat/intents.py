@@ -1,0 +1,44 @@
+"""What a citizen's text asks for: a query, a rating, an explicit new report, or (by default) a report."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable
+
+_REFERENCE = re.compile(r"^[0-9A-Z][0-9A-Z-]{7,15}$")
+# "1"/"2"/"3" as typed on a phone, in half or full width, with or without a comment after it.
+# "3 栋楼下有垃圾" is a report, so a comment must follow punctuation, not a bare space.
+_RATING = re.compile(r"^([123])\s*(?:$|[，,。.、:：]\s*(.*))$", re.DOTALL)
+RATINGS = {1: "满意", 2: "基本满意", 3: "不满意"}
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str                    # report | query | rating | new_report
+    text: str = ""               # the report text (report, new_report) or the rating comment
+    reference: str | None = None  # query: the reference asked about
+    rating: int | None = None
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def classify_text(text: str, *, query_keywords: Iterable[str], new_report_keywords: Iterable[str]) -> Intent:
+    """The intent of one text message; anything not recognised is a report (or a part of one)."""
+    folded = _fold(text)
+    for keyword in query_keywords:
+        if folded.startswith(keyword):
+            rest = folded[len(keyword):].strip(" ：:，,。").upper()
+            if not rest:
+                return Intent("query")
+            if _REFERENCE.match(rest):
+                return Intent("query", reference=rest)
+    for keyword in new_report_keywords:
+        if folded.startswith(keyword):
+            return Intent("new_report", text=text.strip()[len(keyword):].lstrip(" ：:，,。\n"))
+    match = _RATING.match(folded)
+    if match and len(folded) <= 200:
+        return Intent("rating", text=(match.group(2) or "").strip(), rating=int(match.group(1)))
+    return Intent("report", text=text)
