@@ -45,17 +45,24 @@ def _attachment_links(runtime: Runtime, ticket: Ticket) -> None:
             item.content_type = row.content_type
 
 
-def _answer(reference: str, ticket: Ticket) -> dict:
-    return {"reference": reference, "status": "received", "channel": ticket.channel,
-            "received_at": ticket.received_at.isoformat(),
-            "message": f"您的诉求已受理，编号 {reference}。可凭编号查询办理进度。"}
+def _answer(reference: str, ticket: Ticket, emergency: dict) -> dict:
+    message = f"您的诉求已受理，编号 {reference}。可凭编号查询办理进度。"
+    body = {"reference": reference, "status": "received", "channel": ticket.channel,
+            "received_at": ticket.received_at.isoformat(), "message": message, "emergency": False}
+    if emergency.get("emergency"):
+        # The citizen must hear this now, not after the pipeline: 12345 is no substitute for 110/119/120.
+        body.update(emergency=True, advice=emergency.get("advice"), message=f"{emergency.get('advice')}{message}")
+    return body
 
 
 def _accept(runtime: Runtime, idem_channel: str, data_hash: str, raw: bytes, ticket: Ticket):
     _attachment_links(runtime, ticket)
+    emergency = runtime.normalizer.quick_emergency(f"{ticket.title or ''}\n{ticket.text}")
+    if emergency.get("emergency"):
+        ticket.urgent = True
     try:
         result = accept_submission(runtime, channel=idem_channel, idem_key=ticket.external_id, digest=data_hash,
-                                   raw=raw, ticket=ticket, answer=lambda ref: _answer(ref, ticket))
+                                   raw=raw, ticket=ticket, answer=lambda ref: _answer(ref, ticket, emergency))
     except IdempotencyConflict:
         raise ApiError(409, "idempotency_conflict", "该幂等键已用于内容不同的另一个请求") from None
     current_app.extensions["gateway_metrics"].submission(ticket.channel, "created" if result.created else "repeat")

@@ -126,3 +126,17 @@ def test_cases_api_shows_reports_and_evidence_to_operators_only(gateway):
     assert case["decisions"][1]["evidence"]["rule"] == "similar report"
     assert case["decisions"][1]["score"] >= case["decisions"][1]["evidence"]["threshold"]
     assert gateway.get("/api/v1/cases/999", OPERATOR_KEY).status_code == 404
+
+
+def test_an_emergency_is_told_to_call_now_and_goes_first(gateway, case_system):
+    calm = gateway.post_app({"text": "小区绿化带杂草很久没人修剪"})
+    assert calm.json["emergency"] is False and "119" not in calm.json["message"]
+    fire = gateway.post_app({"text": "我家楼下饭店厨房着火了，烟很大"})
+    assert fire.status_code == 201 and fire.json["emergency"] is True
+    assert "119" in fire.json["advice"] and fire.json["reference"] in fire.json["message"]
+    not_fire = gateway.post_app({"text": "上次说的着火隐患已经处理，现在没有着火"})
+    assert not_fire.json["emergency"] is False
+    gateway.drain()
+    first = case_system.accepted()[0]
+    assert first["report"]["reference"] == fire.json["reference"]        # urgent work is done first
+    assert first["case"]["priority"] == "urgent"
