@@ -177,9 +177,30 @@ class Server:
                              headers={"Authorization": f"Bearer {CLIENT_KEY}"})
 
 
+# Twelve unrelated reports (other district, place and problem each): the deduper keeps them in twelve cases.
+REPORTS = [
+    "江汉区青年路128号小区门口路灯坏了三天，晚上很黑",
+    "武昌区中南路地铁站C口的共享单车堆满人行道，行人无法通过",
+    "洪山区光谷步行街一家烧烤店油烟直排，熏得楼上住户没法开窗",
+    "汉阳区钟家村菜市场旁的下水道堵塞，污水漫到路面",
+    "江岸区解放大道1588号工地夜间施工到凌晨两点，噪音扰民",
+    "青山区和平大道公交站台的顶棚玻璃碎了，怕砸到人",
+    "东西湖区金银湖小区的物业三个月没有清运垃圾，臭味很大",
+    "蔡甸区知音湖大道有一段路面塌陷，坑很深，已经有电动车摔倒",
+    "黄陂区盘龙城经济开发区某公司拖欠农民工工资两个月",
+    "硚口区宝丰路幼儿园门口早晚高峰车辆乱停，堵塞交通",
+    "江夏区纸坊街自来水发黄有异味，已经持续一周",
+    "新洲区邾城街道一处变压器嗡嗡作响，担心有安全隐患",
+]
+
+
 def report(n: int, tag: str, user: str | None = None) -> dict:
-    """An app report with its own text (and citizen), so that no two of them are merged into one case."""
-    return {"text": f"{tag}: 第{n}号楼下水道堵塞，污水漫到路面，已经三天了（测试 {uuid.uuid4().hex[:8]}）",
+    """App report number `n` (the same body for the same arguments, so a retry is a true repeat).
+
+    Reports 0..11 are unrelated and open a case each; the same `n` and `user` again is an exact repeat,
+    which joins the first one's case.
+    """
+    return {"text": REPORTS[n % len(REPORTS)],
             "contact": {"name": "李女士", "phone": "13800138000", "user_id": user or f"u-{tag}-{n}"}}
 
 
