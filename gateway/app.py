@@ -19,9 +19,8 @@ def channel_states(runtime: Runtime) -> dict[str, bool]:
     """Which channels are on with this configuration."""
     s = runtime.settings
     return {
-        "app": bool(s.api_keys), "webhook": bool(s.webhook_secrets), "hotline": bool(s.api_keys),
-        "wechat": bool(s.wechat_token), "sms/twilio": bool(s.twilio_auth_token),
-        "sms/uplink": bool(s.sms_uplink_token), "case-updates": bool(s.downstream_secret),
+        "app": bool(s.api_keys), "webhook": bool(s.webhook_secrets), "wechat": bool(s.wechat_token),
+        "case-updates": bool(s.downstream_secret),
     }
 
 
