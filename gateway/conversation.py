@@ -179,12 +179,13 @@ def _open(conn: Connection, runtime: Runtime, ticket: Ticket) -> int:
 
 
 def submit_part(runtime: Runtime, *, channel: str, citizen: str, idem_key: str, digest: str, raw: bytes,
-                part: Part, make_ticket: Callable[[], Ticket], window: timedelta, force_new: bool,
+                part: Part, make_ticket: Callable[[Connection], Ticket], window: timedelta, force_new: bool,
                 answer_opened: Callable[[str], dict], answer_joined: Callable[[str], dict],
                 on_stored: Callable[[Connection, int, bool, Later], None] | None = None) -> Stored:
     """Open a report with this message, or join the citizen's open one; one transaction, retries answered once.
 
-    `make_ticket()` builds the ticket when a report is opened; `on_stored(conn, ticket_id, opened, later)` runs in
+    `make_ticket(conn)` builds the ticket when a report is opened (reading through `conn` only: on SQLite a
+    second connection would wait for this transaction's write lock); `on_stored(conn, ticket_id, opened, later)` runs in
     the same transaction (e.g. to queue media downloads).
     """
     for _ in range(5):
@@ -208,7 +209,7 @@ def submit_part(runtime: Runtime, *, channel: str, citizen: str, idem_key: str, 
                     _join(conn, runtime, row, part, idem_key, channel, later)
                     ticket_id, reference, outcome, status = row.id, row.reference, "joined", 200
                 else:
-                    ticket = make_ticket()
+                    ticket = make_ticket(conn)
                     ticket.reference, ticket.status = new_reference(), "received"
                     body = answer_opened(ticket.reference)
                     ticket_id = _open(conn, runtime, ticket)

@@ -58,9 +58,8 @@ def _upsert_user(conn: Connection, ctx: Context, **values) -> None:
                                             set_={**values, "subscribed": stmt.excluded.subscribed}))
 
 
-def _last_location(ctx: Context) -> Location | None:
-    with ctx.runtime.engine.connect() as conn:
-        row = conn.execute(select(wechat_users).where(wechat_users.c.openid == ctx.inbound.openid)).first()
+def _last_location(conn: Connection, ctx: Context) -> Location | None:
+    row = conn.execute(select(wechat_users).where(wechat_users.c.openid == ctx.inbound.openid)).first()
     if row is None or row.last_lat is None or row.last_location_at is None:
         return None
     if ctx.runtime.clock() - row.last_location_at > ctx.cfg.last_location_max_age:
@@ -85,10 +84,10 @@ def _report(ctx: Context, report_text: str, *, force_new: bool = False) -> Store
     part = Part(text=report_text, attachments=attachments, location=inbound.location, extra=details)
     advice = _emergency_advice(ctx, report_text)
 
-    def make_ticket():
+    def make_ticket(conn: Connection):
         location, extra = inbound.location, {"wechat": details}
         if location is None:
-            location = _last_location(ctx)
+            location = _last_location(conn, ctx)
             if location is not None:
                 extra["location_source"] = "last_reported"
         elif location:
@@ -101,7 +100,8 @@ def _report(ctx: Context, report_text: str, *, force_new: bool = False) -> Store
 
     def answer(name: str) -> Callable[[str], dict]:
         def build(reference: str) -> dict:
-            reply = ctx.say(name, reference=reference)
+            # `excerpt` lets a city's template echo what the citizen wrote (rendered CDATA-safe).
+            reply = ctx.say(name, reference=reference, excerpt=report_text[:30])
             return {"reference": reference, "reply": f"{advice}\n{reply}" if advice else reply}
         return build
 
@@ -145,16 +145,14 @@ def on_text(ctx: Context) -> Stored:
     if intent.name == "new_report":
         return _report(ctx, intent.text, force_new=True) if intent.text else _start_fresh(ctx)
     if intent.name == "rating":
-        with ctx.runtime.engine.connect() as conn:
-            ratable = ratable_report(conn, ctx.inbound.citizen) is not None
-        if ratable:
-            def effect(conn: Connection, later: list) -> str:
-                row = ratable_report(conn, ctx.inbound.citizen)
-                if row is None:
-                    return ctx.say("rate_none")
-                label = rate_report(conn, ctx.runtime, row, ctx.inbound.citizen, intent.rating, intent.text, later)
-                return ctx.say("rated", label=label)
-            return _reply(ctx, effect)
+        # A bare "1" is never a useful report: with nothing to rate it gets the "nothing to rate" answer.
+        def effect(conn: Connection, later: list) -> str:
+            row = ratable_report(conn, ctx.inbound.citizen)
+            if row is None:
+                return ctx.say("rate_none")
+            label = rate_report(conn, ctx.runtime, row, ctx.inbound.citizen, intent.rating, intent.text, later)
+            return ctx.say("rated", label=label)
+        return _reply(ctx, effect)
     return _report(ctx, content)
 
 

@@ -1,7 +1,7 @@
 """Copy WeChat media into the attachment store: a pipeline job, never the request (WeChat wants its reply in 5 s).
 
 WeChat's MediaIds expire after 3 days, so each photo, voice note and video is downloaded through the media API
-(media/get) and its attachment in the ticket then points at the gateway's own `/attachments/{token}` link. A ticket
+(media/get, with wechatpy's shared access token) and its attachment in the ticket then points at the gateway's own `/attachments/{token}` link. A ticket
 already in a case also tells the case system, with a `case.updated` event.
 """
 from __future__ import annotations
@@ -57,16 +57,42 @@ def pending_media_work(runtime: Runtime, limit: int = 500) -> list[tuple[str, in
     return [(JOB, r.ticket_id, False) for r in rows]
 
 
+# Tokens WeChat considers invalid or expired: fetch a fresh one and try once more.
+TOKEN_ERRCODES = {40001, 40014, 42001}
+
+
+def _media_get(client, media_id: str, timeout: float):
+    # wechatpy's media.download runs every body through json.loads first, so a photo whose bytes happen to
+    # decode as a JSON number comes back as that number. We call media/get ourselves (with wechatpy's shared
+    # access token) and read JSON only when WeChat says it is JSON.
+    for attempt in range(2):
+        response = client._http.get(f"{client.API_BASE_URL}media/get", timeout=timeout,
+                                    params={"access_token": client.access_token, "media_id": media_id})
+        response.raise_for_status()
+        content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type not in ("application/json", "text/plain", "text/json"):
+            return response, content_type
+        result = response.json()
+        errcode = int(result.get("errcode") or 0)
+        if errcode in TOKEN_ERRCODES and attempt == 0:
+            client.fetch_access_token()
+            continue
+        if errcode:
+            raise WeChatClientException(errcode, result.get("errmsg"), client=client, response=response)
+        return result, content_type
+    raise WeChatClientException(None, "access token refused twice", client=client)
+
+
 def _download(runtime: Runtime, client, media_id: str, kind: str) -> tuple[bytes, str]:
-    result = client.media.download(media_id)
+    result, content_type = _media_get(client, media_id, client.timeout or 10)
     if isinstance(result, dict):
         # Videos come back as JSON with a download link instead of the bytes.
         url = result.get("video_url") or result.get("down_url")
         if not url:
-            raise WeChatClientException(result.get("errcode"), result.get("errmsg") or "no media in answer")
+            raise WeChatClientException(None, "media/get answered JSON without media", client=client)
         result = runtime.http.get(url, timeout=(3, 30))
         result.raise_for_status()
-    content_type = (result.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        content_type = (result.headers.get("Content-Type") or "").split(";")[0].strip().lower()
     allowed = runtime.settings.section("attachments").get("content_types", [])
     if content_type not in allowed:
         content_type = FALLBACK_TYPES.get(kind, content_type)

@@ -18,7 +18,6 @@ DEFAULTS = {
     "rate_prompt": "您的诉求（编号 {reference}）已办结。请回复数字评价：1 满意，2 基本满意，3 不满意。",
     "rate_none": "您暂时没有待评价的诉求。",
     "rated": "感谢您的评价（{label}），我们会继续改进工作。",
-    "already_rated": "您已评价过该诉求（编号 {reference}），感谢您的反馈。",
     "location_saved": "已收到您的位置。",
     "unsupported": "抱歉，暂不支持这种消息类型。请发送文字、语音、图片、视频或位置来反映问题。",
 }
