@@ -63,18 +63,17 @@ def _near_name(a: list, b: list) -> bool:
 def _conflicts(ea: list[list], eb: list[list]) -> list[str]:
     """Subkinds where both titles name a place and no name of one matches any name of the other."""
     out = []
-    for sub in CONFLICT_SUBKINDS:
+    subs = {e[2] for e in ea if e[3]} & {e[2] for e in eb if e[3]} & CONFLICT_SUBKINDS
+    for sub in sorted(subs):
         pa = [e for e in ea if e[2] == sub and e[3]]
         pb = [e for e in eb if e[2] == sub and e[3]]
-        if not pa or not pb:
-            continue
         all_a = [e for e in ea if e[2] == sub]
         all_b = [e for e in eb if e[2] == sub]
         if any(_same_name(x, y) or _near_name(x, y) for x in pa for y in all_b) or \
                 any(_same_name(x, y) or _near_name(x, y) for x in pb for y in all_a):
             continue
         out.append(f"{pa[0][0]}{pa[0][1]} ≠ {pb[0][0]}{pb[0][1]}")
-    return sorted(out)
+    return out
 
 
 def _admin_conflicts(aa: list[list], ab: list[list]) -> tuple[list[str], list[str]]:
@@ -93,24 +92,26 @@ def compare(fa: Mapping[str, Any], fb: Mapping[str, Any], settings: DedupeSettin
             cache: dict | None = None) -> Comparison:
     """Judge one pair of fingerprints; `cache` keeps the decoded sketches of `fa` across candidates."""
     cache = cache if cache is not None else {}
+    cmp = Comparison()
+    ea, eb = fa.get("e", []), fb.get("e", [])
+    cmp.conflicts = _conflicts(ea, eb)
+    cmp.shared_admin, admin_conflicts = _admin_conflicts(fa.get("a", []), fb.get("a", []))
+    cmp.conflicts += admin_conflicts
+    cmp.same_citizen = bool(fa.get("c")) and fa.get("c") == fb.get("c")
+    if cmp.conflicts:
+        return cmp  # two different places: the texts need not be compared (score stays 0)
     if "t" not in cache:
         cache["t"] = sketch.unpack(fa.get("t", ""))
         cache["h"] = sketch.unpack(fa.get("h", ""), 2)
         cache["ts"], cache["hs"] = set(cache["t"]), set(cache["h"])
     tb, hb = sketch.unpack(fb.get("t", "")), sketch.unpack(fb.get("h", ""), 2)
-    cmp = Comparison()
     cmp.text = sketch.jaccard(cache["t"], tb, settings.sketch_size, cache["ts"])
     cmp.containment = sketch.containment(cmp.text, fa.get("n", 0), fb.get("n", 0))
     cmp.title = sketch.jaccard(cache["h"], hb, settings.title_grams, cache["hs"])
-    ea, eb = fa.get("e", []), fb.get("e", [])
     # Only a name in the title (or lead) of one of the two counts: a road both merely pass by does not.
     shared = [(x, y) for x in ea for y in eb if (x[3] or y[3]) and _same_name(x, y)]
     cmp.shared = sorted({min(x[0] + x[1], y[0] + y[1], key=len) for x, y in shared})
     cmp.bonus = max((KIND_BONUS.get(x[2], 1.0) if x[2] == y[2] else 1.0 for x, y in shared), default=0.0)
-    cmp.conflicts = _conflicts(ea, eb)
-    cmp.shared_admin, admin_conflicts = _admin_conflicts(fa.get("a", []), fb.get("a", []))
-    cmp.conflicts += admin_conflicts
-    cmp.same_citizen = bool(fa.get("c")) and fa.get("c") == fb.get("c")
     cmp.score = score(cmp, settings)
     return cmp
 

@@ -28,18 +28,24 @@ class Deduper:
     def blocking_keys(self, fingerprint: Mapping[str, Any]) -> list[str]:
         """Selective index keys: specific names (by the tail of their core), rare text and title n-grams."""
         keys: list[str] = []
-        for core, suffix, sub, _primary in fingerprint.get("e", []):
-            # The last two characters of the core identify the name whatever was cut on its left
-            # (星沙宁华路 and 宁华路 share n:宁华路); bus lines carry the admin unit, or 204路 is everywhere.
+        for number, (core, suffix, sub, primary) in enumerate(fingerprint.get("e", [])):
+            # The tail of the core identifies the name whatever was cut on its left (星沙宁华路 and 宁华路 share
+            # n:宁华路): two characters for the title's names, three for the others (fewer chance collisions).
+            # Bus lines carry the admin unit, or 204路 would be everywhere.
             if sub == "bus_line":
                 admin = next((a[0] for a in fingerprint.get("a", [])), "")
                 key = f"b:{admin}{core}"
-            else:
+            elif primary or number < 2:
                 key = f"n:{core[-2:]}{suffix}"
+            else:
+                key = f"n:{core[-3:]}{suffix}"
             if key not in keys:
                 keys.append(key)
-        keys = keys[: self.settings.max_keys - self.settings.text_keys - self.settings.title_keys]
-        keys += [f"t:{h:08x}" for h in sketch.unpack(fingerprint.get("t", ""))[: self.settings.text_keys]]
+        keys = keys[: self.settings.max_keys - self.settings.text_keys - self.settings.title_keys
+                    - self.settings.min_hash_keys]
+        # The text's smallest n-gram hashes (high recall for near-identical text) and LSH band keys.
+        keys += [f"t:{h:08x}" for h in sketch.unpack(fingerprint.get("t", ""))[: self.settings.min_hash_keys]]
+        keys += [f"t:{h:08x}" for h in sketch.unpack(fingerprint.get("k", ""))]
         keys += [f"h:{h:08x}" for h in sketch.unpack(fingerprint.get("hk", ""))]
         return list(dict.fromkeys(keys))[: self.settings.max_keys]
 

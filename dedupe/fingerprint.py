@@ -71,6 +71,8 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     text_sketch = sketch.bottom_k(text_hashes, settings.sketch_size)
     title_hashes = sketch.hashes(sketch.keyable_shingles(head, 2))
     title_keyable = sketch.hashes(sketch.keyable_shingles(head, 3))
+    text_bands = sketch.band_keys(text_hashes, 2 * settings.text_keys, 2)
+    title_bands = sketch.band_keys(title_keyable, 2 * settings.title_keys, 2)
     return {
         "v": 1,
         "t": sketch.pack(text_sketch),
@@ -78,7 +80,8 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
         "h": sketch.pack(sketch.bottom_k(title_hashes, settings.title_grams), 2),
         "hn": len(title_hashes),
 
-        "hk": sketch.pack(sketch.bottom_k(title_keyable, settings.title_keys), 4),
+        "k": sketch.pack(text_bands),
+        "hk": sketch.pack(title_bands),
         "e": _entities(title, text, normalized, settings.max_entities, settings.normalizer_entities),
         "a": _admins(title, normalized),
         "c": hashlib.blake2b(citizen.encode(), digest_size=6).hexdigest() if citizen else None,

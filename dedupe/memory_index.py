@@ -11,8 +11,9 @@ from dedupe.types import Candidate
 class MemoryIndex:
     """Blocking key → most recent report ids (capped per key), and each report's case and fingerprint."""
 
-    def __init__(self, postings_cap: int = 200):
+    def __init__(self, postings_cap: int = 200, max_candidates: int = 400):
         self.postings_cap = postings_cap
+        self.max_candidates = max_candidates
         self.postings: dict[str, deque[int]] = {}
         self.reports: dict[int, tuple[int, datetime, Mapping[str, Any]]] = {}
 
@@ -27,16 +28,16 @@ class MemoryIndex:
             posting.append(report_id)
 
     def candidates(self, keys: Iterable[str]) -> list[Candidate]:
-        """Every indexed report sharing at least one key, once each."""
-        seen: set[int] = set()
-        out: list[Candidate] = []
+        """Indexed reports sharing at least one key, once each, the newest `max_candidates` of them."""
+        ids: set[int] = set()
         for key in keys:
-            for report_id in self.postings.get(key, ()):
-                if report_id in seen:
-                    continue
-                seen.add(report_id)
-                case_id, received_at, fingerprint = self.reports[report_id]
-                out.append(Candidate(case_id, report_id, received_at, fingerprint))
+            ids.update(self.postings.get(key, ()))
+        # Report ids grow with arrival (the CLI numbers reports in time order), so the largest are the newest.
+        chosen = sorted(ids)[-self.max_candidates:] if len(ids) > self.max_candidates else sorted(ids)
+        out = []
+        for report_id in chosen:
+            case_id, received_at, fingerprint = self.reports[report_id]
+            out.append(Candidate(case_id, report_id, received_at, fingerprint))
         return out
 
     def __len__(self) -> int:

@@ -17,9 +17,10 @@ class DedupeSettings:
     max_entities: int = 8
     # Also take the names the normalizer found (`normalized["entities"]`) after the title's own names.
     normalizer_entities: bool = False
-    # Blocking: keys from the smallest text and title n-gram hashes, and one per specific entity.
+    # Blocking: LSH band keys of the text and title n-grams (two bins per band), and one per specific name.
     text_keys: int = 4
-    title_keys: int = 3
+    title_keys: int = 2
+    min_hash_keys: int = 2
     max_keys: int = 16
     # Decision: the score is text similarity + title similarity weight + a bonus for a shared specific entity.
     threshold: float = 0.5

@@ -75,6 +75,28 @@ def jaccard(a: list[int], b: list[int], k: int, set_a: set[int] | None = None) -
     return both / len(union)
 
 
+def band_keys(values: set[int], bins: int, rows: int) -> list[int]:
+    """LSH band keys: the minimum per hash bin (bins aligned across documents), `rows` bins hashed per band.
+
+    A key is shared by two texts only when all its bins' minima agree, so a template phrase common to
+    thousands of reports rarely makes a key, while near-identical texts share one with high probability.
+    """
+    if not values:
+        return []
+    shift = 32 - (bins - 1).bit_length()
+    mins: dict[int, int] = {}
+    for v in values:
+        b = v >> shift
+        if v < mins.get(b, 1 << 32):
+            mins[b] = v
+    keys = []
+    for band in range(0, bins, rows):
+        parts = [mins.get(b) for b in range(band, band + rows)]
+        if None not in parts:
+            keys.append(crc32(",".join(map(str, parts)).encode()))
+    return keys
+
+
 def containment(jac: float, size_a: int, size_b: int) -> float:
     """|A∩B| / min(|A|,|B|) derived from Jaccard and the set sizes: a short follow-up inside a long report."""
     if not size_a or not size_b:
