@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from flask import Flask, request
 
 from config import load_settings
+from gateway.console import init_console
 from gateway.metrics import Metrics
 from gateway.runtime import Runtime, build_runtime, install
 from gateway.web import api_views, attachment_views, intake_views, ops_views, openapi, wechat_views
@@ -42,6 +43,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, runtime: Runtime |
     for blueprint in (intake_views.bp, api_views.bp, attachment_views.bp, ops_views.bp, openapi.bp,
                       wechat_views.bp):
         app.register_blueprint(blueprint)
+    init_console(app, runtime)  # the operator console at /console (session sign-in)
 
     body_limit = runtime.settings.section("intake").get("max_body_bytes", 262144)
     upload_limit = runtime.settings.section("attachments").get("max_bytes", 20971520) + 65536

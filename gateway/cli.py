@@ -1,4 +1,4 @@
-"""The command line: `python -m gateway serve | worker | deliveries replay`."""
+"""The command line: `python -m gateway serve | worker | deliveries replay | dedupe … | operators add`."""
 from __future__ import annotations
 
 import argparse
@@ -72,6 +72,39 @@ def _dedupe_evaluate(args) -> int:
     return 0
 
 
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def _operators_add(args) -> int:
+    from gateway.operators import OperatorError, add_operator
+    from gateway.store import make_engine, migrate
+
+    settings = load_settings()
+    try:
+        password = _read_password(args.password_stdin)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    try:
+        operator = add_operator(engine, args.name, args.role, password)
+    except OperatorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"operator {operator.name} ({operator.role}) created; sign in at /console")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser, one sub-command per verb."""
     p = argparse.ArgumentParser(prog="python -m gateway", description="Citizen-appeal intake gateway")
@@ -99,6 +132,13 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--pairs", required=True, metavar="PAIRS.jsonl")
     evaluate.add_argument("--window-days", type=float, default=None)
     evaluate.set_defaults(run=_dedupe_evaluate)
+    operators = sub.add_parser("operators", help="console accounts")
+    osub = operators.add_subparsers(dest="action", required=True)
+    add = osub.add_parser("add", help="create a console account (asks for the password)")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", required=True, choices=("operator", "supervisor", "admin"))
+    add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    add.set_defaults(run=_operators_add)
     return p
 
 

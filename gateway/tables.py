@@ -258,3 +258,14 @@ wechat_session = Table(
     Column("value", Text, nullable=False),
     Column("expires_at", UtcDateTime, nullable=True),
 )
+
+# Console accounts (migration 0003): operators sign in with a name and a password, kept only as a salted hash.
+operators = Table(
+    "operators", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("password_hash", String(300), nullable=False),
+    Column("role", String(16), nullable=False),  # operator | supervisor | admin
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

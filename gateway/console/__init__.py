@@ -1,0 +1,69 @@
+"""The operator console at /console: server-rendered pages for the people who key in calls and look after cases."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Blueprint, Flask, g, render_template
+from werkzeug.exceptions import HTTPException
+
+from gateway.console import auth, calls, cases, lists
+from gateway.console.csrf import check_csrf, csrf_token
+from gateway.console.secret_key import console_secret_key
+from gateway.console.taxonomy import Taxonomy
+from gateway.runtime import Runtime
+
+STATIC = Path(__file__).resolve().parent.parent / "static" / "console"
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+               static_folder=str(STATIC), static_url_path="/static")
+for child in (auth.bp, calls.bp, cases.bp, lists.bp):
+    bp.register_blueprint(child)
+
+ERROR_TEXT = {400: "请求有误", 401: "请先登录", 403: "您的角色无权执行此操作", 404: "未找到", 405: "不支持此操作",
+              413: "提交内容过大"}
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    """What the console loads once at start-up."""
+
+    taxonomy: Taxonomy
+    districts: list[str]
+    phone_region: str
+
+
+@bp.before_request
+def _session_and_csrf():
+    auth.load_operator()
+    check_csrf()
+
+
+@bp.app_context_processor
+def _template_helpers():
+    return {"csrf_token": csrf_token, "operator": g.get("operator")}
+
+
+@bp.errorhandler(HTTPException)
+def _error_page(exc: HTTPException):
+    status = exc.code or 500
+    detail = exc.description if status == 400 else None
+    return render_template("console/error.html", status=status, title=ERROR_TEXT.get(status, "出错了"),
+                           detail=detail), status
+
+
+def init_console(app: Flask, runtime: Runtime) -> None:
+    """Register the console: session cookie settings, the signing key, the taxonomy and districts."""
+    settings = runtime.settings
+    app.secret_key = console_secret_key(settings.var_dir)
+    idle = float(settings.section("console").get("idle_timeout_minutes", auth.DEFAULT_IDLE_MINUTES))
+    app.config.update(
+        SESSION_COOKIE_NAME="gateway_console", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"), SESSION_COOKIE_PATH="/console",
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=idle))
+    gazetteer = runtime.normalizer.gazetteer
+    app.extensions["console"] = ConsoleConfig(
+        taxonomy=Taxonomy.from_profile(settings.profile), districts=list(gazetteer.streets_by_district),
+        phone_region=(settings.profile.get("city") or {}).get("phone_region") or "CN")
+    app.register_blueprint(bp)

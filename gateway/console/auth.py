@@ -1,0 +1,92 @@
+"""Console sign-in: session cookies that expire after a spell of inactivity, and role checks per view."""
+from __future__ import annotations
+
+import time
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+
+from gateway.console.csrf import csrf_token
+from gateway.operators import Operator, check_credentials, find_operator
+
+bp = Blueprint("auth", __name__)
+
+DEFAULT_IDLE_MINUTES = 480  # 8 hours: one operator shift
+
+
+def idle_seconds() -> float:
+    """How long a session may stay unused (profile `[console] idle_timeout_minutes`)."""
+    runtime = current_app.extensions["gateway"]
+    return float(runtime.settings.section("console").get("idle_timeout_minutes", DEFAULT_IDLE_MINUTES)) * 60
+
+
+def load_operator() -> None:
+    """Put the signed-in operator in `g.operator` (None when signed out, expired or disabled)."""
+    g.operator = None
+    name, seen = session.get("operator"), session.get("seen", 0)
+    if not name:
+        return
+    now = time.time()
+    if now - seen > idle_seconds():
+        session.clear()
+        g.session_expired = True
+        return
+    # Looked up on every request: a disabled account or a changed role takes effect at once.
+    operator = find_operator(current_app.extensions["gateway"].engine, name)
+    if operator is None:
+        session.clear()
+        return
+    session["seen"] = now
+    g.operator = operator
+
+
+def signed_in(role: str = "operator"):
+    """Decorator: sign-in page for the signed out; 403 when the operator's role is below `role`."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.get("operator") is None:
+                if request.method != "GET" or request.path.startswith("/console/api"):
+                    abort(401)
+                return redirect(url_for("console.auth.sign_in", next=request.full_path.rstrip("?")))
+            if not g.operator.can(role):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorate
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a path on this site: an open redirect would let a phishing link bounce through the console.
+    if target and target.startswith("/console") and not urlsplit(target).netloc and "\\" not in target:
+        return target
+    return url_for("console.calls.new_call")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    """The sign-in form, and the check of a name and password."""
+    error = None
+    if request.method == "POST":
+        operator: Operator | None = check_credentials(current_app.extensions["gateway"].engine,
+                                                      request.form.get("name", ""), request.form.get("password", ""))
+        if operator is not None:
+            target = _safe_next(request.args.get("next"))
+            session.clear()  # a new session on sign-in: no fixation of a token planted before
+            session.permanent = True
+            session.update(operator=operator.name, seen=time.time())
+            csrf_token()
+            return redirect(target)
+        error = "用户名或密码错误"
+    expired = g.get("session_expired", False)
+    return render_template("console/sign_in.html", error=error, expired=expired,
+                           name=request.form.get("name", "")), 401 if error else 200
+
+
+@bp.post("/sign-out")
+def sign_out():
+    """End the session."""
+    session.clear()
+    return redirect(url_for("console.auth.sign_in"))
