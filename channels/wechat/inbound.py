@@ -139,8 +139,10 @@ def parse_inbound(xml: str) -> Inbound:
     if msg is None:
         raise ChannelError(400, "empty_body", "请求体为空")
     data = dict(msg._data)
-    # Nested elements (ScanCodeInfo, SendPicsInfo) are dicts; only a few events carry them and we keep none.
-    _check_fields({k: v for k, v in data.items() if not isinstance(v, dict)})
+    # Only some events carry nested elements (ScanCodeInfo, SendPicsInfo), and we read none of them; in a
+    # message, a nested or repeated element where text belongs is malformed.
+    is_event = str(data.get("MsgType") or "").lower() == "event"
+    _check_fields({k: v for k, v in data.items() if not (is_event and isinstance(v, (dict, list)))})
     openid = _required(data.get("FromUserName"), "FromUserName")
     try:
         created = int(data.get("CreateTime") or "")

@@ -96,6 +96,8 @@ def message(kind: str, openid: str = OPENID, msg_id: int | None = None, created:
     body = [f"<ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>", f"<FromUserName><![CDATA[{openid}]]></FromUserName>",
             f"<CreateTime>{created}</CreateTime>", f"<MsgType><![CDATA[{kind}]]></MsgType>"]
     for name, value in fields.items():
+        # WeChat splits a `]]>` in the text across two CDATA sections, as any XML writer must.
+        value = value.replace("]]>", "]]]]><![CDATA[>")
         body.append(f"<{name}><![CDATA[{value}]]></{name}>")
     if msg_id is not None:
         body.append(f"<MsgId>{msg_id}</MsgId>")
