@@ -50,7 +50,8 @@ def signed_in(role: str = "operator"):
             if g.get("operator") is None:
                 if request.method != "GET" or request.path.startswith("/console/api"):
                     abort(401)
-                return redirect(url_for("console.auth.sign_in", next=request.full_path.rstrip("?")))
+                return redirect(url_for("console.auth.sign_in", next=request.full_path.rstrip("?"),
+                                        expired=1 if g.get("session_expired") else None))
             if not g.operator.can(role):
                 abort(403)
             return view(*args, **kwargs)
@@ -80,7 +81,7 @@ def sign_in():
             csrf_token()
             return redirect(target)
         error = "用户名或密码错误"
-    expired = g.get("session_expired", False)
+    expired = g.get("session_expired", False) or request.args.get("expired") == "1"
     return render_template("console/sign_in.html", error=error, expired=expired,
                            name=request.form.get("name", "")), 401 if error else 200
 

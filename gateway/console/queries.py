@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 
 from gateway.runtime import Runtime
 from gateway.tables import outbox, tickets
-from normalizer.pii import mask_phone, to_e164
+from normalizer.pii import mask_phone, mask_pii, to_e164
 from normalizer.ticket import TICKET_STATUSES
 
 
@@ -32,7 +32,7 @@ def _excerpt(text: str | None, limit: int = 80) -> str:
 
 def intake_page(runtime: Runtime, *, channel: str | None, status: str | None, page: int,
                 per_page: int = 50) -> Page:
-    """Tickets of every channel, newest first, with the phone masked; filtered by channel and status."""
+    """Tickets of every channel, newest first, phones and ID numbers masked; filtered by channel and status."""
     conditions = []
     if channel:
         conditions.append(tickets.c.channel == channel)
@@ -48,7 +48,7 @@ def intake_page(runtime: Runtime, *, channel: str | None, status: str | None, pa
     return Page([{
         "reference": r.reference, "channel": r.channel, "status": r.status, "case_id": r.case_id,
         "priority": r.priority, "received_at": r.received_at, "phone": mask_phone(_phone(r.data) or ""),
-        "excerpt": _excerpt((r.data.get("normalized") or {}).get("pii", {}).get("masked_text") or r.data.get("text")),
+        "excerpt": _excerpt(mask_pii(r.data.get("text"))),
     } for r in rows], page, pages, total)
 
 
