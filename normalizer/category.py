@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import ahocorasick
+from normalizer.automaton import Utf8Automaton
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +85,14 @@ class Categorizer:
             total = sum(per_class.values())
             for c, count in per_class.items():
                 entries[bigram][index[c]] += _BIGRAM_WEIGHT * count / total
-        self._automaton = ahocorasick.Automaton()
+        # Each key holds a dense row of weights (0.0 for the classes that do not use it): summing the rows of
+        # the hits column by column in C gives the same sums, in the same order, as adding the sparse weights
+        # one by one in Python, at a fraction of the cost.
+        self._automaton = Utf8Automaton()
         for key, weights in entries.items():
-            self._automaton.add_word(key, tuple(weights.items()))
+            self._automaton.add(key, tuple(weights.get(c, 0.0) for c in range(len(self.level1))))
         self._empty = not entries
-        if not self._empty:
-            self._automaton.make_automaton()
+        self._automaton.build()
 
     def from_channel(self, raw: str | None) -> dict[str, Any] | None:
         """The channel's category on the taxonomy ({path, level1, confidence, source}), or None if unknown."""
@@ -119,17 +121,13 @@ class Categorizer:
         """A first-level category suggested from `text`, with the model's probability as confidence."""
         if self._empty or not text:
             return self._result(None, None, 0.0, None)
-        scores = [0.0] * len(self.level1)
-        hits = 0
-        for _, weights in self._automaton.iter(text):
-            hits += 1
-            for c, weight in weights:
-                scores[c] += weight
-        if not hits:
+        rows = list(self._automaton.values(text))
+        if not rows:
             return self._result(None, None, 0.0, None)
+        scores = [sum(column) for column in zip(*rows)]
         top = max(scores)
         best = scores.index(top)
-        confidence = 1.0 / sum(math.exp(s - top) for s in scores)
+        confidence = 1.0 / sum(map(math.exp, map(top.__rsub__, scores)))
         if confidence < self.min_confidence:
             return self._result(None, None, round(confidence, 3), None)
         return self._result(None, self.level1[best], round(confidence, 3), "suggested")

@@ -57,8 +57,11 @@ _STOP_WORDS = (
     "来自", "衔接", "随着", "以及", "并且", "或者", "还是", "同时", "但是", "而且", "因为", "所以", "其中", "另外", "此外", "例如", "比如", "就是",
     "都是", "也是", "严重", "认为", "发现", "知道", "告诉", "表示", "属于", "进行", "实施",
 )
-# A count before a measure word ends the sentence part: 四家开锁公司 → 开锁公司, 一名来自新城.
-_NUMERAL_MEASURE = re.compile(r"[一二三四五六七八九十两几多\d]+[家个名条座所间号期批次]")
+# A count before a measure word ends the sentence part: 四家开锁公司 → 开锁公司, 一名来自新城. The count ends at
+# the measure character whatever numerals come before it, so "a measure character after a numeral (or a digit)"
+# is the whole test.
+_NUMERALS = set("一二三四五六七八九十两几多")
+_MEASURES = set("家个名条座所间号期批次")
 # Leading words that are part of the sentence, not of the name (位于 is covered by 于 above).
 _LEADING = ("来到", "进入", "退出", "经过", "前往", "靠近", "紧邻", "毗邻", "包括", "附近", "整个", "周边", "门口",
             "投诉", "反映", "举报", "关于", "强烈", "要求", "希望", "建议", "位置", "地址", "地点", "目前", "现在",
@@ -115,11 +118,16 @@ class EntityFinder:
         self._has_known = len(self._known) > 0
         if self._has_known:
             self._known.make_automaton()
-        # Everything a name cannot run across, as one automaton: found once per text, then looked up by bisect.
-        self._boundaries = ahocorasick.Automaton()
-        for word in [*_STOP, *_ADMIN_CHARS, *_STOP_WORDS, *_LEADING]:
-            self._boundaries.add_word(word, len(word))
-        self._boundaries.make_automaton()
+        # Everything a name cannot run across: characters, and longer words by length. Boundaries are frequent
+        # (about one character in three), so looking back from a suffix stops after two characters on average;
+        # an automaton pass over the window (or the whole text) cost more than the rest of the entity search.
+        words = [*_STOP, *_ADMIN_CHARS, *_STOP_WORDS, *_LEADING]
+        self._boundary_chars = frozenset(w for w in words if len(w) == 1)
+        longer: dict[int, set[str]] = {}
+        for word in words:
+            if len(word) > 1:
+                longer.setdefault(len(word), set()).add(word)
+        self._boundary_words = sorted(longer.items())
 
     def find(self, text: str, known: Iterable[tuple[int, int, str, str]] = ()) -> list[dict[str, str]]:
         """[{"name", "kind"}] deduplicated, in text order; `known` are (start, end, name, kind) already found."""
@@ -132,7 +140,7 @@ class EntityFinder:
                 if not any(a < end + 1 and start < b for a, b, _, _ in spans):
                     spans.append((start, end + 1, name, kind))
         # The line patterns are costly to scan with; most texts have no line number at all.
-        if _LINE_HINT.search(text):
+        if "路" in text and _LINE_HINT.search(text):
             for match in _BUS_LINE.finditer(text):
                 spans.append((match.start(), match.end(), match.group(1) + "路", "bus_line"))
         if "号线" in text:
@@ -153,6 +161,7 @@ class EntityFinder:
         # Keep, for each end position, the longest suffix (the automaton reports hits in end order).
         best: list[tuple[int, str, str]] = []
         for end, (suffix, kind) in self._automaton.iter(text):
+            end += 1
             if best and best[-1][0] == end:
                 if len(suffix) > len(best[-1][1]):
                     best[-1] = (end, suffix, kind)
@@ -160,13 +169,13 @@ class EntityFinder:
                 best.append((end, suffix, kind))
         if not best:
             return []
-        measures = [m.end() for m in _NUMERAL_MEASURE.finditer(text)]
+        chars, words = self._boundary_chars, self._boundary_words
         found = []
         floor = 0   # a name never starts inside the previous entity
         taken_ends = sorted(b for _, b in taken)
-        for end, suffix, kind in best:
-            s_start, s_end = end - len(suffix) + 1, end + 1
-            if s_start < floor or any(a < s_end and s_start < b for a, b in taken):
+        for s_end, suffix, kind in best:
+            s_start = s_end - len(suffix)
+            if s_start < floor or (taken and any(a < s_end and s_start < b for a, b in taken)):
                 continue
             if suffix == "街" and text[s_end:s_end + 1] in ("道", "办"):
                 continue   # "XX街道"/"XX街办" is a town, found by its own suffix
@@ -174,16 +183,14 @@ class EntityFinder:
                 continue
             limit = _MAX_NAME_SHORT_SUFFIX if len(suffix) == 1 else _MAX_NAME
             lower = max(floor, s_start - 2 * _MAX_NAME)
-            k = bisect_right(taken_ends, s_start)
-            if k and taken_ends[k - 1] > lower:
-                lower = taken_ends[k - 1]
+            if taken_ends:
+                k = bisect_right(taken_ends, s_start)
+                if k and taken_ends[k - 1] > lower:
+                    lower = taken_ends[k - 1]
             # The name starts after the last boundary (stop character or word, admin marker, count) before it.
-            for b_end, _ in self._boundaries.iter(text, lower, s_start):
-                if b_end >= lower:
-                    lower = b_end + 1
-            k = bisect_right(measures, s_start)
-            if k and measures[k - 1] > lower:
-                lower = measures[k - 1]
+            lower = _after_last_boundary(text, lower, s_start, chars, words)
+            if s_start - lower < _MIN_NAME:
+                continue
             name = _name_at(text[lower:s_start], limit)
             if name is None:
                 continue
@@ -193,6 +200,23 @@ class EntityFinder:
             found.append((s_start - len(name), s_end, full, kind))
             floor = s_end
         return found
+
+
+def _after_last_boundary(text: str, lower: int, upper: int, chars: frozenset[str],
+                         words: list[tuple[int, set[str]]]) -> int:
+    """Where a name ending at `upper` can start: after the last boundary word lying wholly in text[lower:upper]
+    or the last count ending in it, or at `lower` when there is neither."""
+    for position in range(upper, lower, -1):
+        char = text[position - 1]
+        if char in chars:
+            return position
+        if char in _MEASURES and position >= 2 and (text[position - 2] in _NUMERALS
+                                                     or text[position - 2].isdecimal()):
+            return position
+        for length, group in words:
+            if position - length >= lower and text[position - length:position] in group:
+                return position
+    return lower
 
 
 def _name_at(run: str, limit: int) -> str | None:

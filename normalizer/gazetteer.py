@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-import ahocorasick
+from normalizer.automaton import Utf8Automaton
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class Gazetteer:
         self.city = data.get("city") or None
         self.city_names = tuple(filter(None, [self.city, *(data.get("city_aliases") or [])]))
         self.streets_by_district: dict[str, list[str]] = {}
-        self._automaton = ahocorasick.Automaton()
+        self._automaton = Utf8Automaton()
         for district in data.get("districts") or []:
             name = district["name"]
             self.streets_by_district[name] = list(district.get("streets") or [])
@@ -55,13 +55,12 @@ class Gazetteer:
                 for form in _street_forms(street):
                     self._add(form, Place("street", street, name))
         self._empty = len(self._automaton) == 0
-        if not self._empty:
-            self._automaton.make_automaton()
+        self._automaton.build()
 
     def _add(self, form: str, place: Place) -> None:
         # First definition wins: a street name shared by two districts keeps the first, which the file orders.
         if form not in self._automaton:
-            self._automaton.add_word(form, (len(form), place))
+            self._automaton.add(form, place)
 
     @classmethod
     def from_file(cls, path: Path | None) -> "Gazetteer":
@@ -79,18 +78,17 @@ class Gazetteer:
         """Places named in `text`, longest match first where they overlap, in text order."""
         if self._empty or not text:
             return []
-        hits = []
-        for end, (length, place) in self._automaton.iter(text):
-            start = end - length + 1
+        spans = self._automaton.spans(text)
+        if not spans:
+            return []
+        spans.sort(key=lambda span: (span[0], span[0] - span[1]))
+        kept: list[PlaceHit] = []
+        for start, end, place in spans:
+            if kept and start < kept[-1].end:
+                continue
             if place.kind == "district" and self._other_city_before(text, start):
                 continue
-            hits.append(PlaceHit(start, end + 1, place))
-        hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
-        kept: list[PlaceHit] = []
-        for hit in hits:
-            if kept and hit.start < kept[-1].end:
-                continue
-            kept.append(hit)
+            kept.append(PlaceHit(start, end, place))
         return kept
 
     def _other_city_before(self, text: str, start: int) -> bool:

@@ -19,21 +19,26 @@ _HTML_TAG = re.compile(r"<[A-Za-z/!][^<>]*>")
 # C0/C1 controls (tab and newline are kept), zero-width and bidi marks, lone surrogates, private-use noise.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
                         r"\ud800-\udfff]")
-_SPACES = re.compile(r"[^\S\n]+")
-_NEWLINES = re.compile(r"\s*\n\s*")
+# White space: a run with a line break becomes one line break, any other run one space. Most texts need neither
+# (a single space or line break between words), which the cheap check finds.
+_WHITE_RUN = re.compile(r"\s+")
+_WHITE_TO_FOLD = re.compile(r"\s(?:\s|(?<![ \n]))")
 
 # 〇 is a zero when it sits among Arabic digits (2〇19, 138〇0138000) or in a year written in Chinese digits.
 _CIRCLE_IN_DIGITS = re.compile(r"(?<=\d)〇|〇(?=\d)")
 _CHINESE_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})(?=年)")
 _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 
-# Full-width ASCII forms and the ideographic space are nearly all that NFKC changes in Chinese text; mapping
-# just them (a regex sub, ~6 µs) lets the quick NFKC check pass and skips the full normalization (~45 µs).
-_FULLWIDTH_CHARS = re.compile("[\uff01-\uff5e\u3000]")
-_FULLWIDTH = {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in [*range(0xFF01, 0xFF5F), 0x3000]}
+# NFKC of a whole text is slow (~45 µs), its quick check is not. Nearly all that NFKC changes in Chinese text is a
+# handful of characters: full-width punctuation and forms, the ideographic and no-break spaces, …, ①, ㎡. Each is
+# replaced by its own NFKC form first (which never changes the NFKC of the text), so the quick check usually
+# passes. The most frequent ones go by str.replace (a C scan each); a regex finds the rarer ones.
+_COMPAT_RANGES = [(0x00A0, 0x00FF), (0x2000, 0x24FF), (0x3000, 0x33FF), (0xFE30, 0xFE6F), (0xFF00, 0xFFEF)]
+_COMPAT = {chr(c): unicodedata.normalize("NFKC", chr(c)) for low, high in _COMPAT_RANGES
+           for c in range(low, high + 1) if unicodedata.normalize("NFKC", chr(c)) != chr(c)}
+_FREQUENT_COMPAT = [(c, _COMPAT[c]) for c in "，\u3000！？：）（；\u00a0"]
+_COMPAT_CHARS = re.compile("[" + "".join(map(re.escape, sorted(_COMPAT))) + "]")
 
-# Everything that can make a second pass change the text again; checked so that one pass is the usual cost.
-_UNSTABLE = re.compile(r"[<&〇]")
 
 
 def strip_html(text: str) -> str:
@@ -46,19 +51,40 @@ def strip_html(text: str) -> str:
     return html.unescape(text)
 
 
-def _clean_once(text: str) -> str:
-    text = _FULLWIDTH_CHARS.sub(lambda m: _FULLWIDTH[m.group()], text)
-    if not unicodedata.is_normalized("NFKC", text):   # the quick check is much cheaper than normalizing
+def fold_white_space(text: str) -> str:
+    """Runs of white space as one line break (when the run has one) or one space."""
+    if _WHITE_TO_FOLD.search(text) is None:
+        return text
+    return _WHITE_RUN.sub(_fold_run, text)
+
+
+def _fold_run(match: re.Match) -> str:
+    return "\n" if "\n" in match.group() else " "
+
+
+def _nfkc(text: str) -> str:
+    for char, replacement in _FREQUENT_COMPAT:
+        if char in text:
+            text = text.replace(char, replacement)
+    if _COMPAT_CHARS.search(text) is not None:
+        text = _COMPAT_CHARS.sub(lambda m: _COMPAT[m.group()], text)
+    if not unicodedata.is_normalized("NFKC", text):   # combining marks, rarer compatibility characters
         text = unicodedata.normalize("NFKC", text)
-    text = strip_html(text)
+    return text
+
+
+def _clean_once(text: str) -> str:
+    text = _nfkc(text)
+    if "<" in text or "&" in text:
+        text = strip_html(text)
     text = _INVISIBLE.sub("", text)
     text = fold_traditional(text)
     if "〇" in text or "零" in text:   # cheap tests first: few texts have either
         text = _CHINESE_YEAR.sub(lambda m: m.group(1).translate(_CHINESE_DIGITS), text)
         text = _CIRCLE_IN_DIGITS.sub("0", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _NEWLINES.sub("\n", _SPACES.sub(" ", text))
-    return text.strip()
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return fold_white_space(text).strip()
 
 
 def clean_text(text: str | None) -> str:
@@ -69,7 +95,7 @@ def clean_text(text: str | None) -> str:
     # Unescaping or tag removal can expose new tags, entities or combining sequences; repeat to a fixed point
     # (bounded) so that clean_text(clean_text(x)) == clean_text(x).
     for _ in range(4):
-        if not _UNSTABLE.search(cleaned) and unicodedata.is_normalized("NFKC", cleaned):
+        if not ("<" in cleaned or "&" in cleaned or "〇" in cleaned) and unicodedata.is_normalized("NFKC", cleaned):
             break
         again = _clean_once(cleaned)
         if again == cleaned:
@@ -116,8 +142,7 @@ class CompareText:
                 end += 1
             position = end
         parts.append(text[position:])
-        stripped = "".join(parts)
-        return _NEWLINES.sub("\n", _SPACES.sub(" ", stripped)).strip()
+        return fold_white_space("".join(parts)).strip()
 
 
 _TRAILING = set(" ,.!:;。，！、：；~…")
