@@ -108,6 +108,7 @@ def run_load(port: int, total: int, concurrency: int, time_limit: float, seed: i
             latencies.extend(mine)
             statuses.update(codes)
 
+    load_before = os.getloadavg()[0]
     cpu_before, wall_before = time.process_time(), time.perf_counter()
     threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(concurrency)]
     for t in threads:
@@ -116,7 +117,10 @@ def run_load(port: int, total: int, concurrency: int, time_limit: float, seed: i
         t.join(time_limit + 60)
     wall = time.perf_counter() - wall_before
     cpu = time.process_time() - cpu_before
-    return summarize(latencies, statuses, wall, cpu)
+    result = summarize(latencies, statuses, wall, cpu)
+    # The machine's 1-minute load before and after: other work on it shows here, and skews the figures.
+    result["loadavg_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    return result
 
 
 def summarize(latencies: list[float], statuses: Counter, wall: float, cpu: float) -> dict:
@@ -358,12 +362,13 @@ def drain(engine, load_end: float, timeout: float) -> dict:
 
 def table(results: dict[str, dict]) -> str:
     lines = [f"{'phase':<14}{'ok':>7}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-             f"{'client cpu':>12}  other statuses",
-             "-" * 90]
+             f"{'client cpu':>12}{'load 1m':>13}  other statuses",
+             "-" * 103]
     for name, r in results.items():
         other = {k: v for k, v in r["statuses"].items() if k not in ("200", "201")}
         lines.append(f"{name:<14}{r['ok']:>7}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p90_ms']:>9.1f}"
-                     f"{r['p99_ms']:>9.1f}{r['max_ms']:>9.1f}{r['client_cpu_share']:>12.2f}  {other or '-'}")
+                     f"{r['p99_ms']:>9.1f}{r['max_ms']:>9.1f}{r['client_cpu_share']:>12.2f}"
+                     f"{'%.1f→%.1f' % tuple(r['loadavg_1m']):>13}  {other or '-'}")
     for name, r in results.items():
         if "e2e_tickets_per_s" in r:
             lines.append(f"{name}: pipeline {r['delivered']}/{r['tickets']} tickets delivered into {r['cases']} "

@@ -240,7 +240,8 @@ class RedisServer:
 
 class TcpProxy:
     """Forwards 127.0.0.1:port to a target; `cut()` closes every connection and refuses new ones (the database
-    is gone), `restore()` listens again on the same port."""
+    is gone), `restore()` listens again on the same port. `freeze()` keeps every connection open but forwards
+    nothing (a database host that hangs), until `thaw()`."""
 
     def __init__(self, target: tuple[str, int]):
         self.target = target
@@ -248,7 +249,8 @@ class TcpProxy:
         self.lock = threading.Lock()
         self.sockets: set[socket.socket] = set()
         self.listener: socket.socket | None = None
-        self.accepting = threading.Event()
+        self.flowing = threading.Event()
+        self.flowing.set()
 
     def start(self) -> None:
         listener = socket.socket()
@@ -283,6 +285,7 @@ class TcpProxy:
     def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while data := src.recv(65536):
+                self.flowing.wait()
                 dst.sendall(data)
         except OSError:
             pass
@@ -317,7 +320,14 @@ class TcpProxy:
     def restore(self) -> None:
         self.start()
 
+    def freeze(self) -> None:
+        self.flowing.clear()
+
+    def thaw(self) -> None:
+        self.flowing.set()
+
     def close(self) -> None:
+        self.thaw()
         self.cut()
 
 
