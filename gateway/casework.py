@@ -5,6 +5,7 @@ import logging
 
 from sqlalchemy import insert, select, update
 
+from dedupe.types import Decision
 from gateway.dedupe_index import add_to_index, find_candidates, lock_keys
 from gateway.events import add_event
 from gateway.runtime import Runtime
@@ -24,6 +25,23 @@ def _live_case(conn, case_id: int) -> int:
     return case_id
 
 
+def _operator_decision(conn, ticket) -> tuple[Decision, str] | None:
+    """An operator's own decision, taken while receiving the report (the hotline's `attach_to_case`), and who took it.
+
+    It replaces the deduper's decision. A case id that does not exist (intake refuses those) falls back to dedupe
+    rather than losing the report.
+    """
+    extra = ticket.extra if isinstance(ticket.extra, dict) else {}
+    case_id = extra.get("attach_to_case")
+    if type(case_id) is not int:
+        return None
+    if conn.execute(select(cases.c.id).where(cases.c.id == case_id)).first() is None:
+        log.warning("ticket %s: attach_to_case %s does not exist; dedupe decides", ticket.reference, case_id)
+        return None
+    by = str(extra.get("attached_by") or extra.get("agent_id") or extra.get("entered_by") or "operator")[:100]
+    return Decision(case_id, None, {"rule": "attached by operator", "by": by, "case_id": case_id}), by
+
+
 def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
     """Decide and record the report's case in one transaction; returns the case id (None: nothing to do)."""
     deduper = runtime.deduper
@@ -40,8 +58,10 @@ def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
         lock_keys(conn, keys)
         now = runtime.clock()
         dedupe_cfg = runtime.settings.section("dedupe")
-        candidates = find_candidates(conn, keys, now, dedupe_cfg.get("closed_case_days", 30))
-        decision = deduper.decide(fingerprint, ticket.received_at, candidates)
+        decision, actor = _operator_decision(conn, ticket) or (None, "dedupe")
+        if decision is None:
+            candidates = find_candidates(conn, keys, now, dedupe_cfg.get("closed_case_days", 30))
+            decision = deduper.decide(fingerprint, ticket.received_at, candidates)
         urgent = row.priority == "urgent"
         if decision.case_id is None:
             case_id = conn.execute(insert(cases).values(
@@ -56,7 +76,7 @@ def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
         conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(
             status="in_case", case_id=case_id, in_case_at=now, updated_at=now))
         conn.execute(insert(case_links).values(
-            case_id=case_id, ticket_id=ticket_id, action=action, actor="dedupe",
+            case_id=case_id, ticket_id=ticket_id, action=action, actor=actor,
             score=decision.score, evidence=decision.evidence, created_at=now))
         add_to_index(conn, ticket_id=ticket_id, case_id=case_id, received_at=ticket.received_at, keys=keys,
                      fingerprint=fingerprint, cap=dedupe_cfg.get("postings_cap", 200))

@@ -7,6 +7,7 @@ from flask import Blueprint, jsonify
 
 from channels.app_schema import AppSubmission, WebhookSubmission
 from channels.case_updates import CaseUpdateIn
+from channels.hotline_schema import HotlineCall
 from normalizer.ticket import TicketSchema
 
 bp = Blueprint("openapi", __name__)
@@ -42,6 +43,9 @@ PATHS = {
                                   [_path("Idempotency-Key", "header")])},
     "/channels/webhook/{source}": {"post": _op("A signed report from a partner platform", SIGNED,
                                                "WebhookSubmission", "201", [_path("source")])},
+    "/channels/hotline": {"post": _op("A call from the call-center system or the operator console; `call_id` is "
+                                      "the idempotency key (repeat: 200 with the first answer; changed: 409)",
+                                      BEARER, "HotlineCall", "201")},
     "/api/v1/attachments": {"post": _op("Upload one photo, recording or video (multipart field `file`)", BEARER,
                                         ok="201")},
     "/attachments/{token}": {"get": _op("A stored attachment", params=[_path("token")])},
@@ -81,6 +85,7 @@ def build_spec() -> dict:
     spec.components.schema("AppSubmission", schema=AppSubmission)
     spec.components.schema("WebhookSubmission", schema=WebhookSubmission)
     spec.components.schema("CaseUpdate", schema=CaseUpdateIn)
+    spec.components.schema("HotlineCall", schema=HotlineCall)
     spec.components.schema("Ticket", schema=TicketSchema)
     spec.components.schema("Error", {"type": "object", "required": ["error", "message"], "properties": {
         "error": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}})

@@ -1,0 +1,220 @@
+"""POST /channels/hotline: real call payloads to the stored ticket, repeats, and every bad input as a JSON 4xx."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from gateway.tables import submissions
+from tests.harness.gateway import CLIENT_KEY, OPERATOR_KEY, SUPERVISOR_KEY
+from tests.hotline.support import call, count, fixture, post_hotline, stored
+
+CST = timezone(timedelta(hours=8))
+MISSING = object()
+
+
+def pick(data, path: str):
+    """`data["a"]["b"]` for "a.b"; MISSING when a part is absent."""
+    for part in path.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return MISSING
+        data = data[part]
+    return data
+
+
+GOOD = [
+    # (fixture, key, expected stored ticket fields by path, expected answer fields)
+    ("call__transcript_turns.json", CLIENT_KEY, {
+        "text": "话务员：您好，12345热线，请讲。\n市民：你好，汉阳区钟家村小区门口的路灯坏了三天了，晚上很黑。\n"
+                "话务员：好的，已为您登记。",
+        "channel": "hotline", "external_id": "CTI-20240503-091500-0017", "citizen": None,
+        "contact.phone": "138 0013 8000", "location.address": "汉阳区钟家村小区南门",
+        "category": "城乡建设/市政设施/路灯", "urgent": False, "extra.agent_id": "A1024",
+        "extra.call_id": "CTI-20240503-091500-0017", "extra.entered_by": "app",
+        "extra.summary": MISSING, "extra.attach_to_case": MISSING,
+    }, {"emergency": False}),
+    ("call__summary_and_text.json", OPERATOR_KEY, {
+        "text": "青山区和平大道某工地夜间施工扰民（至凌晨2点），请核查处理 <b>&amp;</b>",
+        "extra.summary": "青山区和平大道某工地夜间施工扰民（至凌晨2点），请核查处理 <b>&amp;</b>",
+        "extra.transcript": "市民反映青山区和平大道工地每天施工到凌晨两点，噪音很大，影响休息。",
+        "extra.turns": MISSING, "contact.phone": "+86 139 0000 1111", "extra.entered_by": "ops",
+        "extra.started_at": "2024-05-03 10:12:00",
+    }, {"emergency": False}),
+    ("call__summary_only.json", CLIENT_KEY, {
+        "text": "江夏区纸坊街道文化路菜市场旁垃圾桶满溢，无人清运", "contact": None, "location": None,
+        "extra.transcript": MISSING, "extra.agent_id": MISSING,
+    }, {}),
+    ("call__urgent_flag.json", CLIENT_KEY, {"urgent": True, "contact.phone": "027-8888 6666"}, {"emergency": False}),
+    ("call__emergency_words.json", CLIENT_KEY, {"urgent": True, "text": "市民：楼下着火了，冒了好大的烟！"},
+     {"emergency": True}),
+    ("call__speaker_unknown.json", SUPERVISOR_KEY, {"text": "spk_0：喂？\n市民：洪山区光谷大道井盖缺失"}, {}),
+]
+
+
+@pytest.mark.parametrize("name,key,fields,answer", GOOD, ids=[g[0] for g in GOOD])
+def test_a_call_becomes_a_ticket(sqlite_gateway, name, key, fields, answer):
+    gw = sqlite_gateway
+    response = post_hotline(gw, raw=fixture(name), key=key)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    body = response.json
+    assert body["reference"] in body["message"] and body["status"] == "received" and body["channel"] == "hotline"
+    assert body["call_id"] == json.loads(fixture(name))["call_id"] and "case_id" not in body
+    for field, value in answer.items():
+        assert body[field] == value, field
+    data = stored(gw, body["reference"])
+    for path, value in fields.items():
+        assert pick(data, path) == value, path
+    if body["emergency"]:
+        assert "119" in body["advice"] and body["message"].startswith(body["advice"])
+
+
+def test_started_at_becomes_received_at_in_the_city_zone(sqlite_gateway):
+    gw = sqlite_gateway
+    with_offset = post_hotline(gw, raw=fixture("call__transcript_turns.json")).json
+    without = post_hotline(gw, raw=fixture("call__summary_and_text.json")).json
+    assert datetime.fromisoformat(with_offset["received_at"]) == datetime(2024, 5, 3, 9, 15, tzinfo=CST)
+    assert datetime.fromisoformat(without["received_at"]) == datetime(2024, 5, 3, 10, 12, tzinfo=CST)
+    shown = gw.get(f"/api/v1/tickets/{without['reference']}").json
+    assert datetime.fromisoformat(shown["received_at"]) == datetime(2024, 5, 3, 10, 12, tzinfo=CST)
+    # No started_at: the call is received now; a clock a minute ahead is forgiven, not stored in the future.
+    now = datetime.now(timezone.utc)
+    plain = post_hotline(gw, call("call__summary_only.json")).json
+    assert abs(datetime.fromisoformat(plain["received_at"]) - now) < timedelta(minutes=1)
+    ahead = post_hotline(gw, call("call__urgent_flag.json", started_at=(now + timedelta(minutes=1)).isoformat())).json
+    assert datetime.fromisoformat(ahead["received_at"]) <= datetime.now(timezone.utc)
+
+
+def test_turns_are_kept_as_recognised(sqlite_gateway):
+    gw = sqlite_gateway
+    reference = post_hotline(gw, raw=fixture("call__transcript_turns.json")).json["reference"]
+    turns = stored(gw, reference)["extra"]["turns"]
+    assert turns == json.loads(fixture("call__transcript_turns.json"))["transcript"]
+
+
+def test_repeat_of_a_call_id_gives_the_first_answer_and_no_second_ticket(gateway):
+    first = post_hotline(gateway, raw=fixture("call__transcript_turns.json"))
+    body = json.loads(fixture("call__transcript_turns.json"))
+    # The same call re-serialized (other key order and spacing), and from the console's operator key.
+    again = post_hotline(gateway, raw=json.dumps(dict(reversed(list(body.items()))), indent=2).encode(),
+                         key=OPERATOR_KEY)
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json == first.json
+    assert count(gateway) == 1 and count(gateway, submissions) == 1
+
+
+def test_same_call_id_with_another_body_is_409_and_harms_nothing(gateway):
+    first = post_hotline(gateway, raw=fixture("call__summary_only.json")).json
+    conflict = post_hotline(gateway, call("call__summary_only.json", summary="别的内容"))
+    assert conflict.status_code == 409 and conflict.json["error"] == "idempotency_conflict"
+    assert "call_id" in conflict.json["message"]
+    assert count(gateway) == 1
+    assert gateway.get(f"/api/v1/tickets/{first['reference']}").json["text"] == call("call__summary_only.json")[
+        "summary"]
+
+
+def test_the_pipeline_takes_a_call_to_the_case_system(gateway, case_system):
+    reference = post_hotline(gateway, raw=fixture("call__summary_and_text.json")).json["reference"]
+    gateway.drain()
+    [event] = case_system.accepted()
+    assert event["type"] == "case.opened" and event["report"]["reference"] == reference
+    assert event["report"]["channel"] == "hotline"
+    assert event["report"]["extra"]["transcript"].startswith("市民反映")
+    # The caller's number is kept as the call-center sent it; the normalizer adds its E.164 form.
+    assert event["report"]["contact"]["phone"] == "+86 139 0000 1111"
+    assert event["report"]["normalized"]["phones"][0] == {"raw": "+86 139 0000 1111", "e164": "+8613900001111",
+                                                           "source": "contact"}
+
+
+BAD = [
+    # (name, body bytes, headers override, status, error code, field named in the error)
+    ("malformed json", b'{"call_id": "x"', {}, 400, "invalid_json", None),
+    ("not an object", b'["call_id"]', {}, 400, "invalid_json", None),
+    ("invalid utf-8", b'{"call_id": "x", "summary": "\xff\xfe"}', {}, 400, "invalid_utf8", None),
+    ("empty body", b"", {}, 400, "empty_body", None),
+    ("nul byte in summary", b'{"call_id": "x", "summary": "a\\u0000b"}', {}, 400, "nul_byte", None),
+    ("nul byte in a turn", b'{"call_id": "x", "transcript": [{"speaker": "caller", "text": "a\\u0000"}]}', {}, 400,
+     "nul_byte", None),
+    ("lone surrogate", b'{"call_id": "x", "summary": "a\\ud800b"}', {}, 400, "invalid_text", None),
+    ("missing call_id", b'{"summary": "x"}', {}, 422, "invalid_fields", "call_id"),
+    ("empty call_id", b'{"call_id": "", "summary": "x"}', {}, 422, "invalid_fields", "call_id"),
+    ("call_id with blanks", b'{"call_id": " c-1 ", "summary": "x"}', {}, 422, "invalid_fields", "call_id"),
+    ("call_id a number", b'{"call_id": 12345, "summary": "x"}', {}, 422, "invalid_fields", "call_id"),
+    ("call_id too long", b'{"call_id": "' + b"c" * 129 + b'", "summary": "x"}', {}, 422, "invalid_fields", "call_id"),
+    ("no transcript nor summary", b'{"call_id": "x", "agent_id": "A1"}', {}, 422, "invalid_fields", "transcript"),
+    ("null transcript and summary", b'{"call_id": "x", "transcript": null, "summary": null}', {}, 422,
+     "invalid_fields", "transcript"),
+    ("blank summary", b'{"call_id": "x", "summary": "  "}', {}, 422, "invalid_fields", "summary"),
+    ("blank transcript", b'{"call_id": "x", "transcript": "\\n "}', {}, 422, "invalid_fields", "transcript"),
+    ("empty turns", b'{"call_id": "x", "transcript": []}', {}, 422, "invalid_fields", "transcript"),
+    ("blank turn", b'{"call_id": "x", "transcript": [{"speaker": "caller", "text": " "}]}', {}, 422,
+     "invalid_fields", "transcript"),
+    ("turn without speaker", b'{"call_id": "x", "transcript": [{"text": "a"}]}', {}, 422, "invalid_fields",
+     "transcript"),
+    ("turn not an object", b'{"call_id": "x", "transcript": ["a"]}', {}, 422, "invalid_fields", "transcript"),
+    ("turn unknown field", b'{"call_id": "x", "transcript": [{"speaker": "caller", "text": "a", "mood": 1}]}', {},
+     422, "invalid_fields", "transcript"),
+    ("transcript an object", b'{"call_id": "x", "transcript": {"text": "a"}}', {}, 422, "invalid_fields",
+     "transcript"),
+    ("bad started_at", b'{"call_id": "x", "summary": "a", "started_at": "yesterday 9am"}', {}, 422,
+     "invalid_fields", "started_at"),
+    ("started_at a number", b'{"call_id": "x", "summary": "a", "started_at": 1714700000}', {}, 422,
+     "invalid_fields", "started_at"),
+    ("future started_at", b'{"call_id": "x", "summary": "a", "started_at": "2099-01-01T00:00:00+08:00"}', {}, 422,
+     "invalid_fields", "started_at"),
+    ("urgent a string", b'{"call_id": "x", "summary": "a", "urgent": "yes"}', {}, 422, "invalid_fields", "urgent"),
+    ("urgent a number", b'{"call_id": "x", "summary": "a", "urgent": 1}', {}, 422, "invalid_fields", "urgent"),
+    ("attach_to_case a string", b'{"call_id": "x", "summary": "a", "attach_to_case": "5"}', {}, 422,
+     "invalid_fields", "attach_to_case"),
+    ("attach_to_case a bool", b'{"call_id": "x", "summary": "a", "attach_to_case": true}', {}, 422,
+     "invalid_fields", "attach_to_case"),
+    ("attach_to_case zero", b'{"call_id": "x", "summary": "a", "attach_to_case": 0}', {}, 422, "invalid_fields",
+     "attach_to_case"),
+    ("attach_to_case unknown", b'{"call_id": "x", "summary": "a", "attach_to_case": 999}', {}, 422,
+     "unknown_case", "attach_to_case"),
+    ("caller_number a number", b'{"call_id": "x", "summary": "a", "caller_number": 13800138000}', {}, 422,
+     "invalid_fields", "caller_number"),
+    ("unknown field", b'{"call_id": "x", "summary": "a", "duration": 61}', {}, 422, "invalid_fields", "duration"),
+    ("summary too long", b'{"call_id": "x", "summary": "' + "长".encode() * 20001 + b'"}', {}, 422,
+     "invalid_fields", "summary"),
+    ("transcript too long without summary",
+     b'{"call_id": "x", "transcript": "' + "长".encode() * 20001 + b'"}', {}, 422, "invalid_fields", "transcript"),
+    ("oversized", b'{"call_id": "x", "summary": "' + "长".encode() * 200000 + b'"}', {}, 413, "body_too_large",
+     None),
+    ("form body", b"call_id=x&summary=a", {"Content-Type": "application/x-www-form-urlencoded"}, 415,
+     "unsupported_media_type", None),
+    ("no key", b'{"call_id": "x", "summary": "a"}', {"Authorization": None}, 401, "unauthorized", None),
+    ("wrong key", b'{"call_id": "x", "summary": "a"}', {"Authorization": "Bearer nope"}, 401, "unauthorized", None),
+]
+
+
+@pytest.mark.parametrize("name,raw,headers,status,code,field", BAD, ids=[b[0] for b in BAD])
+def test_bad_input_is_a_clear_4xx_and_stores_nothing(sqlite_gateway, name, raw, headers, status, code, field):
+    gw = sqlite_gateway
+    kept = post_hotline(gw, raw=fixture("call__summary_only.json")).json["reference"]
+    response = post_hotline(gw, raw=raw, headers=headers)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json and response.json["error"] == code
+    assert response.json["message"]  # a sentence for the person reading it
+    if field:
+        assert field in response.json["fields"], response.json
+    assert count(gw) == 1 and count(gw, submissions) == 1
+    assert gw.get(f"/api/v1/tickets/{kept}").json["text"] == call("call__summary_only.json")["summary"]
+
+
+def test_a_long_transcript_is_kept_beside_a_summary(sqlite_gateway):
+    transcript = "市民：" + "长" * 20000
+    response = post_hotline(sqlite_gateway, call("call__summary_only.json", transcript=transcript))
+    assert response.status_code == 201
+    data = stored(sqlite_gateway, response.json["reference"])
+    assert data["extra"]["transcript"] == transcript and data["text"] == data["extra"]["summary"]
+
+
+def test_the_channel_is_listed_and_documented(sqlite_gateway):
+    from gateway.app import channel_states
+    assert channel_states(sqlite_gateway.runtime)["hotline"] is True
+    spec = sqlite_gateway.client.get("/openapi.json").json
+    operation = spec["paths"]["/channels/hotline"]["post"]
+    assert operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/HotlineCall")
+    assert {"call_id", "transcript", "attach_to_case"} <= set(spec["components"]["schemas"]["HotlineCall"]
+                                                              ["properties"])
