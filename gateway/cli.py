@@ -105,6 +105,17 @@ def _operators_add(args) -> int:
     return 0
 
 
+def _import_hotline(args) -> int:
+    from gateway.hotline_import import run_import
+    from gateway.runtime import build_runtime
+
+    runtime = build_runtime(load_settings())
+    try:
+        return run_import(runtime, args.file, encoding=args.encoding, skip_invalid=args.skip_invalid)
+    finally:
+        runtime.engine.dispose()
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser, one sub-command per verb."""
     p = argparse.ArgumentParser(prog="python -m gateway", description="Citizen-appeal intake gateway")
@@ -132,6 +143,14 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--pairs", required=True, metavar="PAIRS.jsonl")
     evaluate.add_argument("--window-days", type=float, default=None)
     evaluate.set_defaults(run=_dedupe_evaluate)
+    imports = sub.add_parser("import", help="bulk imports")
+    isub = imports.add_subparsers(dest="action", required=True)
+    hotline = isub.add_parser("hotline", help="keyed-in calls from a CSV file (columns named as the hotline fields)")
+    hotline.add_argument("file", metavar="FILE.csv")
+    hotline.add_argument("--encoding", default=None, help="the file's encoding (default: UTF-8, else GB18030)")
+    hotline.add_argument("--skip-invalid", action="store_true",
+                         help="import the valid rows even if some rows are invalid (default: import nothing)")
+    hotline.set_defaults(run=_import_hotline)
     operators = sub.add_parser("operators", help="console accounts")
     osub = operators.add_subparsers(dest="action", required=True)
     add = osub.add_parser("add", help="create a console account (asks for the password)")
