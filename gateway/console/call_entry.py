@@ -1,26 +1,23 @@
-"""A call keyed in at the console becomes a hotline ticket through the same intake as every channel.
+"""A call keyed in at the console becomes a hotline ticket through the hotline channel's own parse and accept.
 
 The form carries a random id made when the page was drawn; it is the idempotency key, so a double submit
 (a double click, a browser retry) stores one ticket and answers the first answer again.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from sqlalchemy import select
-
-from gateway.intake import Acceptance, accept_submission
+from channels.hotline import call_from_data
+from gateway.hotline_intake import accept_hotline_call
+from gateway.intake import Acceptance, json_body_hash
 from gateway.runtime import Runtime
-from gateway.tables import cases
 from normalizer.pii import to_e164
-from normalizer.ticket import Contact, new_ticket
 
-CHANNEL = "hotline"
+ENTERED_BY = "console"
 _LOOSE_NUMBER = re.compile(r"^\+?[0-9][0-9 -]{4,24}$")
 
 
@@ -81,31 +78,30 @@ def read_call_form(form: Mapping[str, str], *, districts: list[str], categories,
     return call
 
 
-def case_exists(runtime: Runtime, case_id: int) -> bool:
-    """True when the case is in the store (a merged case forwards its newcomers, so it counts)."""
-    with runtime.engine.connect() as conn:
-        return conn.execute(select(cases.c.id).where(cases.c.id == case_id)).first() is not None
+def hotline_fields(call: CallForm, operator: str) -> dict[str, Any]:
+    """The call in the hotline channel's own fields (`POST /channels/hotline`), so both make the same ticket."""
+    address = call.address
+    if call.district and call.district not in address:
+        address = f"{call.district} {address}".strip()  # the normalizer finds the district in the address
+    data: dict[str, Any] = {"call_id": f"console:{call.form_id}", "agent_id": operator, "summary": call.content,
+                            "urgent": call.urgent}
+    for name, value in (("caller_number", call.caller_number), ("address", address), ("category", call.category),
+                        ("attach_to_case", call.attach_to_case)):
+        if value not in ("", None):
+            data[name] = value
+    return data
 
 
-def submit_call(runtime: Runtime, call: CallForm, operator: str) -> tuple[Acceptance, dict[str, Any]]:
-    """Store the call as a hotline ticket (once per form id); returns the acceptance and the emergency check."""
-    # TODO(hotline): when channels/hotline.py has its parse function, build the ticket with it instead.
-    emergency = runtime.normalizer.quick_emergency(call.content)
-    ticket = new_ticket(
-        channel=CHANNEL, external_id=f"console:{call.form_id}", text=call.content, received_at=runtime.clock(),
-        urgent=call.urgent or bool(emergency.get("emergency")), category=call.category or None,
-        contact=Contact(phone=call.caller_number) if call.caller_number else None,
-        extra={"address": call.address or None, "district": call.district or None, "agent_id": operator,
-               "caller_number": call.caller_number or None, "attach_to_case": call.attach_to_case,
-               "entered_by": "console"})
-    raw = json.dumps(call.wire(), ensure_ascii=False, sort_keys=True).encode()
+def submit_call(runtime: Runtime, call: CallForm, operator: str) -> Acceptance:
+    """Store the call as a hotline ticket, once per form id, through the hotline channel's own parse and accept.
 
-    def answer(reference: str) -> dict[str, Any]:
-        return {"reference": reference, "status": "received", "channel": CHANNEL,
-                "received_at": ticket.received_at.isoformat(), "attach_to_case": call.attach_to_case,
-                "urgent": ticket.urgent, "emergency": bool(emergency.get("emergency")),
-                "advice": emergency.get("advice")}
-
-    acceptance = accept_submission(runtime, channel=CHANNEL, idem_key=ticket.external_id,
-                                   digest=hashlib.sha256(raw).hexdigest(), raw=raw, ticket=ticket, answer=answer)
-    return acceptance, emergency
+    Raises ChannelError (a field the channel refuses), UnknownCase or IdempotencyConflict.
+    """
+    data = hotline_fields(call, operator)
+    submission = call_from_data(data, now=runtime.clock(), zone=runtime.settings.timezone,
+                                max_text_chars=runtime.settings.section("intake").get("max_text_chars", 20000),
+                                entered_by=ENTERED_BY)
+    if call.district:
+        submission.ticket.extra["district"] = call.district
+    raw = json.dumps({**data, "district": call.district}, ensure_ascii=False, sort_keys=True).encode()
+    return accept_hotline_call(runtime, submission, raw, json_body_hash(raw))

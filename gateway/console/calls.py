@@ -6,9 +6,11 @@ import uuid
 from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 
 from gateway.console.auth import signed_in
-from gateway.console.call_entry import case_exists, read_call_form, submit_call
+from channels.errors import ChannelError
+from gateway.console.call_entry import read_call_form, submit_call
 from gateway.console.queries import caller_history
 from gateway.console.suggestions import suggest_cases
+from gateway.hotline_intake import UnknownCase
 from gateway.intake import IdempotencyConflict
 
 bp = Blueprint("calls", __name__)
@@ -49,23 +51,29 @@ def submit():
     call = read_call_form(request.form, districts=console.districts, categories=console.taxonomy,
                           max_text_chars=runtime.settings.section("intake").get("max_text_chars", 20000),
                           region=console.phone_region)
-    if call.attach_to_case is not None and "attach_to_case" not in call.errors \
-            and not case_exists(runtime, call.attach_to_case):
-        call.errors["attach_to_case"] = f"案件 {call.attach_to_case} 不存在"
     if call.errors:
         return _render_form(call, 422)
     try:
-        acceptance, emergency = submit_call(runtime, call, g.operator.name)
+        acceptance = submit_call(runtime, call, g.operator.name)
+    except UnknownCase as exc:
+        call.errors["attach_to_case"] = f"案件 {exc.case_id} 不存在"
+        return _render_form(call, 422)
+    except ChannelError as exc:
+        call.errors["form_id"] = "；".join(f"{name}：{'，'.join(map(str, problems))}"
+                                           for name, problems in (exc.fields or {}).items()) or exc.message
+        return _render_form(call, exc.status)
     except IdempotencyConflict:
         call.errors["form_id"] = "此表单已提交过（内容不同）。如需再登记，请新建来电。"
         return _render_form(call, 409)
     current_app.extensions["gateway_metrics"].submission("hotline", "created" if acceptance.created else "repeat")
-    reference = acceptance.body["reference"]
-    if emergency.get("emergency"):
-        flash(f"紧急情况：{emergency.get('advice')}", "urgent")
-    if call.attach_to_case is not None:
-        flash(f"来电已受理，编号 {reference}，已按坐席决定并入案件 {call.attach_to_case}。", "ok")
-        return redirect(url_for("console.cases.show", case_id=call.attach_to_case, added=reference))
+    body = acceptance.body
+    reference = body["reference"]
+    if body.get("emergency"):
+        flash(f"紧急情况：{body.get('advice')}", "urgent")
+    case_id = body.get("case_id", call.attach_to_case)
+    if case_id is not None:
+        flash(f"来电已受理，编号 {reference}，已按坐席决定并入案件 {case_id}。", "ok")
+        return redirect(url_for("console.cases.show", case_id=case_id, added=reference))
     flash(f"来电已受理，编号 {reference}。", "ok")
     return redirect(url_for("console.calls.new_call"))
 

@@ -73,7 +73,8 @@ def test_a_call_attached_to_a_case_is_stored_once_with_the_operators_decision(op
     assert data["external_id"] == f"console:{form_id}" and data["urgent"] is True
     assert data["contact"]["phone"] == "+8613800138000" and data["category"].startswith("城乡建设/")
     assert data["extra"]["attach_to_case"] == case_id and data["extra"]["agent_id"] == "wang"
-    assert data["extra"]["district"] == "青山区" and data["extra"]["address"] == "和平大道 88 号"
+    assert data["extra"]["district"] == "青山区" and data["location"]["address"] == "青山区 和平大道 88 号"
+    assert data["extra"]["entered_by"] == "console" and data["extra"]["attached_by"] == "wang"
     # The same form id with other content is refused, not stored.
     changed = _call(console, **{**fields, "content": "另一件事"})
     assert changed.status_code == 409 and "已提交过" in changed.get_data(as_text=True)
