@@ -60,7 +60,8 @@ def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
         dedupe_cfg = runtime.settings.section("dedupe")
         decision, actor = _operator_decision(conn, ticket) or (None, "dedupe")
         if decision is None:
-            candidates = find_candidates(conn, keys, now, dedupe_cfg.get("closed_case_days", 30))
+            candidates = find_candidates(conn, keys, now, dedupe_cfg.get("closed_case_days", 30),
+                                         dedupe_cfg.get("max_candidates", 64))
             decision = deduper.decide(fingerprint, ticket.received_at, candidates)
         urgent = row.priority == "urgent"
         if decision.case_id is None:

@@ -11,13 +11,14 @@ import struct
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import and_, insert, or_, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from dedupe.types import Candidate
 from gateway.tables import cases, dedupe_postings, dedupe_reports
 
 DEFAULT_POSTINGS_CAP = 200
+DEFAULT_MAX_CANDIDATES = 64
 
 
 def key_hash(key: str) -> int:
@@ -41,25 +42,42 @@ def lock_keys(conn: Connection, keys: Iterable[str]) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})
 
 
-def find_candidates(conn: Connection, keys: list[str], now: datetime, closed_days: float) -> list[Candidate]:
-    """Reports sharing a key whose case can still take reports: open (any age), or closed recently."""
+def rank_postings(postings: Iterable[list[int]], limit: int) -> list[int]:
+    """The `limit` reports sharing the most keys (newer first among equals): the likeliest duplicates.
+
+    A boilerplate sentence can fill a key's postings with unrelated reports; ranking by shared keys keeps
+    the cost of a decision flat without dropping the report that shares a name and the complaint's words.
+    """
+    shared: dict[int, int] = {}
+    for ids in postings:
+        for report_id in ids:
+            shared[report_id] = shared.get(report_id, 0) + 1
+    return sorted(shared, key=lambda r: (-shared[r], -r))[:limit]
+
+
+def find_candidates(conn: Connection, keys: list[str], now: datetime, closed_days: float,
+                    limit: int = DEFAULT_MAX_CANDIDATES) -> list[Candidate]:
+    """Reports sharing keys whose case can still take reports: open (any age), or closed recently."""
     if not keys:
         return []
-    ids: dict[int, None] = {}
-    for row in conn.execute(select(dedupe_postings.c.ids).where(dedupe_postings.c.key.in_([key_hash(k)
-                                                                                           for k in keys]))):
-        ids.update(dict.fromkeys(reversed(_unpack(row.ids))))  # newest first
+    rows = conn.execute(select(dedupe_postings.c.ids).where(dedupe_postings.c.key.in_([key_hash(k) for k in keys])))
+    ids = rank_postings((_unpack(row.ids) for row in rows), limit)
     if not ids:
         return []
+    # Two primary-key lookups rather than a join: the plan stays an index probe however large the tables.
+    reports = conn.execute(select(dedupe_reports.c.ticket_id, dedupe_reports.c.case_id, dedupe_reports.c.received_at,
+                                  dedupe_reports.c.fingerprint).where(dedupe_reports.c.ticket_id.in_(ids))).all()
+    states = {r.id: r for r in conn.execute(select(cases.c.id, cases.c.status, cases.c.last_update_at).where(
+        cases.c.id.in_({r.case_id for r in reports})))}
     recently = now - timedelta(days=closed_days)
-    rows = conn.execute(
-        select(dedupe_reports.c.ticket_id, dedupe_reports.c.case_id, dedupe_reports.c.received_at,
-               dedupe_reports.c.fingerprint)
-        .join(cases, cases.c.id == dedupe_reports.c.case_id)
-        .where(dedupe_reports.c.ticket_id.in_(list(ids)), cases.c.status != "merged",
-               or_(cases.c.status.notin_(("resolved", "closed")),
-                   and_(cases.c.last_update_at.is_not(None), cases.c.last_update_at >= recently)))).all()
-    return [Candidate(r.case_id, r.ticket_id, r.received_at, r.fingerprint) for r in rows]
+
+    def can_take_reports(case) -> bool:
+        if case is None or case.status == "merged":
+            return False
+        return case.status not in ("resolved", "closed") or (case.last_update_at or now) >= recently
+
+    return [Candidate(r.case_id, r.ticket_id, r.received_at, r.fingerprint) for r in reports
+            if can_take_reports(states.get(r.case_id))]
 
 
 def add_to_index(conn: Connection, *, ticket_id: int, case_id: int, received_at: datetime, keys: list[str],

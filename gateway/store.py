@@ -23,7 +23,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg")
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10,
-                         connect_args={"connect_timeout": 5})
+                         connect_args={"connect_timeout": 5, "prepare_threshold": None})
 
 
 def _serialize_sqlite_writes(engine: Engine) -> None:
