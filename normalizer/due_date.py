@@ -28,7 +28,9 @@ def is_working_day(day: date) -> bool:
         return day.weekday() < 5
 
 
-@lru_cache(maxsize=1024)
+# Sized for every receipt date of several years: a batch re-normalizing old reports would otherwise cycle through
+# more dates than the cache holds and miss every time.
+@lru_cache(maxsize=8192)
 def add_working_days(start: date, days: int) -> date:
     """The `days`-th working day after `start` (`start` itself does not count)."""
     day = start
@@ -43,12 +45,20 @@ def add_working_days(start: date, days: int) -> date:
     return day
 
 
+@lru_cache(maxsize=64)
+def _zone(timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone)
+    except Exception:   # a bad zone name in a profile must not stop normalization
+        return ZoneInfo("Asia/Shanghai")
+
+
 def due_at(received_at: datetime, working_days: int, timezone: str = "Asia/Shanghai") -> str:
     """ISO 8601 deadline: the same local clock time `working_days` working days after `received_at`."""
     try:
-        zone = ZoneInfo(timezone)
-    except Exception:   # a bad zone name in a profile must not stop normalization
-        zone = ZoneInfo("Asia/Shanghai")
+        zone = _zone(timezone)
+    except TypeError:   # an unhashable value is no zone name either
+        zone = _zone("Asia/Shanghai")
     if received_at.tzinfo is None:
         received_at = received_at.replace(tzinfo=zone)
     local = received_at.astimezone(zone)

@@ -40,7 +40,9 @@ _STOP = set(" \n\t,.!?;:()[]{}<>\"'、，。！？；：（）【】《》“”
             "每各某啊吗呢吧呀哪什么为到去回住离近旁往经沿"
             # frequent verbs and grammar characters that rarely occur inside a place name
             "个年月日过设想买问求收改治提倡决侵召减缓续必占用造修唯独侧拆建搬装交缴办找打看听"
-            "且可否者由议本期解令知请被几走")
+            "且可否者由议本期解令知请被几走"
+            # 至 "to" comes before a place, not in its name: 从A路至营盘路
+            "至")
 # Words that describe a place without naming it: 高档小区, 私立幼儿园, 十字路.
 _DESCRIPTIVE = {"高档", "知名", "实际", "配套", "私立", "公立", "公办", "民办", "民营", "普惠", "普惠性", "城镇",
                 "老旧", "周围", "直", "断头", "十字", "丁字", "城际", "快速", "主干", "次干", "附属", "市政",
@@ -55,7 +57,7 @@ _STOP_WORDS = (
     "造成", "要求", "希望", "建议", "投诉", "反映", "举报", "关于", "咨询", "询问", "请问", "增加", "参照", "考虑", "缩短", "分流", "尽管", "引起",
     "影响", "反观", "违反", "确保", "虽然", "形成", "根据", "报告", "计算", "无视", "包含", "阻止", "成立", "接受", "当成", "自己", "多次", "出来",
     "来自", "衔接", "随着", "以及", "并且", "或者", "还是", "同时", "但是", "而且", "因为", "所以", "其中", "另外", "此外", "例如", "比如", "就是",
-    "都是", "也是", "严重", "认为", "发现", "知道", "告诉", "表示", "属于", "进行", "实施",
+    "都是", "也是", "严重", "认为", "发现", "知道", "告诉", "表示", "属于", "进行", "实施", "至今",
 )
 # A count before a measure word ends the sentence part: 四家开锁公司 → 开锁公司, 一名来自新城. The count ends at
 # the measure character whatever numerals come before it, so "a measure character after a numeral (or a digit)"
@@ -189,6 +191,8 @@ class EntityFinder:
                     lower = taken_ends[k - 1]
             # The name starts after the last boundary (stop character or word, admin marker, count) before it.
             lower = _after_last_boundary(text, lower, s_start, chars, words)
+            if lower and text[lower - 1] in _VERBS and text[lower] in _COMPLEMENTS:
+                lower += 1
             if s_start - lower < _MIN_NAME:
                 continue
             name = _name_at(text[lower:s_start], limit)
@@ -200,6 +204,12 @@ class EntityFinder:
             found.append((s_start - len(name), s_end, full, kind))
             floor = s_end
         return found
+
+
+# Resultative and directional complements (建成, 修好, 搬进, 装上): after a verb that ended the run, such a
+# character still belongs to the verb, not to the name (建成物业公司 is "built the 物业公司").
+_VERBS = set("设想买问求收改治提倡决侵召减缓续占用造修拆建搬装交缴办找打看听走")
+_COMPLEMENTS = set("成完好到住掉出进回起上下过")
 
 
 def _after_last_boundary(text: str, lower: int, upper: int, chars: frozenset[str],

@@ -7,8 +7,9 @@ logs, because a report that cannot be normalized must still reach a case.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from normalizer.category import Categorizer, load_taxonomy
 from normalizer.coords import to_wgs84

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from normalizer.pii import find_phones, mask_phone, mask_pii, to_e164
+from normalizer.pii import _ID_CARD, _PHONE, _matches, _runs, find_phones, mask_phone, mask_pii, to_e164
 
 
 @pytest.mark.parametrize("raw, masked", [
@@ -48,3 +49,10 @@ def test_find_phones_merges_contact_and_text():
 
 def test_find_phones_ignores_numbers_inside_id_cards():
     assert find_phones("身份证号420102199003071234") == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789 +-Xx8613420号电话,\n")), max_size=60))
+def test_searching_number_runs_finds_what_a_full_search_finds(text):
+    for pattern in (_PHONE, _ID_CARD):
+        assert [m.span() for m in _matches(pattern, text, _runs(text))] == [m.span() for m in pattern.finditer(text)]

@@ -78,6 +78,16 @@ def test_no_junk_entities(text):
     assert EntityFinder().find(text) == []
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("公交从长宁路至青松路", ["长宁路", "青松路"]),        # 至 "to" is not part of the next name
+    ("去年建成绿园小区", ["绿园小区"]),                  # 成 completes the verb 建, it does not start the name
+    ("工人修好长宁路以后", ["长宁路"]),
+    ("开发商建成物业用房", []),                         # 物业 alone is generic
+])
+def test_no_function_character_at_the_start_of_a_name(text, expected):
+    assert [e["name"] for e in EntityFinder().find(text)] == expected
+
+
 def test_entities_do_not_swallow_a_clause():
     names = [e["name"] for e in EntityFinder().find("强烈要求相关部门治理一下中海国际社区旁边工地")]
     assert names == ["中海国际社区"]
