@@ -158,7 +158,11 @@ def run_import(runtime: Runtime, path: str | Path, *, encoding: str | None = Non
         return FILE_UNUSABLE
     report = ImportReport(rows=len(rows))
     print(f"文件 {path}：编码 {used}，数据行 {len(rows)} 行。", file=out)
-    valid, report.rejected = check_rows(runtime, rows)
+    try:
+        valid, report.rejected = check_rows(runtime, rows)
+    except DBAPIError as exc:
+        print(f"数据库出错（{str(exc).splitlines()[0]}），未导入任何记录。", file=out)
+        return INTERRUPTED
     if report.rejected and not skip_invalid:
         _print_rejected(report, out)
         print(f"未导入任何记录。请改正以上各行后重新导入，或加 --skip-invalid 只导入其余 {len(valid)} 行。", file=out)

@@ -150,6 +150,26 @@ def test_attach_to_case_in_a_file(run_cli, store):
     assert decision["actor"] == "A7" and decision["evidence"]["rule"] == "attached by operator"
 
 
+def test_a_database_failure_midway_is_resumed_by_running_again(run_cli, store, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from gateway import hotline_import
+    real, calls = hotline_import.accept_hotline_call, []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hotline_import, "accept_hotline_call", failing)
+    code, out, _ = run_cli(GOOD)
+    assert code == 3 and "已导入 2 条" in out and count(store) == 2
+    monkeypatch.setattr(hotline_import, "accept_hotline_call", real)
+    code, out, _ = run_cli(GOOD)
+    assert code == 0 and outcome(out) == (2, 2, 0) and count(store) == 4
+
+
 def test_python_m_gateway_import_hotline(tmp_path):
     path = tmp_path / "calls.csv"
     path.write_bytes(GBK)
