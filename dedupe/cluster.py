@@ -32,12 +32,16 @@ def read_reports(path: str) -> list[dict[str, Any]]:
 
 
 def cluster(reports: Iterable[Mapping[str, Any]], deduper, normalizer, window_days: float | None = None,
-            postings_cap: int = 200, zone: str = "Asia/Shanghai",
-            decisions: dict | None = None) -> Iterator[dict[str, Any]]:
-    """Yield {"id", "case_id"} per report in `received_at` order; cases are numbered by their first report."""
+            zone: str = "Asia/Shanghai", decisions: dict | None = None) -> Iterator[dict[str, Any]]:
+    """Yield {"id", "case_id"} per report in `received_at` order; cases are numbered by their first report.
+
+    Candidates come from a `MemoryIndex` with the deduper's `postings_cap` and `max_candidates`, the values
+    the live index reads from the same `[dedupe]` table.
+    """
     timed = sorted(((parse_time(str(r["received_at"]), zone), i, r) for i, r in enumerate(reports)),
                    key=lambda item: (item[0], item[1]))
-    index = MemoryIndex(postings_cap)
+    settings = getattr(deduper, "settings", None)
+    index = MemoryIndex(getattr(settings, "postings_cap", 200), getattr(settings, "max_candidates", 64))
     window = timedelta(days=window_days) if window_days else None
     for number, (received_at, _, report) in enumerate(timed, start=1):
         ticket = new_ticket(channel=report.get("channel") or "import", external_id=str(report["id"]),

@@ -67,8 +67,9 @@ class Deduper:
             # its reports matches well: that is how one template posted for two compounds stays two cases.
             if any(c.conflicts for c, _ in judged):
                 continue
-            top = max(judged, key=lambda item: item[0].score)
-            if best is None or top[0].score > best[0].score:
+            # Ties go to the newest report, so the order the store returns candidates in never matters.
+            top = max(judged, key=lambda item: (item[0].score, item[1].report_id))
+            if best is None or (top[0].score, top[1].report_id) > (best[0].score, best[1].report_id):
                 best = top
         if best is None or best[0].score < settings.threshold:
             near = best[0].score if best else 0.0

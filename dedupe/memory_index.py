@@ -1,17 +1,24 @@
-"""A throwaway in-process index with the gateway's semantics, for the CLI and benchmarks."""
+"""A throwaway in-process index with the live index's semantics, for the CLI and benchmarks."""
 from __future__ import annotations
 
 from collections import deque
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
+from dedupe.ranking import DEFAULT_MAX_CANDIDATES, rank_postings
 from dedupe.types import Candidate
+
+DEFAULT_POSTINGS_CAP = 200
 
 
 class MemoryIndex:
-    """Blocking key → most recent report ids (capped per key), and each report's case and fingerprint."""
+    """Blocking key → most recent report ids (capped per key), and each report's case and fingerprint.
 
-    def __init__(self, postings_cap: int = 200, max_candidates: int = 400):
+    Candidates are chosen exactly as `gateway.dedupe_index.find_candidates` chooses them (`rank_postings`),
+    so the CLI's figures are the live engine's. Report ids must grow with arrival, as ticket ids do.
+    """
+
+    def __init__(self, postings_cap: int = DEFAULT_POSTINGS_CAP, max_candidates: int = DEFAULT_MAX_CANDIDATES):
         self.postings_cap = postings_cap
         self.max_candidates = max_candidates
         self.postings: dict[str, deque[int]] = {}
@@ -21,24 +28,18 @@ class MemoryIndex:
             fingerprint: Mapping[str, Any]) -> None:
         """Index a report under its keys; a full posting list forgets its oldest report (as the gateway does)."""
         self.reports[report_id] = (case_id, received_at, fingerprint)
-        for key in keys:
+        for key in dict.fromkeys(keys):
             posting = self.postings.get(key)
             if posting is None:
                 posting = self.postings[key] = deque(maxlen=self.postings_cap)
             posting.append(report_id)
 
     def candidates(self, keys: Iterable[str]) -> list[Candidate]:
-        """Indexed reports sharing at least one key, once each, the newest `max_candidates` of them."""
-        ids: set[int] = set()
-        for key in keys:
-            ids.update(self.postings.get(key, ()))
-        # Report ids grow with arrival (the CLI numbers reports in time order), so the largest are the newest.
-        chosen = sorted(ids)[-self.max_candidates:] if len(ids) > self.max_candidates else sorted(ids)
-        out = []
-        for report_id in chosen:
-            case_id, received_at, fingerprint = self.reports[report_id]
-            out.append(Candidate(case_id, report_id, received_at, fingerprint))
-        return out
+        """The `max_candidates` indexed reports sharing the most keys (newest first among equals)."""
+        postings = self.postings
+        ids = rank_postings([postings[k] for k in dict.fromkeys(keys) if k in postings], self.max_candidates)
+        reports = self.reports
+        return [Candidate(reports[r][0], r, reports[r][1], reports[r][2]) for r in ids]
 
     def __len__(self) -> int:
         return len(self.reports)

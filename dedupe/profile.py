@@ -22,6 +22,10 @@ class DedupeSettings:
     title_keys: int = 2
     min_hash_keys: int = 2
     max_keys: int = 16
+    # Candidates (the live index and MemoryIndex alike): newest `postings_cap` reports per key, then the
+    # `max_candidates` sharing the most keys with the new report (dedupe/ranking.py).
+    postings_cap: int = 200
+    max_candidates: int = 64
     # Decision: the score is text similarity + title similarity weight + a bonus for a shared specific entity.
     threshold: float = 0.5
     title_weight: float = 0.5

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.engine import Connection
 
+from dedupe.ranking import rank_postings
 from dedupe.types import Candidate
 from gateway.tables import cases, dedupe_postings, dedupe_reports
 
@@ -40,19 +41,6 @@ def lock_keys(conn: Connection, keys: Iterable[str]) -> None:
         return  # SQLite: BEGIN IMMEDIATE already serializes every writer
     for number in sorted({key_hash(k) for k in keys}):
         conn.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})
-
-
-def rank_postings(postings: Iterable[list[int]], limit: int) -> list[int]:
-    """The `limit` reports sharing the most keys (newer first among equals): the likeliest duplicates.
-
-    A boilerplate sentence can fill a key's postings with unrelated reports; ranking by shared keys keeps
-    the cost of a decision flat without dropping the report that shares a name and the complaint's words.
-    """
-    shared: dict[int, int] = {}
-    for ids in postings:
-        for report_id in ids:
-            shared[report_id] = shared.get(report_id, 0) + 1
-    return sorted(shared, key=lambda r: (-shared[r], -r))[:limit]
 
 
 def find_candidates(conn: Connection, keys: list[str], now: datetime, closed_days: float,

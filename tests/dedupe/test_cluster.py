@@ -6,6 +6,7 @@ import json
 
 from dedupe import Deduper, MemoryIndex
 from dedupe.cluster import cluster, parse_time, run_cluster, run_evaluate, score_pairs
+from dedupe.ranking import rank_postings
 from normalizer.normalize import Normalizer
 from tests.dedupe.helpers import NOISE_A, NOISE_B, POLICY_1, TEMPLATE_1, TEMPLATE_2
 
@@ -84,5 +85,21 @@ def test_memory_index_caps_postings_per_key_keeping_the_newest():
     index = MemoryIndex(postings_cap=2)
     for n in range(1, 5):
         index.add(n, n, parse_time("2024-01-01T00:00:00"), ["k"], {"n": n})
-    assert [c.report_id for c in index.candidates(["k", "k"])] == [3, 4]
+    assert [c.report_id for c in index.candidates(["k", "k"])] == [4, 3]
     assert len(index) == 4
+
+
+def test_memory_index_ranks_like_the_live_index():
+    """Most shared keys first, newest first among equals, at most `max_candidates` (dedupe.ranking)."""
+    index = MemoryIndex(postings_cap=10, max_candidates=3)
+    at = parse_time("2024-01-01T00:00:00")
+    index.add(1, 1, at, ["name", "text"], {})
+    for n in range(2, 6):
+        index.add(n, n, at, ["text"], {})
+    assert [c.report_id for c in index.candidates(["name", "text"])] == [1, 5, 4]
+    assert rank_postings([[1], [1, 2, 3, 4, 5]], 3) == [1, 5, 4]
+
+
+def test_cluster_takes_the_candidate_limits_from_the_profile():
+    rows = list(cluster(REPORTS, Deduper({"dedupe": {"max_candidates": 0}}), Normalizer({})))
+    assert len({r["case_id"] for r in rows}) == len(REPORTS)  # no candidates: every report opens a case
