@@ -48,7 +48,8 @@ def signed_in(role: str = "operator"):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if g.get("operator") is None:
-                if request.method != "GET" or request.path.startswith("/console/api"):
+                # A form post or the page script's fetch cannot follow a redirect to a form: say 401.
+                if request.method != "GET" or request.accept_mimetypes.best == "application/json":
                     abort(401)
                 return redirect(url_for("console.auth.sign_in", next=request.full_path.rstrip("?"),
                                         expired=1 if g.get("session_expired") else None))

@@ -17,6 +17,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(sqlite_operators):
     response = console.get("/console/intake")
     assert response.status_code == 302 and response.headers["Location"].startswith("/console/sign-in?next=")
     assert console.client.get("/console/suggest?text=abc").status_code == 302
+    assert console.client.get("/console/suggest?text=abc", headers={"Accept": "application/json"}).status_code == 401
     assert console.post("/console/calls", {"content": "x"}).status_code in (400, 401)
 
 

@@ -86,7 +86,11 @@
     status.textContent = "查找中……";
     fetch(form.dataset.suggestUrl + "?" + query, {signal: pending.signal, credentials: "same-origin",
                                                   headers: {"Accept": "application/json"}})
-      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+      .then(function (r) {
+        if (r.status === 401) { window.location.reload(); throw new Error("signed out"); }
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
       .then(function (body) { if (mine === seq) renderSuggestions(body.suggestions); })
       .catch(function (err) { if (err.name !== "AbortError" && mine === seq) status.textContent = "查重暂不可用。"; });
   }
@@ -95,7 +99,8 @@
     var number = phone.value.trim();
     history.textContent = "";
     if (number.replace(/\D/g, "").length < 5) return;
-    fetch(form.dataset.callerUrl + "?" + new URLSearchParams({number: number}), {credentials: "same-origin"})
+    fetch(form.dataset.callerUrl + "?" + new URLSearchParams({number: number}),
+          {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (r) { return r.ok ? r.json() : {reports: []}; })
       .then(function (body) {
         if (phone.value.trim() !== number) return;
