@@ -61,9 +61,8 @@ def accept_submission(runtime: Runtime, *, channel: str, idem_key: str, digest: 
 
     `answer(reference)` builds the response body, which is stored with the claim so a retry gets it verbatim.
     """
-    repeat = _repeat(runtime, channel, idem_key, digest)
-    if repeat:
-        return repeat
+    # No look-up first: the claim itself (the unique insert) finds a repeat, which keeps a new submission,
+    # the common case, to one transaction.
     for _ in range(5):
         ticket.reference = new_reference()
         ticket.status = "received"

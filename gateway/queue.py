@@ -45,7 +45,13 @@ class RedisQueue:
         from rq import Queue
         from rq.serializers import JSONSerializer
 
-        self.redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry as RedisRetry
+
+        # Enqueueing happens after the commit, on the caller's time: a Redis that is away must cost at most
+        # a second (the sweeper enqueues later), never a retry loop.
+        self.redis = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=3,
+                                    retry=RedisRetry(NoBackoff(), 0))
         self.queues = {urgent: Queue(name, connection=self.redis, serializer=JSONSerializer)
                        for urgent, name in QUEUE_NAMES.items()}
 

@@ -22,8 +22,15 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10,
-                         connect_args={"connect_timeout": 5, "prepare_threshold": None})
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10, connect_args={
+        "connect_timeout": 5,
+        # Server-side plans for a generic IN list turned index probes into scans; plain statements plan each time.
+        "prepare_threshold": None,
+        # A database that stops answering must cost a request seconds, not minutes: unacknowledged data, a
+        # silent peer, a stuck statement and a lock wait all end in an error (answered 503, retried by callers).
+        "tcp_user_timeout": 5000, "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3,
+        "keepalives_count": 3, "options": "-c statement_timeout=15000 -c lock_timeout=10000",
+    })
 
 
 def _serialize_sqlite_writes(engine: Engine) -> None:
@@ -35,7 +42,8 @@ def _serialize_sqlite_writes(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk before the caller hears "accepted", even across a power loss.
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
