@@ -11,7 +11,7 @@ from gateway.console import init_console
 from gateway.metrics import Metrics
 from gateway.runtime import Runtime, build_runtime, install
 from gateway.web import (api_views, attachment_views, hotline_views, intake_views, ops_views, openapi,
-                         wechat_views)
+                         sms_views, wechat_views)
 from gateway.web.errors import register_error_handlers
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,7 @@ def channel_states(runtime: Runtime) -> dict[str, bool]:
     return {
         "app": bool(s.api_keys), "webhook": bool(s.webhook_secrets), "wechat": bool(s.wechat_token),
         "case-updates": bool(s.downstream_secret), "hotline": bool(s.api_keys),
+        "sms/twilio": bool(s.twilio_auth_token), "sms/uplink": bool(s.sms_uplink_token),
     }
 
 
@@ -42,7 +43,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, runtime: Runtime |
     app.extensions["gateway_metrics"] = Metrics(runtime)
     register_error_handlers(app)
     for blueprint in (intake_views.bp, api_views.bp, attachment_views.bp, ops_views.bp, openapi.bp,
-                      wechat_views.bp, hotline_views.bp):
+                      wechat_views.bp, hotline_views.bp, sms_views.bp):
         app.register_blueprint(blueprint)
     init_console(app, runtime)  # the operator console at /console (session sign-in)
 

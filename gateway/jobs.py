@@ -29,5 +29,11 @@ def fetch_wechat_media(ticket_id: int, runtime: Runtime | None = None) -> int:
     return wechat_media.fetch_media(runtime or current(), ticket_id)
 
 
+def send_sms(outbox_id: int, runtime: Runtime | None = None) -> str | None:
+    """Send one text from the SMS outbox (retried with backoff; failures kept visible)."""
+    from gateway import sms_outbound
+    return sms_outbound.send_one(runtime or current(), outbox_id)
+
+
 JOB_FUNCTIONS = {"normalize_ticket": normalize_ticket, "assign_case": assign_case, "deliver_case": deliver_case,
-                 "fetch_wechat_media": fetch_wechat_media}
+                 "fetch_wechat_media": fetch_wechat_media, "send_sms": send_sms}

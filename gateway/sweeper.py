@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from gateway.delivery import due_cases
 from gateway.runtime import Runtime
+from gateway.sms_outbound import pending_sms_work
 from gateway.tables import tickets
 from gateway.wechat_media import pending_media_work
 
@@ -28,6 +29,7 @@ def pending_work(runtime: Runtime, stale_after: float, limit: int = 500) -> list
     work = [(STAGE_JOBS[r.status], r.id, r.priority == "urgent") for r in rows]
     work += [("deliver_case", case_id, urgent) for case_id, urgent in due_cases(runtime, limit)]
     work += pending_media_work(runtime, limit)
+    work += pending_sms_work(runtime, limit)
     return work
 
 

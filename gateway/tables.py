@@ -269,3 +269,75 @@ operators = Table(
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# ---------------------------------------------------------------------------------------------------------------
+# SMS and one citizen across channels (migration 0004).
+# A person, known to us through one or more identities (phone, WeChat openid, app user id).
+citizens = Table(
+    "citizens", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# One identity belongs to one citizen. `verified`: this identity is proven to be that citizen's person (the
+# identity the record was made from, or a phone confirmed with a code); a link a channel merely claimed (an app's
+# contact phone) is not, and reports are shared only between verified identities.
+citizen_identities = Table(
+    "citizen_identities", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("citizen_id", Id, ForeignKey("citizens.id"), nullable=False),
+    Column("kind", String(16), nullable=False),     # phone | wechat | app
+    Column("value", String(200), nullable=False),   # E.164, openid, user id
+    Column("verified", Boolean, nullable=False),
+    Column("verified_at", UtcDateTime, nullable=True),
+    Column("source", String(32), nullable=True),    # the channel that told us
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("kind", "value"),
+    Index(None, "citizen_id"),
+)
+
+# Which citizen a ticket's channel identity (tickets.citizen) belonged to when it was filed.
+ticket_citizens = Table(
+    "ticket_citizens", metadata,
+    Column("ticket_id", Id, ForeignKey("tickets.id"), primary_key=True),
+    Column("citizen_id", Id, ForeignKey("citizens.id"), nullable=False),
+    Column("identity", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "citizen_id"),
+)
+
+# Codes sent by SMS to prove that an identity (an app user, a WeChat follower) owns a phone number.
+phone_verifications = Table(
+    "phone_verifications", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("requester", String(200), nullable=False),   # identity key, e.g. app:u-1
+    Column("phone", String(32), nullable=False),        # E.164
+    Column("code_hash", String(64), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("confirmed_at", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "requester", "phone"),
+)
+
+# Outbound texts (replies to uplink pushes, notices, codes): sent by a job, retried, failures kept visible.
+sms_outbox = Table(
+    "sms_outbox", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("idem_key", String(300), nullable=False, unique=True),
+    Column("provider", String(16), nullable=False),     # twilio | aliyun
+    Column("to_phone", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=True),
+    Column("status", String(12), nullable=False),       # pending | sent | failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("lease_until", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("provider_message_id", String(100), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Column("failed_at", UtcDateTime, nullable=True),
+    Index(None, "status", "next_attempt_at"),
+)

@@ -67,6 +67,20 @@ PATHS = {
                             _path("encrypt_type", "query", required=False),
                             _path("msg_signature", "query", required=False)]),
     },
+    "/channels/sms/twilio": {"post": _op(
+        "An SMS/MMS from Twilio (form-encoded: From, To, Body, MessageSid, NumMedia, MediaUrlN …); "
+        "`X-Twilio-Signature` is checked over GATEWAY_PUBLIC_URL + path (+ query) and the form; the answer is "
+        "TwiML naming the reference; a retry of one MessageSid gives the same answer and no second ticket",
+        params=[_path("X-Twilio-Signature", "header")],
+        requestBody={"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+            "type": "object", "required": ["MessageSid", "From", "Body"]}}}})},
+    "/channels/sms/uplink": {"post": _op(
+        "A domestic SMS provider's uplink push (Aliyun SmsUp: a JSON array of {phone_number, content, send_time, "
+        "sign_name?, dest_code, sequence_id}); 200 `{\"code\": 0}` only when every message is stored "
+        "(`sequence_id` is the idempotency key), else 5xx so the provider pushes again",
+        params=[_path("token", "query")],
+        requestBody={"required": True, "content": {"application/json": {"schema": {
+            "type": "array", "items": {"type": "object", "required": ["phone_number", "content", "sequence_id"]}}}}})},
     "/healthz": {"get": _op("Liveness")},
     "/readyz": {"get": _op("Readiness: database and Redis reachable")},
     "/metrics": {"get": _op("Prometheus metrics")},

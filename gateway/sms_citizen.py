@@ -1,0 +1,52 @@
+"""An SMS sender's own reports: the answer to "查询"/"CX", over the identities the sender may see.
+
+Only reports filed from the sender's own number are listed, plus those of identities verifiably the same person
+(`gateway.citizens.visible_identities`): a reference alone never reveals someone else's report.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from channels.wechat.texts import STATUS_TEXT
+from gateway.citizens import visible_identities
+from gateway.references import normalize_reference
+from gateway.runtime import Runtime
+from gateway.tables import cases, tickets
+
+
+def _status(row) -> str:
+    key = row.case_status if row.case_id is not None and row.case_status else row.status
+    label = STATUS_TEXT.get(key, key)
+    if row.case_id is not None and row.case_status == "assigned" and row.unit:
+        label = f"{label}（{row.unit}）"
+    return label
+
+
+def _reference_forms(reference: str) -> list[str]:
+    ref = normalize_reference(reference)
+    # Citizens often drop the hyphen of `K7QM4-XP2HD`.
+    return [ref, f"{ref[:5]}-{ref[5:]}"] if len(ref) == 10 and "-" not in ref else [ref]
+
+
+def own_reports_reply(conn: Connection, runtime: Runtime, identity: str, texts: Mapping[str, str], limit: int,
+                      reference: str | None = None) -> str:
+    """This sender's recent reports (or the one named) with their status in Chinese."""
+    query = (select(tickets.c.reference, tickets.c.status, tickets.c.received_at, tickets.c.case_id,
+                    cases.c.status.label("case_status"), cases.c.unit)
+             .select_from(tickets.outerjoin(cases, cases.c.id == tickets.c.case_id))
+             .where(tickets.c.citizen.in_(visible_identities(conn, identity))))
+    if reference:
+        query = query.where(tickets.c.reference.in_(_reference_forms(reference)))
+    rows = conn.execute(query.order_by(tickets.c.received_at.desc(), tickets.c.id.desc()).limit(limit)).all()
+    if not rows:
+        return texts["query_not_found"].format(reference=reference) if reference else texts["query_none"]
+    zone = ZoneInfo(runtime.settings.timezone)
+    lines = [texts["query_header"]]
+    for row in rows:
+        received = row.received_at.astimezone(zone).strftime("%m-%d %H:%M")
+        lines.append(texts["query_line"].format(reference=row.reference, received=received, status=_status(row)))
+    return "\n".join(lines)
