@@ -16,8 +16,10 @@ from phonenumbers import PhoneNumberType, shortnumberinfo
 MAX_RAW_CHARS = 64
 _TYPES = {
     PhoneNumberType.MOBILE: "mobile", PhoneNumberType.FIXED_LINE: "landline",
-    PhoneNumberType.FIXED_LINE_OR_MOBILE: "mobile_or_landline", PhoneNumberType.TOLL_FREE: "toll_free",
-    PhoneNumberType.SHARED_COST: "shared_cost", PhoneNumberType.VOIP: "voip",
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: "mobile_or_landline", PhoneNumberType.VOIP: "voip",
+    # 400/800 numbers and premium lines belong to businesses and hotlines: real numbers, never a citizen's.
+    PhoneNumberType.TOLL_FREE: "service", PhoneNumberType.SHARED_COST: "service",
+    PhoneNumberType.PREMIUM_RATE: "service", PhoneNumberType.UAN: "service",
 }
 # Chinese SMS service ports (106 + operator + business code) send notices, not people; they are not short
 # numbers in phonenumbers' data, so they are recognised here.
@@ -65,18 +67,17 @@ def _parse(raw: str, region: str):
 def parse_phone(raw: str | None, region: str = "CN") -> Phone:
     """Classify and normalize a sender number (`region` is the default for numbers without a country code)."""
     raw = (raw or "").strip()[:MAX_RAW_CHARS]
-    if raw.lower().startswith("tel:"):
-        raw = raw[4:].strip()
-    digits = _digits(raw)
-    if not digits or re.search(r"[A-Za-z]", raw):
+    text = raw[4:].strip() if raw.lower().startswith("tel:") else raw
+    digits = _digits(text)
+    if not digits or re.search(r"[A-Za-z]", text):
         # Alphanumeric sender ids ("CMB", "whatsapp:+86…" is not SMS) are not numbers we can answer or link.
         return Phone(raw, "invalid")
-    number = _parse(raw, region)
+    number = _parse(text, region)
     if number is not None and phonenumbers.is_valid_number(number):
         e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         kind = _TYPES.get(phonenumbers.number_type(number), "other")
         return Phone(raw, kind, e164, phonenumbers.region_code_for_number(number))
-    if _is_service(raw, digits, number, region):
+    if _is_service(text, digits, number, region):
         return Phone(raw, "service", None, region)
     return Phone(raw, "invalid")
 
