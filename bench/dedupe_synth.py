@@ -51,4 +51,6 @@ def generate(count: int, seed: int = 7, dup_rate: float = 0.25) -> Iterator[dict
         text = (rng.choice(_OPENERS) + body + rng.choice(_CLOSERS)).format(**fill)
         yield {"id": str(i), "received_at": (start + timedelta(seconds=37 * i)).isoformat(),
                "title": d + title.format(**fill), "text": text, "channel": "app",
-               "citizen": f"u{rng.randrange(count)}"}
+               "citizen": f"u{rng.randrange(count)}",
+               # The planted truth: one case per (place, problem); a personal question is each asker's own.
+               "truth": f"own/{i}" if "{p}" not in body and "{r}" not in body else f"{place_i}/{problem_i}"}

@@ -11,6 +11,9 @@ from dedupe.profile import DedupeSettings
 CONFLICT_SUBKINDS = {"community", "road", "village", "group", "town", "school", "hospital", "company", "shop",
                      "project", "bus_line", "community_office"}
 
+# A title's topic (its words less its places) needs this many 2-grams to say what the problem is.
+MIN_TOPIC_GRAMS = 3
+
 # A shared town or bus line says less than a shared compound or company: many cases share one town.
 KIND_BONUS = {"town": 0.7, "bus_line": 0.5, "community_office": 0.7}
 
@@ -22,6 +25,7 @@ class Comparison:
     text: float = 0.0
     containment: float = 0.0
     title: float = 0.0
+    topic: float | None = None
     shared: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     shared_admin: list[str] = field(default_factory=list)
@@ -32,7 +36,8 @@ class Comparison:
     def evidence(self) -> dict[str, Any]:
         """The features as plain, rounded values."""
         return {"text_similarity": round(self.text, 3), "text_containment": round(self.containment, 3),
-                "title_similarity": round(self.title, 3), "shared_names": self.shared,
+                "title_similarity": round(self.title, 3),
+                "topic_similarity": None if self.topic is None else round(self.topic, 3), "shared_names": self.shared,
                 "place_conflicts": self.conflicts, "shared_admin_units": self.shared_admin,
                 "same_citizen": self.same_citizen, "score": round(self.score, 3)}
 
@@ -60,10 +65,9 @@ def _near_name(a: list, b: list) -> bool:
     return len(ca) >= 3 and sum(x != y for x, y in zip(ca, cb)) == 1
 
 
-def _conflicts(ea: list[list], eb: list[list]) -> list[str]:
-    """Subkinds where both titles name a place and no name of one matches any name of the other."""
+def _conflicts(ea: list[list], eb: list[list], subs: set[str]) -> list[str]:
+    """Of `subs` (subkinds both titles name), those where no name of one matches any name of the other."""
     out = []
-    subs = {e[2] for e in ea if e[3]} & {e[2] for e in eb if e[3]} & CONFLICT_SUBKINDS
     for sub in sorted(subs):
         pa = [e for e in ea if e[2] == sub and e[3]]
         pb = [e for e in eb if e[2] == sub and e[3]]
@@ -76,44 +80,97 @@ def _conflicts(ea: list[list], eb: list[list]) -> list[str]:
     return out
 
 
-def _admin_conflicts(aa: list[list], ab: list[list]) -> tuple[list[str], list[str]]:
-    """(shared admin units, conflicts: same level named in both titles with nothing in common)."""
-    shared = sorted({a[0] for a in aa} & {b[0] for b in ab})
-    conflicts = []
-    for level in ("province", "city", "county", "district", "district_n"):
-        na = {a[0] for a in aa if a[1] == level}
-        nb = {b[0] for b in ab if b[1] == level}
-        if na and nb and not na & nb:
-            conflicts.append(f"{min(na)} ≠ {min(nb)}")
-    return shared, conflicts
+_ADMIN_LEVELS = ("province", "city", "county", "district", "district_n")
 
 
-def compare(fa: Mapping[str, Any], fb: Mapping[str, Any], settings: DedupeSettings,
-            cache: dict | None = None) -> Comparison:
-    """Judge one pair of fingerprints; `cache` keeps the decoded sketches of `fa` across candidates."""
-    cache = cache if cache is not None else {}
-    cmp = Comparison()
-    ea, eb = fa.get("e", []), fb.get("e", [])
-    cmp.conflicts = _conflicts(ea, eb)
-    cmp.shared_admin, admin_conflicts = _admin_conflicts(fa.get("a", []), fb.get("a", []))
-    cmp.conflicts += admin_conflicts
-    cmp.same_citizen = bool(fa.get("c")) and fa.get("c") == fb.get("c")
-    if cmp.conflicts:
-        return cmp  # two different places: the texts need not be compared (score stays 0)
-    if "t" not in cache:
-        cache["t"] = sketch.unpack(fa.get("t", ""))
-        cache["h"] = sketch.unpack(fa.get("h", ""), 2)
-        cache["ts"], cache["hs"] = set(cache["t"]), set(cache["h"])
-    tb, hb = sketch.unpack(fb.get("t", "")), sketch.unpack(fb.get("h", ""), 2)
-    cmp.text = sketch.jaccard(cache["t"], tb, settings.sketch_size, cache["ts"])
-    cmp.containment = sketch.containment(cmp.text, fa.get("n", 0), fb.get("n", 0))
-    cmp.title = sketch.jaccard(cache["h"], hb, settings.title_grams, cache["hs"])
-    # Only a name in the title (or lead) of one of the two counts: a road both merely pass by does not.
-    shared = [(x, y) for x in ea for y in eb if (x[3] or y[3]) and _same_name(x, y)]
-    cmp.shared = sorted({min(x[0] + x[1], y[0] + y[1], key=len) for x, y in shared})
-    cmp.bonus = max((KIND_BONUS.get(x[2], 1.0) if x[2] == y[2] else 1.0 for x, y in shared), default=0.0)
-    cmp.score = score(cmp, settings)
-    return cmp
+def _by_level(units: list[list]) -> dict[str, set[str]]:
+    levels: dict[str, set[str]] = {}
+    for name, level in units:
+        levels.setdefault(level, set()).add(name)
+    return levels
+
+
+class Probe:
+    """The new report's fingerprint decoded once, judged against any number of candidates.
+
+    Candidates' fingerprints arrive as plain JSON each time (the live index keeps no decoded state across
+    processes), so everything here reads a candidate in one cheap pass: place conflicts first (most
+    "same template, other place" candidates stop there), the sketches only for those that remain.
+    """
+
+    def __init__(self, fingerprint: Mapping[str, Any], settings: DedupeSettings):
+        self.fp = fingerprint
+        self.settings = settings
+        self.entities = fingerprint.get("e") or []
+        self.primary_subs = {e[2] for e in self.entities if e[3]} & CONFLICT_SUBKINDS
+        # Two names can only be one (one core ends with the other, two characters at least) if their cores
+        # end alike: candidates' names are looked up by the last two characters of the core.
+        self.by_tail: dict[str, list[list]] = {}
+        for e in self.entities:
+            self.by_tail.setdefault(e[0][-2:], []).append(e)
+        self.admin = fingerprint.get("a") or []
+        self.admin_levels = _by_level(self.admin)
+        self.citizen = fingerprint.get("c")
+        self.size = fingerprint.get("n", 0)
+        self.text = sketch.unpack(fingerprint.get("t", ""))
+        self.text_set = set(self.text)
+        self.title = sketch.unpack(fingerprint.get("h", ""), 2)
+        self.title_set = set(self.title)
+        self.topic = sketch.unpack(fingerprint.get("p", ""), 2)
+
+    def conflicts(self, fb: Mapping[str, Any]) -> list[str]:
+        """Place conflicts with a candidate: two different places of one subkind, or admin units, in titles."""
+        out: list[str] = []
+        eb = fb.get("e")
+        if eb and self.primary_subs:
+            subs = self.primary_subs.intersection([e[2] for e in eb if e[3]])
+            if subs:
+                out = _conflicts(self.entities, eb, subs)
+        ab = fb.get("a")
+        if ab and self.admin:
+            other = _by_level(ab)
+            for level in _ADMIN_LEVELS:
+                na, nb = self.admin_levels.get(level), other.get(level)
+                if na and nb and not na & nb:
+                    out.append(f"{min(na)} ≠ {min(nb)}")
+        return out
+
+    def compare(self, fb: Mapping[str, Any], conflicts: list[str] | None = None) -> Comparison:
+        """Judge one candidate (`conflicts`: already computed by `conflicts`)."""
+        settings = self.settings
+        cmp = Comparison()
+        cmp.conflicts = self.conflicts(fb) if conflicts is None else conflicts
+        cmp.same_citizen = bool(self.citizen) and self.citizen == fb.get("c")
+        ab = fb.get("a")
+        if ab and self.admin:
+            cmp.shared_admin = sorted({a[0] for a in self.admin} & {b[0] for b in ab})
+        if cmp.conflicts:
+            return cmp  # two different places: the texts need not be compared (score stays 0)
+        cmp.text = sketch.jaccard(self.text, sketch.unpack(fb.get("t", "")), settings.sketch_size, self.text_set)
+        cmp.containment = sketch.containment(cmp.text, self.size, fb.get("n", 0))
+        cmp.title = sketch.jaccard(self.title, sketch.unpack(fb.get("h", ""), 2), settings.title_grams,
+                                   self.title_set)
+        topic_b = sketch.unpack(fb.get("p", ""), 2)
+        # A title that says little beyond its places (东六线下穿长永高速的问题) has no topic of its own to compare.
+        if len(self.topic) >= MIN_TOPIC_GRAMS and len(topic_b) >= MIN_TOPIC_GRAMS:
+            cmp.topic = sketch.jaccard(self.topic, topic_b, settings.topic_grams)
+        # Only a name in the title (or lead) of one of the two counts: a road both merely pass by does not.
+        shared = []
+        by_tail = self.by_tail
+        for y in fb.get("e") or ():
+            for x in by_tail.get(y[0][-2:], ()):
+                if (x[3] or y[3]) and _same_name(x, y):
+                    shared.append((x, y))
+        if shared:
+            cmp.shared = sorted({min(x[0] + x[1], y[0] + y[1], key=len) for x, y in shared})
+            cmp.bonus = max(KIND_BONUS.get(x[2], 1.0) if x[2] == y[2] else 1.0 for x, y in shared)
+        cmp.score = score(cmp, settings)
+        return cmp
+
+
+def compare(fa: Mapping[str, Any], fb: Mapping[str, Any], settings: DedupeSettings) -> Comparison:
+    """Judge one pair of fingerprints (a `Probe` judges many candidates against one report faster)."""
+    return Probe(fa, settings).compare(fb)
 
 
 def score(cmp: Comparison, settings: DedupeSettings) -> float:
@@ -121,6 +178,9 @@ def score(cmp: Comparison, settings: DedupeSettings) -> float:
     if cmp.conflicts:
         return 0.0
     text = max(cmp.text, settings.containment_weight * cmp.containment)
-    if not cmp.shared and text < settings.min_text_without_entity:
-        return 0.0  # alike titles alone (咨询某市医保问题) are different people's own matters
+    if text < settings.min_text_without_entity:
+        if not cmp.shared:
+            return 0.0  # alike titles alone (咨询某市医保问题) are different people's own matters
+        if cmp.topic == 0.0:
+            return 0.0  # the same place, but neither the titles' topics nor the texts share a word: two problems
     return text + settings.title_weight * cmp.title + settings.entity_bonus * cmp.bonus

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Mapping
 
-from dedupe.places import SUFFIXES, find_admin_units, find_places, match_core
+from dedupe.places import SUFFIXES, clean_for_places, find_admin_units, find_places, match_core
 from dedupe.profile import DedupeSettings
 from dedupe import sketch
 
@@ -22,10 +22,9 @@ def _split_name(name: str) -> tuple[str, str]:
     return name, ""
 
 
-def _entities(title: str, text: str, normalized: Mapping[str, Any], limit: int, use_normalizer: bool
+def _entities(in_title: list, text: str, normalized: Mapping[str, Any], limit: int, use_normalizer: bool
               ) -> list[list]:
     """[core, suffix, subkind, primary] for each specific name; primary = named in the title (or lead)."""
-    in_title = find_places(title)
     in_text = find_places(text)
     lead = in_title or in_text[:2]
     out: list[list] = []
@@ -49,13 +48,25 @@ def _entities(title: str, text: str, normalized: Mapping[str, Any], limit: int, 
     return out
 
 
-def _admins(title: str, normalized: Mapping[str, Any]) -> list[list]:
+def _admins(in_title: list, normalized: Mapping[str, Any]) -> list[list]:
     """[name, level] of the admin units the title names, plus the normalizer's district when it has one."""
-    units = [[name, level] for name, level in find_admin_units(title)][:4]
+    units = [[name, level] for name, level in in_title][:4]
     district = normalized.get("district")
     if isinstance(district, str) and district and all(u[0] != district for u in units):
         units.append([district, "district_n"])
     return units
+
+
+def title_topic(title: str, names: list[str]) -> list[str]:
+    """The pieces of the title around the places it names: what the complaint is about (电梯长期故障), not where.
+
+    A shared place already earns the entity bonus; counted again in the title's n-grams it would make a
+    different problem at the same compound (停水 / 烧烤摊噪音) look alike.
+    """
+    pieces = [clean_for_places(title)]
+    for name in sorted(names, key=len, reverse=True):
+        pieces = [part for piece in pieces for part in piece.split(name)]
+    return pieces
 
 
 def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Mapping[str, Any],
@@ -63,26 +74,31 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     """The JSON-safe fingerprint (well under 1 KB): sketches, names, admin units, a citizen digest."""
     body = sketch.content_text(text)
     head = sketch.content_text(title)
+    places_in_title = find_places(title)
+    admins_in_title = find_admin_units(title)
+    topic = title_topic(title, [p[0] for p in places_in_title] + [a[0] for a in admins_in_title])
     if head and not body.startswith(head):
         body = head + body
     # One pass: the text sketch is cut from n-grams outside generic vocabulary, and its smallest values are
     # also the blocking keys (a shared minimum is likely exactly when the texts overlap much).
-    text_hashes = sketch.hashes(sketch.keyable_shingles(body, settings.shingle_size))
-    text_sketch = sketch.bottom_k(text_hashes, settings.sketch_size)
-    title_hashes = sketch.hashes(sketch.keyable_shingles(head, 2))
-    title_keyable = sketch.hashes(sketch.keyable_shingles(head, 3))
+    text_hashes = sorted(sketch.keyable_hashes(body, settings.shingle_size))
+    title_hashes = sorted(sketch.keyable_hashes(head, 2))
+    topic_hashes = sorted(set().union(*(sketch.keyable_hashes(sketch.content_text(p), 2) for p in topic)))
+    title_keyable = sorted(sketch.keyable_hashes(head, 3))
+    text_sketch = text_hashes[:settings.sketch_size]
     text_bands = sketch.band_keys(text_hashes, 2 * settings.text_keys, 2)
     title_bands = sketch.band_keys(title_keyable, 2 * settings.title_keys, 2)
     return {
-        "v": 1,
+        "v": 2,
         "t": sketch.pack(text_sketch),
         "n": len(text_hashes),
-        "h": sketch.pack(sketch.bottom_k(title_hashes, settings.title_grams), 2),
+        "h": sketch.pack(title_hashes[:settings.title_grams], 2),
         "hn": len(title_hashes),
+        "p": sketch.pack(topic_hashes[:settings.topic_grams], 2),
 
         "k": sketch.pack(text_bands),
         "hk": sketch.pack(title_bands),
-        "e": _entities(title, text, normalized, settings.max_entities, settings.normalizer_entities),
-        "a": _admins(title, normalized),
+        "e": _entities(places_in_title, text, normalized, settings.max_entities, settings.normalizer_entities),
+        "a": _admins(admins_in_title, normalized),
         "c": hashlib.blake2b(citizen.encode(), digest_size=6).hexdigest() if citizen else None,
     }

@@ -34,7 +34,7 @@ _BOUNDARY = set("的了在是和与及对把被从向给于由就都也我你他
 _LEADING = sorted("""投诉 反映 举报 咨询 关于 请求 希望 建议 要求 强烈 反对 坚决 解决 位于 地处 坐落 地址 整治 治理 拆除 撤销
 撤掉 开通 增加 修建 建设 设置 安装 加快 尽快 早日 质疑 呼吁 恳请 重视 给予 支持 取消 处理 查处 严查 加强 完善 改造 硬化
 承接 购买 入住 居住 家住 位置 附近 周边 对面 旁边 门口 背后 楼下 沿线 片区 一带 辖区 紧邻 毗邻 位於 来到 就读 搬迁 再次 多次
-第二次 一次 关注 严重 非法 违法 违规 私自 擅自 强制 恶意 拖欠 侵占 占用 污染 噪音 扰民 维修 修复 清理 疏通 引起 影响 导致 造成 包括 属于 进入 靠近 发现 听说 听闻 得知""".split(),
+第二次 一次 关注 督促 监督 协调 责令 敦促 催促 严重 非法 违法 违规 私自 擅自 强制 恶意 拖欠 侵占 占用 污染 噪音 扰民 维修 修复 清理 疏通 引起 影响 导致 造成 包括 属于 进入 靠近 发现 听说 听闻 得知""".split(),
                   key=len, reverse=True)
 _LEADING_RE = re.compile("|".join(map(re.escape, _LEADING)))
 # Cores that name no specific place (我们小区, 该公司, 城区, 农村公路).
@@ -44,10 +44,26 @@ GENERIC_CORES = set("""我们 我家 本 该 此 这个 那个 各 各个 整个
 开发 房地产 物业 工程 建设 施工 项目 中心 社区 商业 服务 培训 教育 文化 医疗 卫生 人民 中国 国家 省级 市级 县级 区级 乡镇 镇村
 村组 村级 组级 一条 这条 那条 每条 整条 两条 该条 下午 上午 晚上 早上 现在 目前 今年 去年 当地 本地 外地 异地 附属 直属 下属
 上级 领导 政府 部门 单位 群众 居民 业主 村民 百姓 市民 学生 家长 孩子 老人 网络 电视 公交 地铁 出租 快递 外卖 停车 收费
-供水 供电 排水 自来 消防 安全 交通 环境 绿化 垃圾 污水 幼儿 小学 中学 高中 初中 大学 职业 技术 两个 三个 四个 五个""".split())
+供水 供电 排水 自来 消防 安全 交通 环境 绿化 垃圾 污水 幼儿 小学 中学 高中 初中 大学 职业 技术 两个 三个 四个 五个
+督促 监督 协调 责令 敦促 催促 联系 通知 告知 找过 找到""".split())
 
 _CJK = r"\u4e00-\u9fff"
 _NAME_CHAR = re.compile(rf"[{_CJK}A-Za-z0-9]")
+
+
+def _name_char_class() -> str:
+    """A regex class of the characters a name may hold: CJK, letters and digits, less the boundary words."""
+    ranges, low = [], 0x4E00
+    for code in sorted(ord(c) for c in _BOUNDARY if 0x4E00 <= ord(c) <= 0x9FFF):
+        if code > low:
+            ranges.append(f"\\u{low:04x}-\\u{code - 1:04x}")
+        low = code + 1
+    ranges.append(f"\\u{low:04x}-\\u9fff")
+    return "[" + "".join(ranges) + "A-Za-z0-9]"
+
+
+# The run of name characters that ends a string (searched in the 10 characters before a suffix).
+_NAME_TAIL = re.compile(_name_char_class() + "*\\Z")
 _QUOTES = re.compile(r"[“”\"'‘’「」『』《》〈〉【】()（）\s]")
 _SUFFIX_RE = re.compile("|".join(sorted(map(re.escape, SUFFIXES), key=len, reverse=True)))
 _ADMIN_RE = re.compile(r"[省市县区]")
@@ -64,11 +80,8 @@ _NOT_CITY_CORE = {"城市", "超市", "菜市", "夜市", "股市", "集市", "�
 
 def _core_before(text: str, end: int, cut_admin: bool, floor: int = 0) -> str:
     """The name in front of position `end`: back to a boundary, after the last admin unit, verbs stripped."""
-    start = end
-    while start > floor and end - start < 10 and _NAME_CHAR.match(text[start - 1]) \
-            and text[start - 1] not in _BOUNDARY:
-        start -= 1
-    core = text[start:end]
+    window = text[max(floor, end - 10):end]
+    core = window[_NAME_TAIL.search(window).start():]
     if cut_admin:
         # 西地省A市A3区泉星社区: the name is 泉星, the admin units before it are kept separately.
         for unit in ("街道", "省", "市", "县", "区", "镇", "乡"):

@@ -14,6 +14,8 @@ class DedupeSettings:
     shingle_size: int = 3
     sketch_size: int = 64
     title_grams: int = 24
+    # The title's 2-grams less its places and admin units (what the complaint is about), hashes kept.
+    topic_grams: int = 16
     max_entities: int = 8
     # Also take the names the normalizer found (`normalized["entities"]`) after the title's own names.
     normalizer_entities: bool = False
@@ -22,6 +24,8 @@ class DedupeSettings:
     title_keys: int = 2
     min_hash_keys: int = 2
     max_keys: int = 16
+    # Text and title keys carry the report's first specific place named in its title (engine.blocking_keys).
+    text_keys_by_place: bool = True
     # Candidates (the live index and MemoryIndex alike): newest `postings_cap` reports per key, then the
     # `max_candidates` sharing the most keys with the new report (dedupe/ranking.py).
     postings_cap: int = 200

@@ -5,9 +5,10 @@ every other (Python's own `hash` is salted per process).
 """
 from __future__ import annotations
 
-import base64
+from base64 import b64decode, b64encode
 import re
 import struct
+from bisect import bisect_left
 from zlib import crc32
 
 _NON_CONTENT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
@@ -47,11 +48,12 @@ def strip_generic(text: str) -> str:
 
 def keyable_shingles(text: str, n: int) -> set[str]:
     """n-grams that lie wholly outside generic vocabulary (so 的问题 or 相关部门 never make a key)."""
-    out: set[str] = set()
-    for part in strip_generic(text).split("|"):
-        if len(part) >= n:
-            out.update(part[i:i + n] for i in range(len(part) - n + 1))
-    return out
+    return {part[i:i + n] for part in _GENERIC_RE.split(text) for i in range(len(part) - n + 1)}
+
+
+def keyable_hashes(text: str, n: int) -> set[int]:
+    """`hashes(keyable_shingles(text, n))` in one pass (the fingerprint's hot loop)."""
+    return {crc32(part[i:i + n].encode()) for part in _GENERIC_RE.split(text) for i in range(len(part) - n + 1)}
 
 
 def hashes(grams: set[str]) -> set[int]:
@@ -64,34 +66,43 @@ def bottom_k(values: set[int], k: int) -> list[int]:
     return sorted(values)[:k]
 
 
-def jaccard(a: list[int], b: list[int], k: int, set_a: set[int] | None = None) -> float:
-    """Jaccard estimate from two bottom-k sketches (exact when both sets had at most k elements)."""
+def jaccard(a, b, k: int, set_a: set[int] | None = None) -> float:
+    """Jaccard estimate from two bottom-k sketches (exact when both sets had at most k elements).
+
+    The estimate is |A∩B| within the k smallest values of A∪B, over the size of that bottom-k.
+    """
     if not a or not b:
         return 0.0
     sa = set_a if set_a is not None else set(a)
-    union = sorted(sa.union(b))[:k]
-    sb = set(b)
-    both = sum(1 for v in union if v in sa and v in sb)
-    return both / len(union)
+    both = sa.intersection(b)
+    if not both:
+        return 0.0
+    union = sa.union(b)
+    if len(union) <= k:
+        return len(both) / len(union)
+    kth = sorted(union)[k - 1]
+    return sum(1 for v in both if v <= kth) / k
 
 
-def band_keys(values: set[int], bins: int, rows: int) -> list[int]:
-    """LSH band keys: the minimum per hash bin (bins aligned across documents), `rows` bins hashed per band.
+def band_keys(ordered: list[int], bins: int, rows: int) -> list[int]:
+    """LSH band keys from ascending hash values: the minimum per hash bin (bins aligned across documents),
+    `rows` bins hashed per band.
 
     A key is shared by two texts only when all its bins' minima agree, so a template phrase common to
     thousands of reports rarely makes a key, while near-identical texts share one with high probability.
+    The values being sorted, a bin's minimum is the first value at or above the bin's lower bound.
     """
-    if not values:
+    if not ordered:
         return []
     shift = 32 - (bins - 1).bit_length()
-    mins: dict[int, int] = {}
-    for v in values:
-        b = v >> shift
-        if v < mins.get(b, 1 << 32):
-            mins[b] = v
+    size = len(ordered)
+    mins: list[int | None] = []
+    for b in range(bins):
+        at = bisect_left(ordered, b << shift)
+        mins.append(ordered[at] if at < size and ordered[at] >> shift == b else None)
     keys = []
     for band in range(0, bins, rows):
-        parts = [mins.get(b) for b in range(band, band + rows)]
+        parts = mins[band:band + rows]
         if None not in parts:
             keys.append(crc32(",".join(map(str, parts)).encode()))
     return keys
@@ -107,12 +118,14 @@ def containment(jac: float, size_a: int, size_b: int) -> float:
 
 def pack(values: list[int], nbytes: int = 4) -> str:
     """Hash values as compact base64 (JSON-safe), truncated to `nbytes` (2 or 4) each."""
-    mask = (1 << (8 * nbytes)) - 1
-    code = ">%d%s" % (len(values), "I" if nbytes == 4 else "H")
-    return base64.b64encode(struct.pack(code, *(v & mask for v in values))).decode("ascii")
+    if nbytes == 4:
+        raw = struct.pack(">%dI" % len(values), *values)
+    else:
+        raw = struct.pack(">%dH" % len(values), *[v & 0xFFFF for v in values])
+    return b64encode(raw).decode("ascii")
 
 
-def unpack(text: str, nbytes: int = 4) -> list[int]:
-    """Inverse of `pack`."""
-    raw = base64.b64decode(text or "")
-    return list(struct.unpack(">%d%s" % (len(raw) // nbytes, "I" if nbytes == 4 else "H"), raw))
+def unpack(text: str, nbytes: int = 4) -> tuple[int, ...]:
+    """Inverse of `pack` (a tuple: the caller only reads it)."""
+    raw = b64decode(text) if text else b""
+    return struct.unpack(">%d%s" % (len(raw) // nbytes, "I" if nbytes == 4 else "H"), raw)
