@@ -26,6 +26,7 @@ class Comparison:
     containment: float = 0.0
     title: float = 0.0
     topic: float | None = None
+    topic_shared: int = 0
     shared: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     shared_admin: list[str] = field(default_factory=list)
@@ -53,6 +54,22 @@ def _same_name(a: list, b: list) -> bool:
     if a[1] == b[1] or len(short) >= 3:
         return True
     return a[2] == b[2] == "community"  # 金地花园 / 金地小区
+
+
+def _letters(entity: list) -> str | None:
+    """An order-free form of a name (sorted core characters and the suffix), for cores of 3+ characters."""
+    core = entity[0]
+    return "".join(sorted(core)) + entity[1] if len(core) >= 3 and entity[2] != "bus_line" else None
+
+
+def _reordered_name(a: list, b: list) -> bool:
+    """The same characters in another order, same suffix, 3+ characters (杨家田原农贸市场 / 原杨家田农贸市场).
+
+    Two different places whose names hold exactly the same three or more characters under one suffix are
+    rare; a reordered name is how one place is written by two people.
+    """
+    la = _letters(a)
+    return la is not None and la == _letters(b) and a[2] == b[2]
 
 
 def _near_name(a: list, b: list) -> bool:
@@ -106,8 +123,12 @@ class Probe:
         # Two names can only be one (one core ends with the other, two characters at least) if their cores
         # end alike: candidates' names are looked up by the last two characters of the core.
         self.by_tail: dict[str, list[list]] = {}
+        self.by_letters: dict[str, list[list]] = {}
         for e in self.entities:
             self.by_tail.setdefault(e[0][-2:], []).append(e)
+            letters = _letters(e)
+            if letters:
+                self.by_letters.setdefault(letters, []).append(e)
         self.admin = fingerprint.get("a") or []
         self.admin_levels = _by_level(self.admin)
         self.citizen = fingerprint.get("c")
@@ -117,6 +138,7 @@ class Probe:
         self.title = sketch.unpack(fingerprint.get("h", ""), 2)
         self.title_set = set(self.title)
         self.topic = sketch.unpack(fingerprint.get("p", ""), 2)
+        self.topic_set = set(self.topic)
 
     def conflicts(self, fb: Mapping[str, Any]) -> list[str]:
         """Place conflicts with a candidate: two different places of one subkind, or admin units, in titles."""
@@ -156,11 +178,17 @@ class Probe:
             cmp.topic = sketch.jaccard(self.topic, topic_b, settings.topic_grams)
         # Only a name in the title (or lead) of one of the two counts: a road both merely pass by does not.
         shared = []
-        by_tail = self.by_tail
+        by_tail, by_letters = self.by_tail, self.by_letters
         for y in fb.get("e") or ():
             for x in by_tail.get(y[0][-2:], ()):
                 if (x[3] or y[3]) and _same_name(x, y):
                     shared.append((x, y))
+            if by_letters and len(y[0]) >= 3:
+                for x in by_letters.get(_letters(y), ()):
+                    if (x[3] or y[3]) and x[2] == y[2] and not _same_name(x, y):
+                        shared.append((x, y))
+        if topic_b and self.topic:
+            cmp.topic_shared = len(self.topic_set.intersection(topic_b))
         if shared:
             cmp.shared = sorted({min(x[0] + x[1], y[0] + y[1], key=len) for x, y in shared})
             cmp.bonus = max(KIND_BONUS.get(x[2], 1.0) if x[2] == y[2] else 1.0 for x, y in shared)
@@ -179,8 +207,11 @@ def score(cmp: Comparison, settings: DedupeSettings) -> float:
         return 0.0
     text = max(cmp.text, settings.containment_weight * cmp.containment)
     if text < settings.min_text_without_entity:
-        if not cmp.shared:
-            return 0.0  # alike titles alone (咨询某市医保问题) are different people's own matters
+        if not cmp.shared and cmp.topic_shared < settings.min_shared_topic:
+            # Alike titles alone (咨询某市医保问题) are different people's own matters under one policy;
+            # titles that share a long specific phrase beyond their places (农民工尘肺病群体免费医疗,
+            # 高中入学录取政策) name one matter, however differently the texts tell it.
+            return 0.0
         if cmp.topic == 0.0:
             return 0.0  # the same place, but neither the titles' topics nor the texts share a word: two problems
     return text + settings.title_weight * cmp.title + settings.entity_bonus * cmp.bonus

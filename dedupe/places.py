@@ -71,6 +71,7 @@ _BUS_RE = re.compile(r"(?<![0-9A-Za-z])(\d{1,3})(?:路|号线)?(?:公交|路车|
 _NOT_ADMIN_BEFORE = set("小社园城景辖片学校厂矿灾库营发护范")
 # A core ending so is a phrase (进入小区, 一期旁边工地, 负责组), not a name.
 _NOT_NAME_END = set("入出往收成止过该个各整进回在到去内外全原些边旁前后里面上下本此每条")
+_DETERMINERS = set("各该此每这")
 _NOT_GROUP_END = set("责作检家导查调编小分合改班题备委专工领协")
 _NOT_ROAD_END = set("线道公马铁网出门走水电回进退套来去半岔字活生销财心短长远近弯")
 # Suffixes that make a specific thing even after a bare admin name: K9县二中, A市火车站, L5县人民医院.
@@ -112,6 +113,8 @@ def _specific(core: str) -> bool:
     """True for a core that names something in particular (two characters at least, not generic)."""
     if core in GENERIC_CORES or core[-2:] in GENERIC_CORES or core[-1:] in _NOT_NAME_END:
         return False
+    if len(core) <= 2 and core[:1] in _DETERMINERS:
+        return False  # 各乡镇, 该村组: "each" or "this" one, not a named one
     if len(core) >= 2:
         return True
     return len(core) == 1 and core.isascii() and core.isalnum()

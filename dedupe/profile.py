@@ -37,6 +37,8 @@ class DedupeSettings:
     containment_weight: float = 0.5
     # Without a shared specific name, titles alone never merge: the text must overlap this much too.
     min_text_without_entity: float = 0.15
+    # ... unless the titles share this many 2-grams of their topic (the title less places and admin units).
+    min_shared_topic: int = 6
     # Reports further apart than this are never merged (None: no limit).
     window_days: float | None = None
 
