@@ -98,3 +98,13 @@ def test_service_and_invalid_numbers_cannot_be_verified(rig):
     for number in ("12345", "95588", "1380013800"):
         with pytest.raises(NotAPhone):
             request_code(rig.runtime, "app:u-1", number)
+
+
+def test_phones_are_masked_in_logs(rig, caplog):
+    import logging
+    with caplog.at_level(logging.DEBUG):
+        rig.twilio.text("路灯坏了")
+        rig.twilio.text("您的工单已办结", sender="12345")
+        request_code(rig.runtime, "app:u-5", CALLER)
+        rig.drain()
+    assert "13800138000" not in caplog.text and "+86138****8000" in caplog.text
