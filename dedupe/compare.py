@@ -120,6 +120,14 @@ class Probe:
         self.settings = settings
         self.entities = fingerprint.get("e") or []
         self.primary_subs = {e[2] for e in self.entities if e[3]} & CONFLICT_SUBKINDS
+        self.admin = fingerprint.get("a") or []
+        self.admin_levels = _by_level(self.admin)
+        self.citizen = fingerprint.get("c")
+        self.size = fingerprint.get("n", 0)
+        self.decoded = False  # names by tail and the sketches: decoded for the first candidate compared
+
+    def _decode(self) -> None:
+        fingerprint = self.fp
         # Two names can only be one (one core ends with the other, two characters at least) if their cores
         # end alike: candidates' names are looked up by the last two characters of the core.
         self.by_tail: dict[str, list[list]] = {}
@@ -129,16 +137,13 @@ class Probe:
             letters = _letters(e)
             if letters:
                 self.by_letters.setdefault(letters, []).append(e)
-        self.admin = fingerprint.get("a") or []
-        self.admin_levels = _by_level(self.admin)
-        self.citizen = fingerprint.get("c")
-        self.size = fingerprint.get("n", 0)
         self.text = sketch.unpack(fingerprint.get("t", ""))
         self.text_set = set(self.text)
         self.title = sketch.unpack(fingerprint.get("h", ""), 2)
         self.title_set = set(self.title)
         self.topic = sketch.unpack(fingerprint.get("p", ""), 2)
         self.topic_set = set(self.topic)
+        self.decoded = True
 
     def conflicts(self, fb: Mapping[str, Any]) -> list[str]:
         """Place conflicts with a candidate: two different places of one subkind, or admin units, in titles."""
@@ -168,6 +173,8 @@ class Probe:
             cmp.shared_admin = sorted({a[0] for a in self.admin} & {b[0] for b in ab})
         if cmp.conflicts:
             return cmp  # two different places: the texts need not be compared (score stays 0)
+        if not self.decoded:
+            self._decode()
         cmp.text = sketch.jaccard(self.text, sketch.unpack(fb.get("t", "")), settings.sketch_size, self.text_set)
         cmp.containment = sketch.containment(cmp.text, self.size, fb.get("n", 0))
         cmp.title = sketch.jaccard(self.title, sketch.unpack(fb.get("h", ""), 2), settings.title_grams,

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+from itertools import chain, islice
 from typing import Any, Mapping
 
-from dedupe.places import SUFFIXES, clean_for_places, find_admin_units, find_places, match_core
+from dedupe.places import SUFFIXES, find_admin_units, find_places, iter_places, match_core
 from dedupe.profile import DedupeSettings
 from dedupe import sketch
 
@@ -25,8 +26,6 @@ def _split_name(name: str) -> tuple[str, str]:
 def _entities(in_title: list, text: str, normalized: Mapping[str, Any], limit: int, use_normalizer: bool
               ) -> list[list]:
     """[core, suffix, subkind, primary] for each specific name; primary = named in the title (or lead)."""
-    in_text = find_places(text)
-    lead = in_title or in_text[:2]
     out: list[list] = []
     seen = set()
 
@@ -37,13 +36,18 @@ def _entities(in_title: list, text: str, normalized: Mapping[str, Any], limit: i
         seen.add((core, sub))
         out.append([core, suffix, sub, 1 if primary else 0])
 
+    # The text is read only as far as the names it takes: a long report's later names would not be kept.
+    in_text = iter_places(text)
+    lead = in_title or list(islice(in_text, 2))
     for name, _kind, sub in lead:
         add(name, sub, True)
     for ent in (normalized.get("entities") or []) if use_normalizer else []:
         sub = _KIND_TO_SUB.get(ent.get("kind", ""))
         if sub and ent.get("name"):
             add(ent["name"], sub, False)
-    for name, _kind, sub in in_title + in_text:
+    for name, _kind, sub in chain(in_title, [] if in_title else lead, in_text):
+        if len(out) >= limit:
+            break
         add(name, sub, False)
     return out
 
@@ -57,33 +61,34 @@ def _admins(in_title: list, normalized: Mapping[str, Any]) -> list[list]:
     return units
 
 
-def title_topic(title: str, names: list[str]) -> list[str]:
-    """The pieces of the title around the places it names: what the complaint is about (电梯长期故障), not where.
+def title_topic(head: str, names: list[str]) -> str:
+    """The title's content text with the places it names cut out ("|"): what the complaint is about, not where.
 
     A shared place already earns the entity bonus; counted again in the title's n-grams it would make a
     different problem at the same compound (停水 / 烧烤摊噪音) look alike.
     """
-    pieces = [clean_for_places(title)]
     for name in sorted(names, key=len, reverse=True):
-        pieces = [part for piece in pieces for part in piece.split(name)]
-    return pieces
+        if name in head:
+            head = head.replace(name, "|")
+    return head
 
 
 def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Mapping[str, Any],
                      settings: DedupeSettings) -> dict[str, Any]:
     """The JSON-safe fingerprint (well under 1 KB): sketches, names, admin units, a citizen digest."""
-    body = sketch.content_text(text)
+    # A report states its problem early; a long one's later history would only cost time (and bound none).
+    body = sketch.content_text(text[:settings.max_text_chars])
     head = sketch.content_text(title)
     places_in_title = find_places(title)
     admins_in_title = find_admin_units(title)
-    topic = title_topic(title, [p[0] for p in places_in_title] + [a[0] for a in admins_in_title])
+    topic = title_topic(head, [p[0] for p in places_in_title] + [a[0] for a in admins_in_title])
     if head and not body.startswith(head):
         body = head + body
     # One pass: the text sketch is cut from n-grams outside generic vocabulary, and its smallest values are
     # also the blocking keys (a shared minimum is likely exactly when the texts overlap much).
     text_hashes = sorted(sketch.keyable_hashes(body, settings.shingle_size))
     title_hashes = sorted(sketch.keyable_hashes(head, 2))
-    topic_hashes = sorted(set().union(*(sketch.keyable_hashes(sketch.content_text(p), 2) for p in topic)))
+    topic_hashes = sorted(sketch.keyable_hashes(topic, 2))
     title_keyable = sorted(sketch.keyable_hashes(head, 3))
     text_sketch = text_hashes[:settings.sketch_size]
     text_bands = sketch.band_keys(text_hashes, 2 * settings.text_keys, 2)
@@ -98,7 +103,7 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
 
         "k": sketch.pack(text_bands),
         "hk": sketch.pack(title_bands),
-        "e": _entities(places_in_title, text, normalized, settings.max_entities, settings.normalizer_entities),
+        "e": _entities(places_in_title, text[:settings.max_text_chars], normalized, settings.max_entities, settings.normalizer_entities),
         "a": _admins(admins_in_title, normalized),
         "c": hashlib.blake2b(citizen.encode(), digest_size=6).hexdigest() if citizen else None,
     }

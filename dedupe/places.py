@@ -7,6 +7,7 @@ generic words (我们小区, 该公司, 城区) are dropped: only a specific nam
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 # Suffix → (kind, subkind). The subkind is finer than the contract's kinds: 村 and 组 are both "village", but a
 # report about 清水村 and one about 团头村 name different villages, while 长龙村 and 托塘组 do not conflict.
@@ -67,6 +68,7 @@ _NAME_TAIL = re.compile(_name_char_class() + "*\\Z")
 _QUOTES = re.compile(r"[“”\"'‘’「」『』《》〈〉【】()（）\s]")
 _SUFFIX_RE = re.compile("|".join(sorted(map(re.escape, SUFFIXES), key=len, reverse=True)))
 _ADMIN_RE = re.compile(r"[省市县区]")
+_ADMIN_CHAR = re.compile(r"[街省市县区镇乡]")
 _BUS_RE = re.compile(r"(?<![0-9A-Za-z])(\d{1,3})(?:路|号线)?(?:公交|路车|专线|号线|路)")
 _NOT_ADMIN_BEFORE = set("小社园城景辖片学校厂矿灾库营发护范")
 # A core ending so is a phrase (进入小区, 一期旁边工地, 负责组), not a name.
@@ -83,7 +85,7 @@ def _core_before(text: str, end: int, cut_admin: bool, floor: int = 0) -> str:
     """The name in front of position `end`: back to a boundary, after the last admin unit, verbs stripped."""
     window = text[max(floor, end - 10):end]
     core = window[_NAME_TAIL.search(window).start():]
-    if cut_admin:
+    if cut_admin and _ADMIN_CHAR.search(core):
         # 西地省A市A3区泉星社区: the name is 泉星, the admin units before it are kept separately.
         for unit in ("街道", "省", "市", "县", "区", "镇", "乡"):
             pos = core.rfind(unit)
@@ -127,24 +129,32 @@ def clean_for_places(text: str) -> str:
 
 def find_places(text: str) -> list[tuple[str, str, str]]:
     """(name, kind, subkind) of each specific place or entity in `text`, in order of appearance, unique."""
+    return list(iter_places(text))
+
+
+def iter_places(text: str) -> Iterator[tuple[str, str, str]]:
+    """`find_places` lazily: bus lines first, then suffixed names in order (a caller may stop early)."""
     text = clean_for_places(text)
-    found: list[tuple[str, str, str]] = []
     seen = set()
     for match in _BUS_RE.finditer(text):
         key = (match.group(1), "bus_line", "bus_line")
         if key not in seen:
             seen.add(key)
-            found.append(key)
+            yield key
     floor = 0
-    matches = list(_SUFFIX_RE.finditer(text))
-    for i, match in enumerate(matches):
-        if i + 1 < len(matches) and matches[i + 1].start() == match.end():
+    matches = _SUFFIX_RE.finditer(text)
+    match = next(matches, None)
+    while match is not None:
+        following = next(matches, None)
+        if following is not None and following.start() == match.end():
+            match = following
             continue  # 板桥小区, 景蓉华苑物业: the last suffix names the thing, the first is part of its name
         suffix = match.group(0)
         kind, sub = SUFFIXES[suffix]
         # A name starts after the previous one ends: 劳动中路尊邸华庭 is 劳动中路 and 尊邸华庭.
         core = _core_before(text, match.start(), cut_admin=True, floor=floor)
         floor = match.end()
+        match = following
         if sub == "road" and (core[-1:].isdigit() and suffix == "路" or core[-1:] in _NOT_ROAD_END):
             continue  # 204路 is a bus line (handled above); 线路, 马路, 十字路 are not names
         if sub == "group" and core[-1:] in _NOT_GROUP_END:
@@ -152,12 +162,10 @@ def find_places(text: str) -> list[tuple[str, str, str]]:
         core = match_core(core)
         if not _specific(core) or (core[-1] in "省市县区" and suffix not in _ADMIN_OWNED):
             continue  # K9县物流公司 names no company; K9县二中 and A市火车站 do name one
-        name = core + suffix
-        key = (name, kind, sub)
+        key = (core + suffix, kind, sub)
         if key not in seen:
             seen.add(key)
-            found.append(key)
-    return found
+            yield key
 
 
 def find_admin_units(text: str) -> list[tuple[str, str]]:

@@ -5,7 +5,8 @@ every other (Python's own `hash` is salted per process).
 """
 from __future__ import annotations
 
-from base64 import b64decode, b64encode
+from base64 import b64encode
+from binascii import a2b_base64
 import re
 import struct
 from bisect import bisect_left
@@ -38,7 +39,8 @@ def shingles(text: str, n: int) -> set[str]:
     return {text[i:i + n] for i in range(len(text) - n + 1)}
 
 
-_GENERIC_RE = re.compile("|".join(sorted(map(re.escape, GENERIC_WORDS), key=len, reverse=True)))
+# Generic words end a run of keyable text, and so does "|" (where a caller cut a place name out).
+_GENERIC_RE = re.compile("|".join(sorted(map(re.escape, GENERIC_WORDS), key=len, reverse=True)) + r"|\|")
 
 
 def strip_generic(text: str) -> str:
@@ -127,5 +129,5 @@ def pack(values: list[int], nbytes: int = 4) -> str:
 
 def unpack(text: str, nbytes: int = 4) -> tuple[int, ...]:
     """Inverse of `pack` (a tuple: the caller only reads it)."""
-    raw = b64decode(text) if text else b""
+    raw = a2b_base64(text) if text else b""
     return struct.unpack(">%d%s" % (len(raw) // nbytes, "I" if nbytes == 4 else "H"), raw)
