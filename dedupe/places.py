@@ -38,6 +38,7 @@ _LEADING = sorted("""投诉 反映 举报 咨询 关于 请求 希望 建议 要
 第二次 一次 关注 督促 监督 协调 责令 敦促 催促 严重 非法 违法 违规 私自 擅自 强制 恶意 拖欠 侵占 占用 污染 噪音 扰民 维修 修复 清理 疏通 引起 影响 导致 造成 包括 属于 进入 靠近 发现 听说 听闻 得知""".split(),
                   key=len, reverse=True)
 _LEADING_RE = re.compile("|".join(map(re.escape, _LEADING)))
+_LEADING_SET = frozenset(_LEADING)
 # Cores that name no specific place (我们小区, 该公司, 城区, 农村公路).
 GENERIC_CORES = set("""我们 我家 本 该 此 这个 那个 各 各个 整个 所在 周边 附近 新 老 旧 原 城区 农村 城市 城乡 乡村 全市 全县 全区
 本市 我市 该市 本县 我县 本区 我区 一个 几个 多个 其他 其它 相关 有关 某 某某 个别 部分 所有 大型 小型 公共 公立 私立 民营
@@ -74,6 +75,8 @@ _NOT_ADMIN_BEFORE = set("小社园城景辖片学校厂矿灾库营发护范")
 # A core ending so is a phrase (进入小区, 一期旁边工地, 负责组), not a name.
 _NOT_NAME_END = set("入出往收成止过该个各整进回在到去内外全原些边旁前后里面上下本此每条")
 _DETERMINERS = set("各该此每这")
+# 德天湖路路面塌陷: a 路 followed by one of these is 路面/路灯/路段 (part of the road), not a second name's suffix.
+_ROAD_PART = set("面灯段边况基沿")
 _NOT_GROUP_END = set("责作检家导查调编小分合改班题备委专工领协")
 _NOT_ROAD_END = set("线道公马铁网出门走水电回进退套来去半岔字活生销财心短长远近弯")
 # Suffixes that make a specific thing even after a bare admin name: K9县二中, A市火车站, L5县人民医院.
@@ -115,6 +118,8 @@ def _specific(core: str) -> bool:
     """True for a core that names something in particular (two characters at least, not generic)."""
     if core in GENERIC_CORES or core[-2:] in GENERIC_CORES or core[-1:] in _NOT_NAME_END:
         return False
+    if core in _LEADING_SET:
+        return False  # 修复路面, 督促物业: a verb in front of the suffix, not a name
     if len(core) <= 2 and core[:1] in _DETERMINERS:
         return False  # 各乡镇, 该村组: "each" or "this" one, not a named one
     if len(core) >= 2:
@@ -146,7 +151,8 @@ def iter_places(text: str) -> Iterator[tuple[str, str, str]]:
     match = next(matches, None)
     while match is not None:
         following = next(matches, None)
-        if following is not None and following.start() == match.end():
+        if following is not None and following.start() == match.end() and not (
+                following.group(0) == "路" and text[following.end():following.end() + 1] in _ROAD_PART):
             match = following
             continue  # 板桥小区, 景蓉华苑物业: the last suffix names the thing, the first is part of its name
         suffix = match.group(0)
