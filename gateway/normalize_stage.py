@@ -5,6 +5,7 @@ import logging
 
 from sqlalchemy import select, update
 
+from gateway.citizen_links import link_ticket_citizen
 from gateway.runtime import Runtime
 from gateway.tables import tickets
 from normalizer.ticket import ticket_from_dict
@@ -34,12 +35,15 @@ def _normalize_once(runtime: Runtime, ticket_id: int) -> bool | None:
     ticket.normalized = normalized
     ticket.status = "normalized"
     urgent = normalized.get("priority") == "urgent"
+    region = runtime.settings.section("city").get("phone_region", "CN")
     with runtime.engine.begin() as conn:
+        link_ticket_citizen(conn, ticket_id, ticket, runtime.clock(), region)  # idempotent, so safe to redo
         # The status condition makes a concurrent or repeated run a no-op; the updated_at condition makes
         # sure a conversation part that joined the ticket meanwhile is not overwritten (then: do it again).
         moved = conn.execute(update(tickets).where(tickets.c.id == ticket_id, tickets.c.status == "received",
                                                    tickets.c.updated_at == row.updated_at)
                              .values(status="normalized", data=ticket.to_dict(), updated_at=runtime.clock(),
+                                     citizen=ticket.citizen,
                                      priority="urgent" if urgent else "normal")).rowcount
         if not moved:
             still_received = conn.execute(select(tickets.c.status).where(tickets.c.id == ticket_id)).scalar()
