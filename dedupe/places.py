@@ -182,6 +182,8 @@ def find_admin_units(text: str) -> list[tuple[str, str]]:
         pos, unit = match.start(), match.group(0)
         if pos == 0 or text[pos - 1] in _NOT_ADMIN_BEFORE and unit == "区":
             continue
+        if unit == "市" and text[pos + 1:pos + 2] == "场":
+            continue  # 农贸市场, 菜市场: a market, not a city
         core = _core_before(text, pos, cut_admin=False)
         # An admin name does not contain another admin unit: A8县市 is A8县, then a stray 市.
         for other in "省市县区":

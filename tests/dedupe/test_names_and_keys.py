@@ -1,0 +1,76 @@
+"""Names (reordered, verbs, determiners, 路面), title topics, and blocking keys that carry the place."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from dedupe import Candidate, Deduper
+from dedupe.places import find_places
+from tests.dedupe.helpers import NOISE_A, NOISE_B, T0, TEMPLATE_1, TEMPLATE_2, judge, ticket
+
+MARKET_1 = ("请求整治江岸区李家湾原菜市场周边环境", "李家湾原菜市场拆除后小摊贩占道经营，污水横流，鸡毛满地，附近居民出行困难，"
+            "请求政府组织力量长期管理。")
+MARKET_2 = ("再次请求整治江岸区原李家湾菜市场的环境卫生", "前几天整治过一次，原李家湾菜市场门口又摆满了摊位，垃圾没人清扫，"
+            "消防通道也被堵住了，希望坚持治理。")
+TOPIC_1 = ("请求解决硚口区环卫工人夏季高温补贴发放问题", "我们是硚口区的环卫工人，今年七月开始高温作业，按规定应当发放高温补贴，"
+           "但是到现在一分钱也没有领到，请劳动部门督促用人单位落实。")
+TOPIC_2 = ("硚口区环卫工人夏季高温补贴发放的请求", "天气这么热，扫马路的工人每天在太阳底下干八九个小时，"
+           "补贴迟迟不发，工人们意见很大，恳请过问此事。")
+LIFT = ("江夏区银杉花园电梯长期故障", "我是银杉花园的业主，银杉花园3栋电梯经常停运，物业一直不修，老人上下楼非常困难。")
+BBQ = ("江夏区银杉花园门口烧烤摊噪音扰民", "我是银杉花园的业主，银杉花园门口的烧烤摊每天营业到凌晨，油烟和噪音很大。")
+
+
+@pytest.mark.parametrize("text, names", [
+    ("青山区德天湖路路面塌陷", ["德天湖路"]),          # 路面 is the road's surface, not a second road
+    ("请尽快修复路面，督促物业整改", []),               # verbs in front of a suffix are no names
+    ("我们是各乡镇的尘肺病人", []),                     # "each" town is no town in particular
+    ("景蓉华苑物业乱收费", ["景蓉华苑物业"]),
+])
+def test_names_found(text, names):
+    assert [n for n, _kind, _sub in find_places(text)] == names
+
+
+def test_a_market_is_no_city():
+    from dedupe.places import find_admin_units
+    assert find_admin_units("江岸区李家湾原菜市场") == [("江岸区", "district")]
+
+
+def test_reordered_name_is_one_place():
+    decision = judge(MARKET_1, MARKET_2)
+    assert decision.case_id == 7, decision.evidence
+    assert decision.evidence["shared_names"]
+
+
+def test_long_shared_title_topic_joins_without_a_name():
+    decision = judge(TOPIC_1, TOPIC_2)
+    assert decision.case_id == 7, decision.evidence
+
+
+def test_same_compound_other_problem_stays_apart():
+    decision = judge(LIFT, BBQ)
+    assert decision.case_id is None, decision.evidence
+
+
+def test_text_keys_carry_the_place_so_a_template_elsewhere_shares_none():
+    deduper = Deduper({})
+    keys_1 = set(deduper.blocking_keys(deduper.fingerprint(ticket(*TEMPLATE_1))))
+    keys_2 = set(deduper.blocking_keys(deduper.fingerprint(ticket(*TEMPLATE_2))))
+    assert not keys_1 & keys_2
+    keys_a = set(deduper.blocking_keys(deduper.fingerprint(ticket(*NOISE_A))))
+    keys_b = set(deduper.blocking_keys(deduper.fingerprint(ticket(*NOISE_B))))
+    assert len(keys_a & keys_b) >= 2  # the name, and text keys of the same place
+
+
+def test_decision_does_not_depend_on_candidate_order():
+    deduper = Deduper({})
+    fps = [deduper.fingerprint(ticket(*r, ext=str(i))) for i, r in enumerate([NOISE_A, NOISE_A, TEMPLATE_1])]
+    new = deduper.fingerprint(ticket(*NOISE_B))
+    cands = [Candidate(10 + i, i + 1, T0, fp) for i, fp in enumerate(fps)]
+    first = deduper.decide(new, T0, cands)
+    for seed in range(5):
+        random.Random(seed).shuffle(cands)
+        again = deduper.decide(new, T0, cands)
+        assert (again.case_id, again.evidence.get("matched_report")) == \
+            (first.case_id, first.evidence.get("matched_report"))
+    assert first.evidence["matched_report"] == 2  # equal scores: the newest report
