@@ -43,6 +43,9 @@ class Settings:
     downstream_url: str | None
     downstream_secret: str | None
     var_dir: Path
+    secret_key: str | None = None
+    aliyun_sms_access_key_id: str | None = None
+    aliyun_sms_access_key_secret: str | None = None
     profile: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -138,6 +141,9 @@ def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[s
         downstream_url=get("DOWNSTREAM_URL"),
         downstream_secret=get("DOWNSTREAM_SECRET"),
         var_dir=var_dir,
+        secret_key=get("GATEWAY_SECRET_KEY"),
+        aliyun_sms_access_key_id=get("ALIYUN_SMS_ACCESS_KEY_ID"),
+        aliyun_sms_access_key_secret=get("ALIYUN_SMS_ACCESS_KEY_SECRET"),
         profile=profile,
     )
     if overrides:

@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import random
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -156,7 +155,7 @@ def make_sender(runtime: Runtime, provider: str) -> SmsSender:
         http = RoutedTwilioHttpClient(cfg.get("api_base_url"), float(cfg.get("timeout_seconds", 10)))
         return TwilioSender(s.twilio_account_sid, s.twilio_auth_token, s.twilio_from_number, http)
     if provider == "aliyun":
-        key_id, secret = os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID"), os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET")
+        key_id, secret = s.aliyun_sms_access_key_id, s.aliyun_sms_access_key_secret
         cfg = dict(section.get("aliyun") or {})
         key_id, secret = cfg.pop("access_key_id", None) or key_id, cfg.pop("access_key_secret", None) or secret
         if not (key_id and secret):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, Flask, g, render_template
+from flask import Blueprint, Flask, abort, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from gateway.console import auth, calls, cases, lists
@@ -38,6 +38,9 @@ class ConsoleConfig:
 def _session_and_csrf():
     auth.load_operator()
     check_csrf()
+    if any("\x00" in value for _, value in request.form.items(multi=True)):
+        # PostgreSQL text cannot hold NUL: refuse it here rather than fail in a query or an insert.
+        abort(400, description="提交的内容中不能包含 NUL 字符")
 
 
 @bp.app_context_processor
@@ -56,7 +59,7 @@ def _error_page(exc: HTTPException):
 def init_console(app: Flask, runtime: Runtime) -> None:
     """Register the console: session cookie settings, the signing key, the taxonomy and districts."""
     settings = runtime.settings
-    app.secret_key = console_secret_key(settings.var_dir)
+    app.secret_key = console_secret_key(settings.var_dir, settings.secret_key)
     idle = float(settings.section("console").get("idle_timeout_minutes", auth.DEFAULT_IDLE_MINUTES))
     app.config.update(
         SESSION_COOKIE_NAME="gateway_console", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",

@@ -6,9 +6,8 @@ import secrets
 from pathlib import Path
 
 
-def console_secret_key(var_dir: Path, environ=os.environ) -> str:
+def console_secret_key(var_dir: Path, given: str | None = None) -> str:
     """GATEWAY_SECRET_KEY when set (several servers must share it), else var/console-secret (created once)."""
-    given = (environ.get("GATEWAY_SECRET_KEY") or "").strip()
     if given:
         return given
     path = Path(var_dir) / "console-secret"

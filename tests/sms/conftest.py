@@ -49,9 +49,7 @@ class SmsRig:
 
 
 @pytest.fixture
-def providers(monkeypatch):
-    monkeypatch.setenv("ALIYUN_SMS_ACCESS_KEY_ID", ALIYUN_KEY_ID)
-    monkeypatch.setenv("ALIYUN_SMS_ACCESS_KEY_SECRET", ALIYUN_SECRET)
+def providers():
     with FakeTwilioAPI(ACCOUNT_SID, AUTH_TOKEN) as api, FakeAliyunSMS(ALIYUN_KEY_ID, ALIYUN_SECRET) as aliyun:
         yield api, aliyun
 
@@ -60,7 +58,8 @@ def build_rig(database_url, tmp_path, case_system, providers, profile: dict | No
     api, aliyun = providers
     settings = {"TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
                 "TWILIO_FROM_NUMBER": CITY_NUMBER, "GATEWAY_SMS_UPLINK_TOKEN": UPLINK_TOKEN,
-                "GATEWAY_PUBLIC_URL": PUBLIC_URL, "DOWNSTREAM_URL": case_system.url}
+                "GATEWAY_PUBLIC_URL": PUBLIC_URL, "DOWNSTREAM_URL": case_system.url,
+                "ALIYUN_SMS_ACCESS_KEY_ID": ALIYUN_KEY_ID, "ALIYUN_SMS_ACCESS_KEY_SECRET": ALIYUN_SECRET}
     settings.update(env)
     merged = {"delivery": {"backoff_base_seconds": 0, "backoff_max_seconds": 0},
               "sms": {"twilio": {"api_base_url": api.url}, "aliyun": {"endpoint": aliyun.url + "/",

@@ -79,8 +79,9 @@ def test_giving_up_after_max_attempts(sqlite_rig):
     assert sqlite_rig.api.attempts == 3
 
 
-def test_missing_credentials(sqlite_rig, monkeypatch):
-    monkeypatch.delenv("ALIYUN_SMS_ACCESS_KEY_ID")
+def test_missing_credentials(sqlite_rig):
+    from dataclasses import replace
+    sqlite_rig.runtime.settings = replace(sqlite_rig.runtime.settings, aliyun_sms_access_key_id=None)
     with pytest.raises(NotConfigured):
         make_sender(sqlite_rig.runtime, "aliyun")
     with pytest.raises(NotConfigured):
