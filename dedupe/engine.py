@@ -53,9 +53,15 @@ class Deduper:
                 names.append(key)
         keys = names[: settings.max_keys - settings.text_keys - settings.title_keys - settings.min_hash_keys]
         # The text's smallest n-gram hashes (high recall for near-identical text) and LSH band keys.
-        keys += [f"t:{h:08x}{place}" for h in sketch.unpack(fingerprint.get("t", ""))[: settings.min_hash_keys]]
-        keys += [f"t:{h:08x}{place}" for h in sketch.unpack(fingerprint.get("k", ""))]
-        keys += [f"h:{h:08x}{place}" for h in sketch.unpack(fingerprint.get("hk", ""))]
+        # With a place they only rank and back up the name key (a name common enough to overflow its postings),
+        # so fewer are kept: every key is a posting row, and a place's keys are seldom shared.
+        if place:
+            mins, bands, titles = 1, settings.text_keys_with_place, 1
+        else:
+            mins, bands, titles = settings.min_hash_keys, settings.text_keys, settings.title_keys
+        keys += [f"t:{h:08x}{place}" for h in sketch.unpack(fingerprint.get("t", ""))[:mins]]
+        keys += [f"t:{h:08x}{place}" for h in sketch.unpack(fingerprint.get("k", ""))[:bands]]
+        keys += [f"h:{h:08x}{place}" for h in sketch.unpack(fingerprint.get("hk", ""))[:titles]]
         return list(dict.fromkeys(keys))[: settings.max_keys]
 
     def decide(self, fingerprint: Mapping[str, Any], received_at: datetime,

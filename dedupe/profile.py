@@ -26,8 +26,10 @@ class DedupeSettings:
     title_keys: int = 2
     min_hash_keys: int = 2
     max_keys: int = 16
-    # Text and title keys carry the report's first specific place named in its title (engine.blocking_keys).
+    # Text and title keys carry the report's first specific place named in its title (engine.blocking_keys);
+    # such a report keeps one min-hash key, this many text band keys and one title band key.
     text_keys_by_place: bool = True
+    text_keys_with_place: int = 2
     # Candidates (the live index and MemoryIndex alike): newest `postings_cap` reports per key, then the
     # `max_candidates` sharing the most keys with the new report (dedupe/ranking.py).
     postings_cap: int = 200
