@@ -49,8 +49,6 @@ GENERIC_CORES = set("""我们 我家 本 该 此 这个 那个 各 各个 整个
 供水 供电 排水 自来 消防 安全 交通 环境 绿化 垃圾 污水 幼儿 小学 中学 高中 初中 大学 职业 技术 两个 三个 四个 五个
 督促 监督 协调 责令 敦促 催促 联系 通知 告知 找过 找到""".split())
 
-_CJK = r"\u4e00-\u9fff"
-_NAME_CHAR = re.compile(rf"[{_CJK}A-Za-z0-9]")
 
 
 def _name_char_class() -> str:

@@ -43,18 +43,12 @@ def shingles(text: str, n: int) -> set[str]:
 _GENERIC_RE = re.compile("|".join(sorted(map(re.escape, GENERIC_WORDS), key=len, reverse=True)) + r"|\|")
 
 
-def strip_generic(text: str) -> str:
-    """The content text with generic complaint vocabulary cut out: what blocking n-grams are cut from."""
-    return _GENERIC_RE.sub("|", text)
 
 
-def keyable_shingles(text: str, n: int) -> set[str]:
-    """n-grams that lie wholly outside generic vocabulary (so 的问题 or 相关部门 never make a key)."""
-    return {part[i:i + n] for part in _GENERIC_RE.split(text) for i in range(len(part) - n + 1)}
 
 
 def keyable_hashes(text: str, n: int) -> set[int]:
-    """`hashes(keyable_shingles(text, n))` in one pass (the fingerprint's hot loop)."""
+    """Stable hashes of the n-grams that lie wholly outside generic vocabulary (so 的问题 never counts)."""
     return {crc32(part[i:i + n].encode()) for part in _GENERIC_RE.split(text) for i in range(len(part) - n + 1)}
 
 
@@ -63,9 +57,6 @@ def hashes(grams: set[str]) -> set[int]:
     return set(map(crc32, map(str.encode, grams)))
 
 
-def bottom_k(values: set[int], k: int) -> list[int]:
-    """The k smallest hash values, ascending: a sketch whose overlap estimates Jaccard similarity."""
-    return sorted(values)[:k]
 
 
 def jaccard(a, b, k: int, set_a: set[int] | None = None) -> float:
