@@ -41,6 +41,9 @@ class Deduper:
             # The tail of the core identifies the name whatever was cut on its left (星沙宁华路 and 宁华路 share
             # n:宁华路): two characters for the title's names, three for the others (fewer chance collisions).
             # Bus lines carry the admin unit, or 204路 would be everywhere.
+            # A compound's suffix varies between reports (金地花园 / 金地小区 are one place): its keys say 小区.
+            if sub == "community":
+                suffix = "小区"
             if sub == "bus_line":
                 key = f"b:{admins[0][0] if admins else ''}{core}"
             elif primary or number < 2:

@@ -74,3 +74,13 @@ def test_decision_does_not_depend_on_candidate_order():
         assert (again.case_id, again.evidence.get("matched_report")) == \
             (first.case_id, first.evidence.get("matched_report"))
     assert first.evidence["matched_report"] == 2  # equal scores: the newest report
+
+
+def test_one_compound_under_two_suffixes_shares_its_keys():
+    deduper = Deduper({})
+    garden = ("洪山区金地花园垃圾站臭气熏天", "金地花园北门的垃圾站夏天臭气熏天，蚊蝇成群，请环卫部门尽快处理。")
+    estate = ("洪山区金地小区北门垃圾站太臭", "金地小区北门垃圾站臭味很大，住在旁边的居民不敢开窗，希望搬走垃圾站。")
+    keys_1 = set(deduper.blocking_keys(deduper.fingerprint(ticket(*garden))))
+    keys_2 = set(deduper.blocking_keys(deduper.fingerprint(ticket(*estate))))
+    assert "n:金地小区" in keys_1 & keys_2
+    assert judge(garden, estate).case_id == 7
