@@ -78,8 +78,8 @@ def test_decision_does_not_depend_on_candidate_order():
 
 def test_one_compound_under_two_suffixes_shares_its_keys():
     deduper = Deduper({})
-    garden = ("洪山区金地花园垃圾站臭气熏天", "金地花园北门的垃圾站夏天臭气熏天，蚊蝇成群，请环卫部门尽快处理。")
-    estate = ("洪山区金地小区北门垃圾站太臭", "金地小区北门垃圾站臭味很大，住在旁边的居民不敢开窗，希望搬走垃圾站。")
+    garden = ("洪山区金地花园外墙瓷砖脱落", "金地花园7栋外墙瓷砖大面积脱落，砸坏了楼下的车，请住建部门督促维修。")
+    estate = ("洪山区金地小区7栋外墙掉瓷砖", "金地小区7栋外墙瓷砖又掉下来了，差点砸到人，希望尽快处理。")
     keys_1 = set(deduper.blocking_keys(deduper.fingerprint(ticket(*garden))))
     keys_2 = set(deduper.blocking_keys(deduper.fingerprint(ticket(*estate))))
     assert "n:金地小区" in keys_1 & keys_2
