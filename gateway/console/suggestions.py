@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dedupe.compare import Comparison, compare
+from dedupe.compare import Comparison, Probe
 from dedupe.types import Candidate
 from gateway.console.highlight import clip, matched_segments
 from gateway.dedupe_index import find_candidates
@@ -35,12 +35,12 @@ def _best_per_case(runtime: Runtime, fingerprint: dict, draft: Ticket,
                    candidates: list[Candidate]) -> dict[int, tuple[Comparison, Candidate]]:
     settings = runtime.deduper.settings
     window = timedelta(days=settings.window_days) if settings.window_days else None
-    cache: dict = {}
+    probe = Probe(fingerprint, settings)  # the draft decoded once, judged against every candidate
     judged: dict[int, list[tuple[Comparison, Candidate]]] = {}
     for cand in candidates:
         if window is not None and abs(draft.received_at - cand.received_at) > window:
             continue
-        judged.setdefault(cand.case_id, []).append((compare(fingerprint, cand.fingerprint, settings, cache), cand))
+        judged.setdefault(cand.case_id, []).append((probe.compare(cand.fingerprint), cand))
     best = {}
     for case_id, pairs in judged.items():
         if any(cmp.conflicts for cmp, _ in pairs):
