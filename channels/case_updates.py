@@ -8,6 +8,7 @@ from typing import Mapping
 from marshmallow import Schema, fields, validate
 
 from channels.errors import ChannelError
+from channels.hotline_schema import MAX_CASE_ID
 from channels.jsonbody import load_with, parse_json_object
 from channels.signing import verify_signed
 from channels.times import parse_time
@@ -16,7 +17,8 @@ UPDATE_STATUSES = ("accepted", "assigned", "resolved", "closed")
 
 
 class CaseUpdateIn(Schema):
-    case_id = fields.Integer(required=True, strict=True)
+    case_id = fields.Integer(required=True, strict=True,
+                             validate=validate.Range(min=1, max=MAX_CASE_ID, error="应为正整数（案件编号）"))
     status = fields.String(required=True, validate=validate.OneOf(UPDATE_STATUSES,
                                                                   error="应为 accepted、assigned、resolved 或 closed"))
     message = fields.String(allow_none=True, validate=validate.Length(max=5000))

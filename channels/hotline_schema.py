@@ -4,6 +4,9 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 MAX_TURNS = 2000
+# Case ids are 64-bit (BIGINT; SQLite's INTEGER): a larger number names no case, and the database driver
+# would refuse to bind it (an OverflowError or a DataError, not a "no such case").
+MAX_CASE_ID = 2**63 - 1
 
 
 class StrictBoolean(fields.Boolean):
@@ -75,7 +78,8 @@ class HotlineCall(Schema):
     address = fields.String(allow_none=True, validate=validate.Length(max=500))
     category = fields.String(allow_none=True, validate=validate.Length(max=200))
     urgent = StrictBoolean(load_default=False, error_messages={"invalid": "应为布尔值（true/false）"})
-    attach_to_case = CaseId(allow_none=True, validate=validate.Range(min=1, error="应为正整数（案件编号）"),
+    attach_to_case = CaseId(allow_none=True,
+                            validate=validate.Range(min=1, max=MAX_CASE_ID, error="应为正整数（案件编号）"),
                             error_messages={"invalid": "应为整数（案件编号）"})
 
     def __init__(self, *, max_text_chars: int = 20000, **kwargs):

@@ -36,13 +36,15 @@ def verify_signed(secret: str, headers: Mapping[str, str], body: bytes, now: flo
         raise ChannelError(401, "signature_missing", "缺少签名请求头（X-Gateway-Timestamp、X-Gateway-Event-Id、"
                                                      "X-Gateway-Signature）")
     try:
-        sent_at = int(timestamp)
-    except ValueError:
+        skew = abs(now - int(timestamp))
+    except (ValueError, OverflowError):  # not a number, or one beyond any float
         raise ChannelError(401, "timestamp_invalid", "X-Gateway-Timestamp 必须是 Unix 秒数") from None
-    if abs(now - sent_at) > MAX_SKEW_SECONDS:
+    if skew > MAX_SKEW_SECONDS:
         raise ChannelError(401, "timestamp_stale", "请求时间戳与服务器时间相差超过 300 秒")
-    if len(event_id) > 200:
-        raise ChannelError(401, "event_id_invalid", "X-Gateway-Event-Id 过长（最多 200 个字符）")
-    if not hmac.compare_digest(signature(secret, timestamp, event_id, body), given.strip()):
+    if len(event_id) > 200 or not event_id.isprintable():
+        # The event id is stored as the idempotency key: PostgreSQL text cannot hold NUL or other controls.
+        raise ChannelError(401, "event_id_invalid", "X-Gateway-Event-Id 应为不超过 200 个可打印字符")
+    # Bytes, not str: compare_digest raises TypeError on a str with non-ASCII characters.
+    if not hmac.compare_digest(signature(secret, timestamp, event_id, body).encode(), given.strip().encode()):
         raise ChannelError(401, "signature_invalid", "签名校验失败")
     return event_id

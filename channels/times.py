@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 _BOARD = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -19,4 +19,9 @@ def parse_time(text: str, zone: str) -> datetime:
         value = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(zone))
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        # Year 1 east of UTC or year 9999 west of it: no such instant in UTC, where the store keeps every time.
+        raise ValueError(f"{text!r} is out of range") from None
     return value

@@ -12,7 +12,7 @@ from gateway.metrics import Metrics
 from gateway.runtime import Runtime, build_runtime, install
 from gateway.web import (api_views, attachment_views, hotline_views, intake_views, ops_views, openapi,
                          sms_views, wechat_views)
-from gateway.web.errors import register_error_handlers
+from gateway.web.errors import ApiError, register_error_handlers
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,13 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, runtime: Runtime |
     def _limit_body():
         # Uploads may be large; everything else is a small JSON or form body.
         request.max_content_length = upload_limit if request.path == "/api/v1/attachments" else body_limit
+
+    @app.before_request
+    def _refuse_nul_in_url():
+        # No reference, token, id or filter holds a NUL, and PostgreSQL text cannot: a %00 that reached a query
+        # would be a DataError (500) instead of the caller's mistake.
+        if "\x00" in request.path or b"%00" in request.query_string or b"\x00" in request.query_string:
+            raise ApiError(400, "nul_in_url", "URL 中不能包含 NUL（%00）字符")
 
     on = [name for name, enabled in channel_states(runtime).items() if enabled]
     off = [name for name, enabled in channel_states(runtime).items() if not enabled]

@@ -47,6 +47,11 @@ def _check_type(content_type: str, head: bytes, allowed: list[str]) -> None:
         raise AttachmentRejected(415, "attachment_content", "附件内容与声明的类型不符")
 
 
+def _printable(name: str) -> str:
+    # The name is only shown to people; PostgreSQL text cannot hold the NUL a hostile client may put in it.
+    return "".join(ch for ch in name if ch.isprintable())
+
+
 def store_file(runtime: Runtime, stream: BinaryIO, content_type: str, filename: str | None,
                uploaded_by: str | None) -> StoredFile:
     """Copy the stream into the store (size and type checked) and record it; returns its id and token."""
@@ -79,7 +84,7 @@ def store_file(runtime: Runtime, stream: BinaryIO, content_type: str, filename: 
     with runtime.engine.begin() as conn:
         conn.execute(insert(attachments).values(
             id=file_id, token=token, content_type=content_type, size=size, sha256=digest.hexdigest(),
-            path=file_id, filename=(filename or "")[:200] or None, uploaded_by=uploaded_by,
+            path=file_id, filename=_printable(filename or "")[:200] or None, uploaded_by=uploaded_by,
             created_at=runtime.clock()))
     return StoredFile(file_id, token, content_type, size)
 

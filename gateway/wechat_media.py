@@ -39,7 +39,13 @@ def attachment_id(media_id: str) -> str:
 def queue_media(conn: Connection, runtime: Runtime, ticket_id: int, media: list[Media]) -> None:
     """Record the media of a message for download, in the transaction that stores the message."""
     now = runtime.clock()
+    # A medium already queued for this report (a message repeating a MediaId) is the same file: one download.
+    # The caller holds the conversation's lock, so nothing queues it between this read and the insert.
+    queued = set(conn.execute(select(wechat_media.c.media_id).where(wechat_media.c.ticket_id == ticket_id)).scalars())
     for item in media:
+        if item.media_id in queued:
+            continue
+        queued.add(item.media_id)
         conn.execute(insert(wechat_media).values(
             ticket_id=ticket_id, media_id=item.media_id, kind=item.kind, status="pending", attempts=0,
             next_attempt_at=now, created_at=now, updated_at=now))

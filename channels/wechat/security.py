@@ -70,11 +70,11 @@ def _fresh(params: Mapping[str, str], now: float, max_skew: int) -> tuple[str, s
     if not timestamp or not nonce:
         raise ChannelError(403, "signature_missing", "缺少 timestamp 或 nonce 参数")
     try:
-        sent_at = int(timestamp)
-    except ValueError:
+        skew = abs(now - int(timestamp))
+    except (ValueError, OverflowError):  # not a number, or one beyond any float
         raise ChannelError(403, "timestamp_invalid", "timestamp 应为 Unix 秒数") from None
     # WeChat retries within 15 seconds; a much older signature is a replay.
-    if abs(now - sent_at) > max_skew:
+    if skew > max_skew:
         raise ChannelError(403, "timestamp_stale", "请求时间戳与服务器时间相差过大")
     if len(nonce) > 64:
         raise ChannelError(403, "nonce_invalid", "nonce 过长")
@@ -82,7 +82,8 @@ def _fresh(params: Mapping[str, str], now: float, max_skew: int) -> tuple[str, s
 
 
 def _check(expected: str, given: str | None, code: str) -> None:
-    if not given or not hmac.compare_digest(expected, given.strip().lower()):
+    # Bytes, not str: compare_digest raises TypeError on a str with non-ASCII characters.
+    if not given or not hmac.compare_digest(expected.encode(), given.strip().lower().encode()):
         raise ChannelError(403, code, "签名校验失败")
 
 

@@ -71,7 +71,7 @@ def read_call_form(form: Mapping[str, str], *, districts: list[str], categories,
         call.errors["category"] = "请从分类列表中选择（一级/二级/三级）"
     raw_case = form.get("attach_to_case", "").strip()
     if raw_case:
-        if raw_case.isdigit() and len(raw_case) < 16:
+        if raw_case.isdecimal() and len(raw_case) < 16:
             call.attach_to_case = int(raw_case)
         else:
             call.errors["attach_to_case"] = "案件编号无效"

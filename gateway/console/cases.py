@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
+from channels.hotline_schema import MAX_CASE_ID
 from gateway.case_admin import CaseActionRefused, merge, unmerge
 from gateway.console.auth import signed_in
 from gateway.reads import case_view
 from gateway.references import normalize_reference
 
 bp = Blueprint("cases", __name__)
+# A case number beyond the store's ids is no case: 404 here, rather than an overflow in the database driver.
+CASE = f"/cases/<int(max={MAX_CASE_ID}):case_id>"
 
 ACTIONS = {"opened": "立案", "joined": "自动并案", "unmerged": "拆分移出", "merged": "强制合并"}
 
@@ -17,7 +20,7 @@ def _runtime():
     return current_app.extensions["gateway"]
 
 
-@bp.get("/cases/<int:case_id>")
+@bp.get(CASE)
 @signed_in()
 def show(case_id: int):
     """A case with its reports and the evidence of every merge."""
@@ -34,7 +37,7 @@ def show(case_id: int):
 def find():
     """Jump to a case by its number."""
     number = request.args.get("id", "").strip()
-    if not number.isdigit():
+    if not number.isdecimal() or len(number) > 18:
         flash("请输入案件编号（数字）", "error")
         return redirect(request.referrer or url_for("console.calls.new_call"))
     return redirect(url_for("console.cases.show", case_id=int(number)))
@@ -44,7 +47,7 @@ def _reason() -> str | None:
     return request.form.get("reason", "").strip()[:500] or None
 
 
-@bp.post("/cases/<int:case_id>/unmerge")
+@bp.post(f"{CASE}/unmerge")
 @signed_in("supervisor")
 def post_unmerge(case_id: int):
     """A supervisor takes one report out of the case."""
@@ -58,12 +61,12 @@ def post_unmerge(case_id: int):
     return redirect(url_for("console.cases.show", case_id=case_id))
 
 
-@bp.post("/cases/<int:case_id>/merge")
+@bp.post(f"{CASE}/merge")
 @signed_in("supervisor")
 def post_merge(case_id: int):
     """A supervisor joins another case's reports into this one."""
     other = request.form.get("case_id", "").strip()
-    if not other.isdigit() or len(other) > 15:
+    if not other.isdecimal() or len(other) > 15:
         flash("请输入要并入的案件编号（数字）", "error")
         return redirect(url_for("console.cases.show", case_id=case_id))
     try:

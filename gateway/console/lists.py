@@ -25,7 +25,7 @@ def intake():
     status = request.args.get("status", "").strip() or None
     page = request.args.get("page", "1")
     result = intake_page(_runtime(), channel=channel, status=status,
-                         page=int(page) if page.isdigit() and len(page) < 7 else 1)
+                         page=int(page) if page.isdecimal() and len(page) < 7 else 1)
     return render_template("console/intake.html", result=result, channel=channel, status=status,
                            channels=known_channels(_runtime()), statuses=TICKET_STATUSES, status_names=STATUS_NAMES)
 

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import Schema, fields, validate
 
 from channels.case_updates import parse_case_update
+from channels.hotline_schema import MAX_CASE_ID
 from channels.jsonbody import load_with, parse_json_object
 from gateway.case_admin import CaseActionRefused, merge, unmerge
 from gateway.case_updates import UnknownCase, apply_case_update
@@ -15,6 +16,8 @@ from gateway.web.auth import RANK, require_key
 from gateway.web.errors import ApiError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# A case number beyond the store's ids is no case: 404 here, rather than an overflow in the database driver.
+CASE = f"/cases/<int(max={MAX_CASE_ID}):case_id>"
 
 
 def _runtime():
@@ -32,7 +35,7 @@ def get_ticket(reference: str):
     return jsonify(view)
 
 
-@bp.get("/cases/<int:case_id>")
+@bp.get(CASE)
 @require_key("operator")
 def get_case(case_id: int):
     """A case, its reports and the evidence of each merge."""
@@ -66,11 +69,12 @@ class UnmergeIn(Schema):
 
 
 class MergeIn(Schema):
-    case_id = fields.Integer(required=True, strict=True)
+    case_id = fields.Integer(required=True, strict=True,
+                             validate=validate.Range(min=1, max=MAX_CASE_ID, error="应为正整数（案件编号）"))
     reason = fields.String(allow_none=True, validate=validate.Length(max=500))
 
 
-@bp.post("/cases/<int:case_id>/unmerge")
+@bp.post(f"{CASE}/unmerge")
 @require_key(roles=("supervisor",))
 def post_unmerge(case_id: int):
     """A supervisor takes a report out of the case; it becomes a case of its own (audited)."""
@@ -83,7 +87,7 @@ def post_unmerge(case_id: int):
     return jsonify({"case_id": case_id, "new_case_id": new_id, "reference": normalize_reference(data["reference"])})
 
 
-@bp.post("/cases/<int:case_id>/merge")
+@bp.post(f"{CASE}/merge")
 @require_key(roles=("supervisor",))
 def post_merge(case_id: int):
     """A supervisor joins another case's reports into this case; the other closes as merged (audited)."""

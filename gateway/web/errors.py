@@ -63,7 +63,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         code, message = HTTP_MESSAGES.get(exc.code or 500, ("error", exc.name))
-        return error_response(exc.code or 500, code, message)
+        # Keep what the exception says besides its HTML body's type: a 405 must name the allowed methods (Allow).
+        headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
+        return error_response(exc.code or 500, code, message, headers=headers)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeout)

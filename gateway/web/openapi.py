@@ -7,7 +7,8 @@ from flask import Blueprint, jsonify
 
 from channels.app_schema import AppSubmission, WebhookSubmission
 from channels.case_updates import CaseUpdateIn
-from channels.hotline_schema import HotlineCall
+from channels.hotline_schema import MAX_CASE_ID, HotlineCall
+from gateway.web.api_views import MergeIn, UnmergeIn
 from normalizer.ticket import TicketSchema
 
 bp = Blueprint("openapi", __name__)
@@ -38,6 +39,13 @@ def _path(name: str, where: str = "path", schema_type: str = "string", required:
     return {"name": name, "in": where, "required": required, "schema": {"type": schema_type}}
 
 
+# Case numbers are the store's 64-bit ids; a larger one is a 404.
+CASE_ID = {"name": "id", "in": "path", "required": True,
+           "schema": {"type": "integer", "minimum": 1, "maximum": MAX_CASE_ID}}
+UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+
+
 PATHS = {
     "/channels/app": {"post": _op("A report from the mobile app", BEARER, "AppSubmission", "201",
                                   [_path("Idempotency-Key", "header")])},
@@ -47,16 +55,16 @@ PATHS = {
                                       "the idempotency key (repeat: 200 with the first answer; changed: 409)",
                                       BEARER, "HotlineCall", "201")},
     "/api/v1/attachments": {"post": _op("Upload one photo, recording or video (multipart field `file`)", BEARER,
-                                        ok="201")},
+                                        ok="201", requestBody=UPLOAD)},
     "/attachments/{token}": {"get": _op("A stored attachment", params=[_path("token")])},
     "/api/v1/tickets/{reference}": {"get": _op("A ticket by reference; `case` once dedupe has run", BEARER,
                                                params=[_path("reference")])},
     "/api/v1/cases/{id}": {"get": _op("A case with its reports and merge evidence (operator+)", BEARER,
-                                      params=[_path("id", schema_type="integer")])},
+                                      params=[CASE_ID])},
     "/api/v1/cases/{id}/unmerge": {"post": _op("Take a report out of the case (supervisor; audited)", BEARER,
-                                               params=[_path("id", schema_type="integer")])},
+                                               "Unmerge", params=[CASE_ID])},
     "/api/v1/cases/{id}/merge": {"post": _op("Join another case's reports into this case (supervisor; audited)",
-                                             BEARER, params=[_path("id", schema_type="integer")])},
+                                             BEARER, "Merge", params=[CASE_ID])},
     "/api/v1/case-updates": {"post": _op("A status update from the case system", SIGNED, "CaseUpdate")},
     "/channels/wechat": {
         "get": _op("WeChat's server-address check: echoes `echostr` when `signature` is right, else 403",
@@ -100,6 +108,8 @@ def build_spec() -> dict:
     spec.components.schema("WebhookSubmission", schema=WebhookSubmission)
     spec.components.schema("CaseUpdate", schema=CaseUpdateIn)
     spec.components.schema("HotlineCall", schema=HotlineCall)
+    spec.components.schema("Merge", schema=MergeIn)
+    spec.components.schema("Unmerge", schema=UnmergeIn)
     spec.components.schema("Ticket", schema=TicketSchema)
     spec.components.schema("Error", {"type": "object", "required": ["error", "message"], "properties": {
         "error": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}})
