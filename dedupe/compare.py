@@ -44,7 +44,7 @@ class Comparison:
 
 
 def _same_name(a: list, b: list) -> bool:
-    """One place: one core ends with the other (星沙宁华路 / 宁华路) and the suffixes agree or the core is long."""
+    """One place: one core ends with the other (东湖新华路 / 新华路) and the suffixes agree or the core is long."""
     ca, cb = a[0], b[0]
     if a[2] == "bus_line" or b[2] == "bus_line":
         return a[2] == b[2] and ca == cb
@@ -53,7 +53,7 @@ def _same_name(a: list, b: list) -> bool:
         return False
     if a[1] == b[1] or len(short) >= 3:
         return True
-    return a[2] == b[2] == "community"  # 金地花园 / 金地小区
+    return a[2] == b[2] == "community"  # 银杏花园 / 银杏小区
 
 
 def _letters(entity: list) -> str | None:
@@ -63,7 +63,7 @@ def _letters(entity: list) -> str | None:
 
 
 def _reordered_name(a: list, b: list) -> bool:
-    """The same characters in another order, same suffix, 3+ characters (杨家田原农贸市场 / 原杨家田农贸市场).
+    """The same characters in another order, same suffix, 3+ characters (柳家湾原菜市场 / 原柳家湾菜市场).
 
     Two different places whose names hold exactly the same three or more characters under one suffix are
     rare; a reordered name is how one place is written by two people.
@@ -73,7 +73,7 @@ def _reordered_name(a: list, b: list) -> bool:
 
 
 def _near_name(a: list, b: list) -> bool:
-    """A likely misspelling of the same name (邦华 / 华邦): no conflict, though not a shared name either."""
+    """A likely misspelling of the same name (新华 / 华新): no conflict, though not a shared name either."""
     ca, cb = a[0], b[0]
     if a[2] != b[2] or len(ca) < 2 or len(ca) != len(cb):
         return False
@@ -180,7 +180,7 @@ class Probe:
         cmp.title = sketch.jaccard(self.title, sketch.unpack(fb.get("h", ""), 2), settings.title_grams,
                                    self.title_set)
         topic_b = sketch.unpack(fb.get("p", ""), 2)
-        # A title that says little beyond its places (东六线下穿长永高速的问题) has no topic of its own to compare.
+        # A title that says little beyond its places (光明路下穿隧道的问题) has no topic of its own to compare.
         if len(self.topic) >= MIN_TOPIC_GRAMS and len(topic_b) >= MIN_TOPIC_GRAMS:
             cmp.topic = sketch.jaccard(self.topic, topic_b, settings.topic_grams)
         # Only a name in the title (or lead) of one of the two counts: a road both merely pass by does not.
@@ -216,8 +216,8 @@ def score(cmp: Comparison, settings: DedupeSettings) -> float:
     if text < settings.min_text_without_entity:
         if not cmp.shared and cmp.topic_shared < settings.min_shared_topic:
             # Alike titles alone (咨询某市医保问题) are different people's own matters under one policy;
-            # titles that share a long specific phrase beyond their places (农民工尘肺病群体免费医疗,
-            # 高中入学录取政策) name one matter, however differently the texts tell it.
+            # titles that share a long specific phrase beyond their places (环卫工人夏季高温补贴发放,
+            # 学区划片入学政策) name one matter, however differently the texts tell it.
             return 0.0
         if cmp.topic == 0.0:
             return 0.0  # the same place, but neither the titles' topics nor the texts share a word: two problems

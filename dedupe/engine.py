@@ -38,10 +38,10 @@ class Deduper:
         place = ""
         admins = fingerprint.get("a") or ()
         for number, (core, suffix, sub, primary) in enumerate(fingerprint.get("e") or ()):
-            # The tail of the core identifies the name whatever was cut on its left (星沙宁华路 and 宁华路 share
-            # n:宁华路): two characters for the title's names, three for the others (fewer chance collisions).
-            # Bus lines carry the admin unit, or 204路 would be everywhere.
-            # A compound's suffix varies between reports (金地花园 / 金地小区 are one place): its keys say 小区.
+            # The tail of the core identifies the name whatever was cut on its left (东湖新华路 and 新华路 share
+            # n:新华路): two characters for the title's names, three for the others (fewer chance collisions).
+            # Bus lines carry the admin unit, or 315路 would be everywhere.
+            # A compound's suffix varies between reports (银杏花园 / 银杏小区 are one place): its keys say 小区.
             if sub == "community":
                 suffix = "小区"
             if sub == "bus_line":

@@ -16,7 +16,7 @@ _KIND_TO_SUB = {"community": "community", "road": "road", "village": "village", 
 
 
 def _split_name(name: str) -> tuple[str, str]:
-    """(core, suffix) of a name: 板桥小区 → (板桥, 小区)."""
+    """(core, suffix) of a name: 桂苑小区 → (桂苑, 小区)."""
     for cut in range(min(4, len(name) - 1), 0, -1):
         if name[-cut:] in SUFFIXES:
             return match_core(name[:-cut]), name[-cut:]

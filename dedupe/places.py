@@ -77,7 +77,7 @@ _DETERMINERS = set("各该此每这")
 _ROAD_PART = set("面灯段边况基沿")
 _NOT_GROUP_END = set("责作检家导查调编小分合改班题备委专工领协")
 _NOT_ROAD_END = set("线道公马铁网出门走水电回进退套来去半岔字活生销财心短长远近弯")
-# Suffixes that make a specific thing even after a bare admin name: K9县二中, A市火车站, L5县人民医院.
+# Suffixes that make a specific thing even after a bare admin name: Q3县二中, Q市火车站, L5县人民医院.
 _ADMIN_OWNED = {"一中", "二中", "三中", "四中", "五中", "一小", "二小", "三小", "四小", "火车站", "汽车站", "车站"}
 _NOT_CITY_CORE = {"城市", "超市", "菜市", "夜市", "股市", "集市", "门市", "都市", "上市", "早市", "楼市", "车市", "黑市"}
 
@@ -87,12 +87,12 @@ def _core_before(text: str, end: int, cut_admin: bool, floor: int = 0) -> str:
     window = text[max(floor, end - 10):end]
     core = window[_NAME_TAIL.search(window).start():]
     if cut_admin and _ADMIN_CHAR.search(core):
-        # 西地省A市A3区泉星社区: the name is 泉星, the admin units before it are kept separately.
+        # 东省Q市Q3区翠湖社区: the name is 翠湖, the admin units before it are kept separately.
         for unit in ("街道", "省", "市", "县", "区", "镇", "乡"):
             pos = core.rfind(unit)
             if pos >= 0 and pos + len(unit) < len(core):
                 core = core[pos + len(unit):]
-    # 谈希望拆除岳词社区: the name starts after the last complaint verb (if two characters remain).
+    # 希望拆除翠湖社区: the name starts after the last complaint verb (if two characters remain).
     best = 0
     for match in _LEADING_RE.finditer(core):
         if len(core) - match.end() >= 2:
@@ -126,7 +126,7 @@ def _specific(core: str) -> bool:
 
 
 def clean_for_places(text: str) -> str:
-    """Quotes and blanks removed so that 「恒大城」小区 and J10 县 read as one run."""
+    """Quotes and blanks removed so that 「银杏城」小区 and Q10 县 read as one run."""
     return _QUOTES.sub("", text or "")
 
 
@@ -152,20 +152,20 @@ def iter_places(text: str) -> Iterator[tuple[str, str, str]]:
         if following is not None and following.start() == match.end() and not (
                 following.group(0) == "路" and text[following.end():following.end() + 1] in _ROAD_PART):
             match = following
-            continue  # 板桥小区, 景蓉华苑物业: the last suffix names the thing, the first is part of its name
+            continue  # 桂苑小区, 翠湖华苑物业: the last suffix names the thing, the first is part of its name
         suffix = match.group(0)
         kind, sub = SUFFIXES[suffix]
-        # A name starts after the previous one ends: 劳动中路尊邸华庭 is 劳动中路 and 尊邸华庭.
+        # A name starts after the previous one ends: 文化中路锦绣华庭 is 文化中路 and 锦绣华庭.
         core = _core_before(text, match.start(), cut_admin=True, floor=floor)
         floor = match.end()
         match = following
         if sub == "road" and (core[-1:].isdigit() and suffix == "路" or core[-1:] in _NOT_ROAD_END):
-            continue  # 204路 is a bus line (handled above); 线路, 马路, 十字路 are not names
+            continue  # 315路 is a bus line (handled above); 线路, 马路, 十字路 are not names
         if sub == "group" and core[-1:] in _NOT_GROUP_END:
             continue
         core = match_core(core)
         if not _specific(core) or (core[-1] in "省市县区" and suffix not in _ADMIN_OWNED):
-            continue  # K9县物流公司 names no company; K9县二中 and A市火车站 do name one
+            continue  # Q3县物流公司 names no company; Q3县二中 and Q市火车站 do name one
         key = (core + suffix, kind, sub)
         if key not in seen:
             seen.add(key)
@@ -183,12 +183,12 @@ def find_admin_units(text: str) -> list[tuple[str, str]]:
         if unit == "市" and text[pos + 1:pos + 2] == "场":
             continue  # 农贸市场, 菜市场: a market, not a city
         core = _core_before(text, pos, cut_admin=False)
-        # An admin name does not contain another admin unit: A8县市 is A8县, then a stray 市.
+        # An admin name does not contain another admin unit: Q3县市 is Q3县, then a stray 市.
         for other in "省市县区":
             if other in core:
                 core = core[core.rfind(other) + 1:]
         if core[-1:].isascii() and core[-1:].isalnum():
-            # Letter-and-digit codes (K9县) stand alone: what precedes them is text, not name.
+            # Letter-and-digit codes (Q3县) stand alone: what precedes them is text, not name.
             head = len(core)
             while head > 0 and core[head - 1].isascii() and core[head - 1].isalnum():
                 head -= 1
@@ -198,7 +198,7 @@ def find_admin_units(text: str) -> list[tuple[str, str]]:
         if not core or core in GENERIC_CORES or (core + unit) in _NOT_CITY_CORE:
             continue
         if core.isascii() and not core[:1].isalpha() or not core.isascii() and len(core) < 2:
-            continue  # 908区 is a bus line, not a district
+            continue  # 915区 is a bus line, not a district
         item = (core + unit, ADMIN_SUFFIXES[unit])
         if item not in found:
             found.append(item)
