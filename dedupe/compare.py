@@ -137,6 +137,7 @@ class Probe:
             letters = _letters(e)
             if letters:
                 self.by_letters.setdefault(letters, []).append(e)
+        self.letter_sizes = {len(e[0]) for e in self.entities if _letters(e)}
         self.text = sketch.unpack(fingerprint.get("t", ""))
         self.text_set = set(self.text)
         self.title = sketch.unpack(fingerprint.get("h", ""), 2)
@@ -190,7 +191,7 @@ class Probe:
             for x in by_tail.get(y[0][-2:], ()):
                 if (x[3] or y[3]) and _same_name(x, y):
                     shared.append((x, y))
-            if by_letters and len(y[0]) >= 3:
+            if by_letters and len(y[0]) in self.letter_sizes:
                 for x in by_letters.get(_letters(y), ()):
                     if (x[3] or y[3]) and x[2] == y[2] and not _same_name(x, y):
                         shared.append((x, y))

@@ -1,7 +1,6 @@
 """A throwaway in-process index with the live index's semantics, for the CLI and benchmarks."""
 from __future__ import annotations
 
-from collections import deque
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
@@ -21,18 +20,22 @@ class MemoryIndex:
     def __init__(self, postings_cap: int = DEFAULT_POSTINGS_CAP, max_candidates: int = DEFAULT_MAX_CANDIDATES):
         self.postings_cap = postings_cap
         self.max_candidates = max_candidates
-        self.postings: dict[str, deque[int]] = {}
+        self.postings: dict[str, list[int]] = {}
         self.reports: dict[int, tuple[int, datetime, Mapping[str, Any]]] = {}
 
     def add(self, report_id: int, case_id: int, received_at: datetime, keys: Iterable[str],
             fingerprint: Mapping[str, Any]) -> None:
         """Index a report under its keys; a full posting list forgets its oldest report (as the gateway does)."""
         self.reports[report_id] = (case_id, received_at, fingerprint)
+        postings, cap = self.postings, self.postings_cap
         for key in dict.fromkeys(keys):
-            posting = self.postings.get(key)
+            posting = postings.get(key)
             if posting is None:
-                posting = self.postings[key] = deque(maxlen=self.postings_cap)
-            posting.append(report_id)
+                postings[key] = [report_id]  # most keys are never shared: a list is cheaper than a deque
+            else:
+                posting.append(report_id)
+                if len(posting) > cap:
+                    del posting[0]
 
     def candidates(self, keys: Iterable[str]) -> list[Candidate]:
         """The `max_candidates` indexed reports sharing the most keys (newest first among equals)."""

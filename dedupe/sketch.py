@@ -27,7 +27,9 @@ _GENERIC_SET = frozenset(GENERIC_WORDS)
 
 def content_text(text: str) -> str:
     """Letters, digits and CJK only, salutations and export noise removed: what shingles are cut from."""
-    text = _EXPORT_NOISE.sub("", text or "")
+    text = text or ""
+    if "_x000D_" in text or "http" in text:
+        text = _EXPORT_NOISE.sub("", text)
     text = _SALUTATION.sub("", text)
     return _NON_CONTENT.sub("", text)
 
