@@ -13,7 +13,7 @@ class DedupeSettings:
     # Sketches: character n-gram size, bottom-k size of the text sketch, how many title n-grams are kept.
     shingle_size: int = 3
     # Only the text's first characters are sketched and searched for names (a bound on a decision's cost).
-    max_text_chars: int = 1000
+    max_text_chars: int = 600
     sketch_size: int = 64
     title_grams: int = 24
     # The title's 2-grams less its places and admin units (what the complaint is about), hashes kept.
