@@ -37,7 +37,8 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def _check_strings(value: Any) -> None:
+def check_strings(value: Any) -> None:
+    """Raise a 400 ChannelError when any string (key or value) in a parsed JSON value has NUL or a lone surrogate."""
     # PostgreSQL cannot store NUL in text, and a lone surrogate cannot be encoded as UTF-8: both would fail
     # deep in the store, so they are refused at the door.
     if isinstance(value, str):
@@ -49,11 +50,11 @@ def _check_strings(value: Any) -> None:
             raise ChannelError(400, "invalid_text", "文本中含有无法编码的字符（孤立的代理项）") from None
     elif isinstance(value, dict):
         for key, item in value.items():
-            _check_strings(key)
-            _check_strings(item)
+            check_strings(key)
+            check_strings(item)
     elif isinstance(value, list):
         for item in value:
-            _check_strings(item)
+            check_strings(item)
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
@@ -70,7 +71,7 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
         raise ChannelError(400, "invalid_json", "请求体不是合法的 JSON") from None
     if not isinstance(data, dict):
         raise ChannelError(400, "invalid_json", "请求体应为 JSON 对象")
-    _check_strings(data)
+    check_strings(data)
     return data
 
 

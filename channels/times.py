@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 _BOARD = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -25,3 +25,9 @@ def parse_time(text: str, zone: str) -> datetime:
         # Year 1 east of UTC or year 9999 west of it: no such instant in UTC, where the store keeps every time.
         raise ValueError(f"{text!r} is out of range") from None
     return value
+
+
+def plausible_time(claimed: datetime, now: datetime, max_age: timedelta = timedelta(days=1)) -> datetime:
+    """The sender's own time for a message if it is believable (not ahead of us, not older than `max_age`),
+    else `now`: a report's time must not be set by a wrong clock or a forged field."""
+    return claimed if now - max_age <= claimed <= now else now

@@ -39,7 +39,7 @@ class StoredFile:
 
 def _check_type(content_type: str, head: bytes, allowed: list[str]) -> None:
     if content_type not in allowed:
-        raise AttachmentRejected(415, "attachment_type", f"不支持的附件类型：{content_type}")
+        raise AttachmentRejected(415, "attachment_type", f"不支持的附件类型：{content_type[:100]}")
     signatures = MAGIC.get(content_type)
     if signatures and not head.startswith(signatures):
         raise AttachmentRejected(415, "attachment_content", "附件内容与声明的类型不符")

@@ -28,7 +28,9 @@ def _serve(args) -> int:
         print(f"  try: curl -H 'Authorization: Bearer {local.secret}' -H 'Idempotency-Key: demo-1' "
               f"-H 'Content-Type: application/json' -d '{{\"text\": \"小区门口路灯坏了\"}}' "
               f"http://{args.host}:{port}/channels/app", flush=True)
-    serve(app, host=args.host, port=port, threads=8, ident="gateway")
+    # waitress would otherwise spool bodies up to 1 GB to disk before the app can say 413.
+    limit = settings.section("attachments").get("max_bytes", 20971520) + 1048576
+    serve(app, host=args.host, port=port, threads=8, ident="gateway", max_request_body_size=limit)
     return 0
 
 

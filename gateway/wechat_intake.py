@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from channels.times import plausible_time
 from channels.wechat.inbound import CHANNEL, Inbound
 from channels.wechat.intents import classify_text
 from channels.wechat.texts import text
@@ -95,7 +96,8 @@ def _report(ctx: Context, report_text: str, *, force_new: bool = False) -> Store
         if advice:
             extra["emergency_advice_given"] = True
         return new_ticket(channel=CHANNEL, external_id=inbound.idem_key, text=report_text,
-                          received_at=inbound.created_at, citizen=inbound.citizen, location=location,
+                          received_at=plausible_time(inbound.created_at, ctx.runtime.clock()),
+                          citizen=inbound.citizen, location=location,
                           attachments=attachments, extra=extra)
 
     def answer(name: str) -> Callable[[str], dict]:

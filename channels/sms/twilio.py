@@ -58,6 +58,9 @@ def parse_form(body: bytes, max_bytes: int = 65536) -> Params:
             from None
     params = Params()
     for name, value in pairs:
+        if "\x00" in name or "\x00" in value:
+            # No phone or Twilio field carries NUL, and PostgreSQL cannot store it in text.
+            raise ChannelError(400, "control_characters", f"字段 {name[:40]!r} 含有 NUL 字符")
         params.setdefault(name, []).append(value)
     return params
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from channels.errors import ChannelError
+from channels.jsonbody import check_strings
 from channels.phone import parse_phone
 from channels.sms.message import MAX_TEXT_CHARS, SmsMessage, check_text
 from channels.times import parse_time
@@ -74,6 +75,7 @@ def parse_batch(body: bytes, *, region: str, zone: str, now: datetime,
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ChannelError(400, "invalid_json", "请求体不是合法的 JSON") from None
+    check_strings(data)  # NUL or a lone surrogate anywhere can never be stored: a 400, not endless re-pushes
     if isinstance(data, dict):
         data = [data]   # a single message outside its array is still a message
     if not isinstance(data, list) or not data:

@@ -80,6 +80,9 @@ PATHS = {
         "`X-Twilio-Signature` is checked over GATEWAY_PUBLIC_URL + path (+ query) and the form; the answer is "
         "TwiML naming the reference; a retry of one MessageSid gives the same answer and no second ticket",
         params=[_path("X-Twilio-Signature", "header")],
+        responses={"200": {"description": "TwiML", "content": {"application/xml": {"schema": {"type": "string"}}}},
+                   "4XX": {"description": "TwiML (empty Response)",
+                           "content": {"application/xml": {"schema": {"type": "string"}}}}},
         requestBody={"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
             "type": "object", "required": ["MessageSid", "From", "Body"]}}}})},
     "/channels/sms/uplink": {"post": _op(

@@ -47,6 +47,8 @@ CASES = {
     "body_over_1600_chars": (_with(BASE, Body="路" * 1601), {}, 413, "text_too_long"),
     "body_with_nul": (_with(BASE, Body="路灯\x00坏了"), {}, 400, "control_characters"),
     "body_repeated": (BASE + [("Body", "第二个")], {}, 400, "field_repeated"),
+    "to_with_nul": (_with(BASE, To="+8612345\x00"), {}, 400, "control_characters"),
+    "kept_field_with_nul": (_with(BASE, FromCity="WUHAN\x00"), {}, 400, "control_characters"),
     "not_utf8": (BASE, {"raw": b"From=%2B8613800138000&Body=%FF%FE&MessageSid=SM" + b"ab" * 16}, 400,
                  "invalid_form"),
     "not_ascii": (BASE, {"raw": "From=+8613800138000&Body=路灯".encode()}, 400, "invalid_form"),
@@ -136,6 +138,9 @@ UPLINK_CASES = {
     "sequence_id_bool": ([{**ITEM, "sequence_id": True}], {}, 400),
     "send_time_garbage": ([{**ITEM, "send_time": "昨天"}], {}, 400),
     "content_nul": ([{**ITEM, "content": "a\x00b"}], {}, 400),
+    "dest_code_nul": ([{**ITEM, "dest_code": "12\x0034"}], {}, 400),
+    "sequence_id_nul": ([{**ITEM, "sequence_id": "ab\x00"}], {}, 400),
+    "lone_surrogate_key": (None, {"raw": b'[{"\\ud800": 1}]'}, 400),
     "content_too_long": ([{**ITEM, "content": "路" * 1601}], {}, 413),
 }
 
