@@ -34,7 +34,7 @@ def require_chromium() -> None:
 def served(app):
     """The app on a real HTTP server on 127.0.0.1 (a free port), in a thread."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -30,7 +30,8 @@ class CaseSystem:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/events"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
+                                       daemon=True)
 
     def _handle(self, handler, body: bytes) -> None:
         ts, event_id, given = (handler.headers.get(h) for h in (TIMESTAMP, EVENT_ID, SIGNATURE))
