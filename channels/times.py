@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 _BOARD = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
-def parse_time(text: str, zone: str) -> datetime:
+def parse_time(text: str, zone: str = "Asia/Shanghai") -> datetime:
     """An aware datetime from ISO 8601 or `YYYY/M/D H:MM:SS`; raises ValueError on anything else."""
     text = text.strip()
     match = _BOARD.match(text)

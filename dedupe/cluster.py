@@ -2,28 +2,12 @@
 from __future__ import annotations
 
 import json
-import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import IO, Any, Iterable, Iterator, Mapping
-from zoneinfo import ZoneInfo
 
+from channels.times import parse_time
 from dedupe.memory_index import MemoryIndex
 from normalizer.ticket import new_ticket
-
-_BOARD_TIME = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
-
-
-def parse_time(value: str, zone: str = "Asia/Shanghai") -> datetime:
-    """ISO 8601 or the board exports' `YYYY/M/D H:MM:SS`; a time without offset is in `zone`."""
-    value = value.strip()
-    match = _BOARD_TIME.match(value)
-    if match:
-        y, mo, d, h, mi, s = (int(g or 0) for g in match.groups())
-        moment = datetime(y, mo, d, h, mi, s)
-    else:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
-
 
 def read_reports(path: str) -> list[dict[str, Any]]:
     """The JSON lines of a report file (blank lines skipped)."""
