@@ -14,10 +14,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from channels.phone import parse_phone
 from channels.times import plausible_time
 from channels.wechat.inbound import CHANNEL, Inbound
 from channels.wechat.intents import classify_text
 from channels.wechat.texts import text
+from gateway.citizens import link_claimed
 from gateway.conversation import Part, Stored, close_conversation, store_reply, submit_part
 from gateway.runtime import Runtime
 from gateway.tables import wechat_users
@@ -137,6 +139,20 @@ def _rate_prompt(ctx: Context) -> Stored:
     return _reply(ctx, effect)
 
 
+def _remember_phone(ctx: Context, number: str) -> Stored:
+    """A follower's phone number for call-backs: linked to their openid as a claim, never as proof (it opens
+    no one's reports to anyone); a number that is not a citizen's line is just a report text."""
+    region = ctx.runtime.settings.section("city").get("phone_region", "CN")
+    phone = parse_phone(number, region)
+    if not phone.is_citizen:
+        return _report(ctx, ctx.inbound.text or "")
+
+    def effect(conn: Connection, later: list) -> str:
+        link_claimed(conn, ("wechat", ctx.inbound.openid), ("phone", phone.e164), ctx.runtime.clock(), CHANNEL)
+        return ctx.say("phone_saved", phone=phone.masked)
+    return _reply(ctx, effect)
+
+
 def on_text(ctx: Context) -> Stored:
     """Text: a query, a rating of a closed case, an explicit new report, or a report (part)."""
     content = ctx.inbound.text or ""
@@ -146,6 +162,8 @@ def on_text(ctx: Context) -> Stored:
         return _query(ctx, intent.reference)
     if intent.name == "new_report":
         return _report(ctx, intent.text, force_new=True) if intent.text else _start_fresh(ctx)
+    if intent.name == "phone":
+        return _remember_phone(ctx, intent.text)
     if intent.name == "rating":
         # A bare "1" is never a useful report: with nothing to rate it gets the "nothing to rate" answer.
         def effect(conn: Connection, later: list) -> str:

@@ -11,11 +11,15 @@ _REFERENCE = re.compile(r"^[0-9A-Z][0-9A-Z-]{7,15}$")
 # "3 栋楼下有垃圾" is a report, so a comment must follow punctuation, not a bare space.
 _RATING = re.compile(r"^([123])\s*(?:$|[，,。.、:：]\s*(.*))$", re.DOTALL)
 RATINGS = {1: "满意", 2: "基本满意", 3: "不满意"}
+# A message that is only a phone number (perhaps after 电话/手机/联系方式), as citizens answer "how can we call
+# you back?": a contact to remember, not a report.
+_PHONE_ONLY = re.compile(r"^(?:我的)?(?:联系)?(?:电话|手机|手机号|联系方式|回电)?(?:号码|号)?[:：\s]*"
+                         r"((?:\+|00)?(?:86)?[\s-]?(?:1[3-9]\d(?:[\s-]?\d{4}){2}|0\d{2,3}[\s-]?\d{7,8}))$")
 
 
 @dataclass(frozen=True)
 class Intent:
-    name: str                    # report | query | rating | new_report
+    name: str                    # report | query | rating | new_report | phone
     text: str = ""               # the report text (report, new_report) or the rating comment
     reference: str | None = None  # query: the reference asked about
     rating: int | None = None
@@ -38,6 +42,9 @@ def classify_text(text: str, *, query_keywords: Iterable[str], new_report_keywor
     for keyword in new_report_keywords:
         if folded.startswith(keyword):
             return Intent("new_report", text=text.strip()[len(keyword):].lstrip(" ：:，,。\n"))
+    phone = _PHONE_ONLY.match(folded)
+    if phone:
+        return Intent("phone", text=phone.group(1))
     match = _RATING.match(folded)
     if match and len(folded) <= 200:
         return Intent("rating", text=(match.group(2) or "").strip(), rating=int(match.group(1)))
