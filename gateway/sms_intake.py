@@ -22,7 +22,7 @@ from channels.wechat.intents import classify_text
 from gateway.citizens import ensure_identity, record_ticket
 from gateway.conversation import Part, Stored, close_conversation, store_reply, submit_part
 from gateway.runtime import Runtime
-from gateway.sms_citizen import own_reports_reply
+from gateway.citizen_reports import own_reports_reply
 from gateway.sms_config import SmsConfig
 from gateway.sms_outbound import queue_sms
 from gateway.wechat_citizen import rate_report, ratable_report

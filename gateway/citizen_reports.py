@@ -1,7 +1,8 @@
-"""An SMS sender's own reports: the answer to "查询"/"CX", over the identities the sender may see.
+"""A citizen's own reports, the answer to "查询" on every channel, over the identities the sender may see.
 
-Only reports filed from the sender's own number are listed, plus those of identities verifiably the same person
-(`gateway.citizens.visible_identities`): a reference alone never reveals someone else's report.
+Only reports filed under the sender's own identity are listed, plus those of identities verifiably the same person
+(`gateway.citizens.visible_identities`): a reference alone never reveals someone else's report, and an unverified
+link (a phone number someone typed) reveals nothing.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from channels.wechat.texts import STATUS_TEXT
+from channels.wechat.texts import STATUS_TEXT, text
 from gateway.citizens import visible_identities
 from gateway.references import normalize_reference
 from gateway.runtime import Runtime
@@ -43,10 +44,10 @@ def own_reports_reply(conn: Connection, runtime: Runtime, identity: str, texts: 
         query = query.where(tickets.c.reference.in_(_reference_forms(reference)))
     rows = conn.execute(query.order_by(tickets.c.received_at.desc(), tickets.c.id.desc()).limit(limit)).all()
     if not rows:
-        return texts["query_not_found"].format(reference=reference) if reference else texts["query_none"]
+        return text(texts, "query_not_found", reference=reference) if reference else text(texts, "query_none")
     zone = ZoneInfo(runtime.settings.timezone)
-    lines = [texts["query_header"]]
+    lines = [text(texts, "query_header")]
     for row in rows:
         received = row.received_at.astimezone(zone).strftime("%m-%d %H:%M")
-        lines.append(texts["query_line"].format(reference=row.reference, received=received, status=_status(row)))
+        lines.append(text(texts, "query_line", reference=row.reference, received=received, status=_status(row)))
     return "\n".join(lines)
