@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -15,6 +16,14 @@ RANK = {"operator": 1, "supervisor": 2, "admin": 3}
 MIN_PASSWORD_CHARS = 8
 # A hash to check against when the name is unknown, so a wrong name takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
+
+
+MAX_FAILED_ATTEMPTS = 5
+LOCKOUT = timedelta(minutes=5)
+
+
+class AccountLocked(Exception):
+    """Too many wrong passwords in a row: the account refuses sign-in for a while."""
 
 
 class OperatorError(ValueError):
@@ -58,10 +67,31 @@ def find_operator(engine: Engine, name: str) -> Operator | None:
 
 
 def check_credentials(engine: Engine, name: str, password: str) -> Operator | None:
-    """The operator when the name and password match an enabled account, else None."""
+    """The operator when the name and password match an enabled account, else None.
+
+    After MAX_FAILED_ATTEMPTS wrong passwords in a row the account is locked for LOCKOUT (AccountLocked), so a
+    password cannot be guessed online; the right password during the lock does not open it either.
+    """
+    now = utcnow()
     with engine.connect() as conn:
         row = conn.execute(select(operators).where(operators.c.name == name.strip())).first()
     valid = check_password_hash(row.password_hash if row else _DUMMY_HASH, password)
-    if row is None or row.disabled or not valid:
+    if row is None:
+        return None
+    if row.locked_until is not None and row.locked_until > now:
+        raise AccountLocked(row.name)
+    with engine.begin() as conn:
+        if valid:
+            conn.execute(update(operators).where(operators.c.id == row.id)
+                         .values(failed_attempts=0, locked_until=None))
+        else:
+            # Counted in the database (atomically), so parallel guesses and several web servers all count.
+            failed = conn.execute(update(operators).where(operators.c.id == row.id)
+                                  .values(failed_attempts=operators.c.failed_attempts + 1)
+                                  .returning(operators.c.failed_attempts)).scalar_one()
+            if failed >= MAX_FAILED_ATTEMPTS:
+                conn.execute(update(operators).where(operators.c.id == row.id)
+                             .values(failed_attempts=0, locked_until=now + LOCKOUT))
+    if row.disabled or not valid:
         return None
     return Operator(row.name, row.role)

@@ -267,6 +267,9 @@ operators = Table(
     Column("password_hash", String(300), nullable=False),
     Column("role", String(16), nullable=False),  # operator | supervisor | admin
     Column("disabled", Boolean, nullable=False, default=False),
+    # Wrong passwords in a row, and until when the account refuses sign-in after too many (guessing).
+    Column("failed_attempts", Integer, nullable=False, default=0, server_default="0"),
+    Column("locked_until", UtcDateTime, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
 )
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from gateway.console.csrf import csrf_token
-from gateway.operators import Operator, check_credentials, find_operator
+from gateway.operators import AccountLocked, Operator, check_credentials, find_operator
 
 bp = Blueprint("auth", __name__)
 
@@ -70,10 +70,14 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     """The sign-in form, and the check of a name and password."""
-    error = None
+    error, status = None, 200
     if request.method == "POST":
-        operator: Operator | None = check_credentials(current_app.extensions["gateway"].engine,
-                                                      request.form.get("name", ""), request.form.get("password", ""))
+        try:
+            operator: Operator | None = check_credentials(current_app.extensions["gateway"].engine,
+                                                          request.form.get("name", ""),
+                                                          request.form.get("password", ""))
+        except AccountLocked:
+            operator, error, status = None, "密码错误次数过多，该账号已暂时锁定，请 5 分钟后再试", 429
         if operator is not None:
             target = _safe_next(request.args.get("next"))
             session.clear()  # a new session on sign-in: no fixation of a token planted before
@@ -81,10 +85,11 @@ def sign_in():
             session.update(operator=operator.name, seen=time.time())
             csrf_token()
             return redirect(target)
-        error = "用户名或密码错误"
+        if error is None:
+            error, status = "用户名或密码错误", 401
     expired = g.get("session_expired", False) or request.args.get("expired") == "1"
     return render_template("console/sign_in.html", error=error, expired=expired,
-                           name=request.form.get("name", "")), 401 if error else 200
+                           name=request.form.get("name", "")), status
 
 
 @bp.post("/sign-out")

@@ -31,6 +31,23 @@ def test_wrong_password_and_unknown_name_are_refused_alike(sqlite_operators):
     assert console.get("/console/intake").status_code == 302
 
 
+def test_password_guessing_locks_the_account_for_a_while(operators):
+    from sqlalchemy import update
+    from gateway.tables import operators as operators_table
+    console = Console(operators)
+    for _ in range(4):
+        assert console.sign_in("wang", "guess").status_code == 401
+    assert console.sign_in("wang", PASSWORD).status_code == 302        # a right password resets the count
+    other = Console(operators)
+    for _ in range(5):
+        other.sign_in("wang", "guess")
+    locked = other.sign_in("wang", PASSWORD)                            # even the right password, for now
+    assert locked.status_code == 429 and "暂时锁定" in locked.get_data(as_text=True)
+    with operators.runtime.engine.begin() as conn:                      # five minutes later
+        conn.execute(update(operators_table).values(locked_until=operators.runtime.clock().replace(year=2000)))
+    assert other.sign_in("wang", PASSWORD).status_code == 302
+
+
 def test_sign_in_sets_a_safe_cookie_and_sign_out_ends_it(sqlite_operators):
     console = Console(sqlite_operators)
     response = console.sign_in("wang")

@@ -21,6 +21,8 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=300), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('disabled', sa.Boolean(), nullable=False),
+    sa.Column('failed_attempts', sa.Integer(), nullable=False, server_default='0'),
+    sa.Column('locked_until', gateway.tables.UtcDateTime(timezone=True), nullable=True),
     sa.Column('created_at', gateway.tables.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_operators')),
     sa.UniqueConstraint('name', name=op.f('uq_operators_name'))
