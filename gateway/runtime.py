@@ -35,9 +35,12 @@ _current: Runtime | None = None
 
 def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
     """Connect to the store and the queue and load the models, once per process."""
-    engine = make_engine(settings.database_url)
     if run_migrations:
-        migrate(engine)
+        # Without the statement deadline: a migration (or waiting for another process's) may take a while.
+        plain = make_engine(settings.database_url)
+        migrate(plain)
+        plain.dispose()
+    engine = make_engine(settings.database_url, settings.section("store").get("deadline_seconds"))
     runtime = Runtime(settings=settings, engine=engine, queue=make_queue(settings),
                       normalizer=Normalizer(settings.profile), deduper=Deduper(settings.profile))
     return runtime

@@ -11,8 +11,12 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`, set up for many writer threads (SQLite) or processes (PostgreSQL)."""
+def make_engine(url: str, deadline_seconds: float | None = None) -> Engine:
+    """An engine for `url`, set up for many writer threads (SQLite) or processes (PostgreSQL).
+
+    With `deadline_seconds`, no PostgreSQL statement or connection check may block longer than that
+    (gateway.store_deadline); the web app and workers use it, bulk tools and benchmarks do not.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -22,8 +26,9 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10, connect_args={
-        "connect_timeout": 5,
+    engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=not deadline_seconds, pool_timeout=10,
+                           connect_args={
+        "connect_timeout": 3,
         # Server-side plans for a generic IN list turned index probes into scans; plain statements plan each time.
         "prepare_threshold": None,
         # A database that stops answering must cost a request seconds, not minutes: unacknowledged data, a
@@ -31,6 +36,10 @@ def make_engine(url: str) -> Engine:
         "tcp_user_timeout": 5000, "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3,
         "keepalives_count": 3, "options": "-c statement_timeout=15000 -c lock_timeout=10000",
     })
+    if deadline_seconds:
+        from gateway.store_deadline import install_deadline
+        install_deadline(engine, deadline_seconds)
+    return engine
 
 
 def _serialize_sqlite_writes(engine: Engine) -> None:

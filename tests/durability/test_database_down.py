@@ -133,8 +133,6 @@ def test_cut_during_a_burst_leaves_no_half_written_submission(pg_url, db_proxy, 
     assert orphans(direct) == 0
 
 
-@pytest.mark.xfail(strict=False, reason="gateway bug: a pooled PostgreSQL connection whose server stops answering "
-                   "(host frozen, packets dropped) blocks the request with no deadline; see the durability report")
 def test_a_hanging_database_is_a_quick_503_too(pg_url, db_proxy, redis_url, profile, tmp_path, engine_for, procs):
     """The proxy keeps the connections open but forwards nothing: the intake must still give up within seconds."""
     proxy, proxied_url = db_proxy

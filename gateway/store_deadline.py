@@ -1,0 +1,108 @@
+"""A client-side deadline for PostgreSQL statements.
+
+The server's statement_timeout and TCP's own timers cover a stuck server and a dead network, but not a peer that
+keeps acknowledging and never answers (a frozen proxy or pooler in between): libpq would wait for ever, holding
+a request thread. A watchdog thread shuts the socket of a statement that outlives its deadline; libpq then fails
+at once, SQLAlchemy invalidates the connection, and the request is answered 503.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import socket
+import threading
+import time
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
+
+log = logging.getLogger(__name__)
+
+
+class Watchdog:
+    """Deadlines for file descriptors: `arm` before a blocking call, `disarm` after it."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.heap: list[tuple[float, int, int]] = []
+        self.armed: dict[int, int] = {}  # token → fd
+        self.counter = itertools.count()
+        self.cond = threading.Condition()
+        threading.Thread(target=self._run, name="store-deadline", daemon=True).start()
+
+    def arm(self, fd: int) -> int:
+        token = next(self.counter)
+        with self.cond:
+            self.armed[token] = fd
+            heapq.heappush(self.heap, (time.monotonic() + self.seconds, token, fd))
+            self.cond.notify()
+        return token
+
+    def disarm(self, token: int | None) -> None:
+        if token is not None:
+            with self.cond:
+                self.armed.pop(token, None)
+
+    def _run(self) -> None:
+        while True:
+            with self.cond:
+                while not self.heap:
+                    self.cond.wait()
+                deadline, token, fd = self.heap[0]
+                wait = deadline - time.monotonic()
+                if wait > 0:
+                    self.cond.wait(wait)
+                    continue
+                heapq.heappop(self.heap)
+                if self.armed.pop(token, None) is None:
+                    continue
+            log.error("a database statement outlived its %.0f s deadline; closing its connection", self.seconds)
+            try:
+                # Shut the socket down (not close the fd, which libpq still owns): its wait ends with an error.
+                dup = socket.fromfd(fd, socket.AF_INET, socket.SOCK_STREAM)  # a duplicate descriptor
+                dup.shutdown(socket.SHUT_RDWR)
+                dup.close()
+            except OSError:
+                pass
+
+
+def _fd(dbapi_connection) -> int | None:
+    try:
+        return dbapi_connection.fileno()
+    except Exception:  # a closed connection has no descriptor: nothing to watch
+        return None
+
+
+def install_deadline(engine: Engine, seconds: float) -> None:
+    """Give every statement and every pool check-out of `engine` a deadline of `seconds`."""
+    watchdog = Watchdog(seconds)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _arm(conn, cursor, statement, parameters, context, executemany):
+        fd = _fd(conn.connection.dbapi_connection)
+        conn.info["deadline_token"] = watchdog.arm(fd) if fd is not None else None
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _disarm(conn, cursor, statement, parameters, context, executemany):
+        watchdog.disarm(conn.info.pop("deadline_token", None))
+
+    @event.listens_for(engine, "handle_error")
+    def _disarm_on_error(context):
+        if context.connection is not None:
+            watchdog.disarm(context.connection.info.pop("deadline_token", None))
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, record, proxy):
+        # Our own pre-ping, under the deadline (SQLAlchemy's pool_pre_ping runs outside every event).
+        fd = _fd(dbapi_connection)
+        token = watchdog.arm(fd) if fd is not None else None
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as exc:
+            raise DisconnectionError(str(exc)) from exc  # the pool throws this connection away, tries another
+        finally:
+            watchdog.disarm(token)
