@@ -52,9 +52,11 @@ def _claim_next(runtime: Runtime, case_id: int):
                              .order_by(outbox.c.sequence).limit(1)).first()
         if event is None or event.next_attempt_at > now:
             return None
+        # The claim re-checks what was read (attempts, due time): another worker may have sent and finished
+        # this event between the read and here, and must not be followed by an early second send.
         won = conn.execute(update(outbox).where(
-            outbox.c.id == event.id, outbox.c.status == "pending",
-            or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
+            outbox.c.id == event.id, outbox.c.status == "pending", outbox.c.attempts == event.attempts,
+            outbox.c.next_attempt_at <= now, or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
         ).values(lease_until=now + _lease(runtime))).rowcount
     return event if won else None
 
