@@ -5,7 +5,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from channels.case_updates import CaseUpdate
-from gateway.intake import IdempotencyConflict
+from gateway.intake import stored_answer
 from gateway.runtime import Runtime
 from gateway.tables import case_updates, cases, submissions
 
@@ -18,12 +18,8 @@ def apply_case_update(runtime: Runtime, update_in: CaseUpdate, raw: bytes, diges
     """Store the update once; returns (HTTP status, body). Raises UnknownCase or IdempotencyConflict."""
     key = update_in.event_id
     now = runtime.clock()
-    with runtime.engine.connect() as conn:
-        seen = conn.execute(select(submissions.c.body_hash, submissions.c.response_body).where(
-            submissions.c.channel == "case-system", submissions.c.idem_key == key)).first()
-    if seen:
-        if seen.body_hash != digest:
-            raise IdempotencyConflict(key)
+    seen = stored_answer(runtime, "case-system", key, digest)
+    if seen is not None:
         return 200, seen.response_body
     try:
         with runtime.engine.begin() as conn:

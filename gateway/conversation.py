@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from gateway.events import add_event
-from gateway.intake import IdempotencyConflict
+from gateway.intake import stored_answer
 from gateway.references import new_reference
 from gateway.runtime import Runtime
 from gateway.tables import conversation_parts, conversations, submissions, tickets
@@ -59,13 +59,9 @@ Later = list[tuple[str, int, bool]]
 
 def find_repeat(runtime: Runtime, channel: str, idem_key: str, digest: str) -> Stored | None:
     """The stored answer for a key seen before (IdempotencyConflict when the body differs), else None."""
-    with runtime.engine.connect() as conn:
-        row = conn.execute(select(submissions.c.body_hash, submissions.c.response_body, submissions.c.ticket_id)
-                           .where(submissions.c.channel == channel, submissions.c.idem_key == idem_key)).first()
+    row = stored_answer(runtime, channel, idem_key, digest)
     if row is None:
         return None
-    if row.body_hash != digest:
-        raise IdempotencyConflict(idem_key)
     return Stored("repeat", row.response_body, row.ticket_id, row.response_body.get("reference"))
 
 

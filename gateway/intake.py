@@ -44,15 +44,22 @@ def raw_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def _repeat(runtime: Runtime, channel: str, key: str, digest: str) -> Acceptance | None:
+def stored_answer(runtime: Runtime, channel: str, key: str, digest: str):
+    """The first answer kept for a key seen before, as a row (response_body, ticket_id), else None.
+
+    Raises IdempotencyConflict when the key came with a different body: every channel's repeat check is this one.
+    """
     with runtime.engine.connect() as conn:
         row = conn.execute(select(submissions.c.body_hash, submissions.c.response_body, submissions.c.ticket_id)
                            .where(submissions.c.channel == channel, submissions.c.idem_key == key)).first()
-    if row is None:
-        return None
-    if row.body_hash != digest:
+    if row is not None and row.body_hash != digest:
         raise IdempotencyConflict(key)
-    return Acceptance(200, row.response_body, row.ticket_id, False)
+    return row
+
+
+def _repeat(runtime: Runtime, channel: str, key: str, digest: str) -> Acceptance | None:
+    row = stored_answer(runtime, channel, key, digest)
+    return Acceptance(200, row.response_body, row.ticket_id, False) if row is not None else None
 
 
 def accept_submission(runtime: Runtime, *, channel: str, idem_key: str, digest: str, raw: bytes, ticket: Ticket,
