@@ -15,7 +15,7 @@ from tests.harness.gateway import make_gateway, test_environ
 from tests.harness.services import REDIS_URL, require_service
 
 ROOT = Path(__file__).resolve().parents[2]
-TEST_REDIS = REDIS_URL.rsplit("/", 1)[0] + "/13"
+TEST_REDIS = REDIS_URL
 WORKER = """
 import sys, time
 from config import load_settings

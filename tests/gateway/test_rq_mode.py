@@ -12,7 +12,7 @@ from gateway.worker import run_worker
 from tests.harness.gateway import make_gateway
 from tests.harness.services import REDIS_URL, require_service
 
-TEST_REDIS = REDIS_URL.rsplit("/", 1)[0] + "/13"
+TEST_REDIS = REDIS_URL
 
 
 @pytest.fixture
