@@ -90,7 +90,6 @@ def test_retries_stop_after_the_retry_budget(gateway, case_system):
     # An event that has been failing for longer than the budget is parked in the dead letters.
     case_system.script = [500] * 100
     gateway.post_app({**REPORT, "text": "另一件事"})
-    jobs.normalize_ticket(2, runtime=gateway.runtime)
     case_id = jobs.assign_case(2, runtime=gateway.runtime)
     with gateway.runtime.engine.begin() as conn:
         conn.execute(update(outbox).where(outbox.c.status == "pending").values(
