@@ -11,9 +11,12 @@ logged and set aside with a growing backoff (`tickets.pipeline_retry_at`) while 
 from __future__ import annotations
 
 import logging
+import weakref
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import ExecuteStyle
 from sqlalchemy.exc import OperationalError
 
 from gateway.casework import Placed, assign_cases
@@ -27,6 +30,25 @@ log = logging.getLogger(__name__)
 READY = ("received", "normalized")
 DEFAULT_BATCH = 50
 BACKOFF_BASE, BACKOFF_MAX = 5, 600   # seconds: a failing ticket is tried again after 5 s, 10 s, … 10 minutes
+
+
+_COUNTED: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+COUNT_KEY = "pipeline_statements"
+
+
+def _count_statements(engine: Engine) -> None:
+    """Count the statements a batch sends (in its connection's info), so operations see what a ticket costs."""
+    if engine in _COUNTED:
+        return
+    _COUNTED.add(engine)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(conn, cursor, statement, parameters, context, executemany):
+        count = conn.info.get(COUNT_KEY)
+        if count is not None:
+            # A driver-level executemany sends one statement per row; SQLAlchemy's "insertmanyvalues" sends one.
+            one = not executemany or context.execute_style is ExecuteStyle.INSERTMANYVALUES
+            conn.info[COUNT_KEY] = count + (1 if one else len(parameters))
 
 
 def batch_size(runtime: Runtime) -> int:
@@ -68,11 +90,14 @@ def _run(runtime: Runtime, limit: int, ids: list[int] | None, claimed: list[int]
         query = query.where(or_(tickets.c.pipeline_retry_at.is_(None), tickets.c.pipeline_retry_at <= now))
     query = query.order_by(tickets.c.priority.desc(), tickets.c.id).limit(limit)
     region = runtime.settings.section("city").get("phone_region", "CN")
+    _count_statements(runtime.engine)
     with runtime.engine.begin() as conn:
+        conn.info[COUNT_KEY] = 0
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = conn.execute(query).all()
         if not rows:
+            conn.info.pop(COUNT_KEY, None)
             return []
         claimed[:] = [row.id for row in rows]
         batch, fresh = [], []
@@ -88,7 +113,9 @@ def _run(runtime: Runtime, limit: int, ids: list[int] | None, claimed: list[int]
             batch.append((row, ticket, urgent))
         link_citizens(conn, fresh, now, region)
         placed = assign_cases(conn, runtime, batch)
+        statements = conn.info.pop(COUNT_KEY, 0) + 2  # and BEGIN, COMMIT (the driver sends those itself)
     runtime.queue.wake("deliveries", urgent=any(p.urgent for p in placed))
+    runtime.queue.count_batch(len(placed), statements)
     return placed
 
 

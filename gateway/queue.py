@@ -22,6 +22,7 @@ JOBS = ("normalize_ticket", "assign_case", "deliver_case", "fetch_wechat_media",
 STAGE_OF_JOB = {"normalize_ticket": "tickets", "assign_case": "tickets", "deliver_case": "deliveries"}
 STAGES = ("tickets", "deliveries")
 DOORBELL = "gateway:doorbell:{}"
+TOTALS = "gateway:pipeline:totals"
 DOORBELL_LENGTH = 16   # enough to wake every worker; more rings than that say nothing new
 # An RQ job in one of these states will run: pushing its id again would only make RQ run it twice.
 WAITING = {"queued", "started", "scheduled", "deferred"}
@@ -34,6 +35,7 @@ class EmbeddedQueue:
 
     def __init__(self):
         self.wake_event = threading.Event()
+        self.totals: dict[str, int] = {}
 
     def wake(self, stage: str = "tickets", urgent: bool = False) -> bool:
         self.wake_event.set()
@@ -45,6 +47,14 @@ class EmbeddedQueue:
 
     def depth(self) -> int | None:
         return None
+
+    def count_batch(self, tickets: int, statements: int) -> None:
+        """Add a pipeline batch to this process's totals (`pipeline_totals`)."""
+        for name, value in (("batches", 1), ("tickets", tickets), ("statements", statements)):
+            self.totals[name] = self.totals.get(name, 0) + value
+
+    def pipeline_totals(self) -> dict[str, int]:
+        return dict(self.totals)
 
     def ping(self) -> None:
         return None
@@ -116,6 +126,26 @@ class RedisQueue:
             return sum(q.count for q in self.queues.values())
         except RedisError:
             return None
+
+    def count_batch(self, tickets: int, statements: int) -> None:
+        """Add a pipeline batch to the totals all workers share (`pipeline_totals`); best effort."""
+        from redis.exceptions import RedisError
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.hincrby(TOTALS, "batches", 1)
+            pipe.hincrby(TOTALS, "tickets", tickets)
+            pipe.hincrby(TOTALS, "statements", statements)
+            pipe.execute()
+        except RedisError:
+            pass
+
+    def pipeline_totals(self) -> dict[str, int]:
+        """Batches, tickets and SQL statements of the pipeline so far, over all workers."""
+        from redis.exceptions import RedisError
+        try:
+            return {k.decode(): int(v) for k, v in self.redis.hgetall(TOTALS).items()}
+        except RedisError:
+            return {}
 
     def ping(self) -> None:
         self.redis.ping()
