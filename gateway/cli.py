@@ -149,6 +149,18 @@ def _import_hotline(args) -> int:
         runtime.engine.dispose()
 
 
+def _simulate(args) -> int:
+    from gateway.simulate import SimulationError, simulate
+
+    try:
+        outcome = simulate(args.channel, args.text, load_settings(), url=args.url, sender=args.sender)
+    except SimulationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{outcome.status} {outcome.reply}")
+    return 0 if outcome.ok else 1
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser, one sub-command per verb."""
     p = argparse.ArgumentParser(prog="python -m gateway", description="Citizen-appeal intake gateway")
@@ -190,6 +202,19 @@ def parser() -> argparse.ArgumentParser:
     hotline.add_argument("--skip-invalid", action="store_true",
                          help="import the valid rows even if some rows are invalid (default: import nothing)")
     hotline.set_defaults(run=_import_hotline)
+    simulate = sub.add_parser(
+        "simulate", help="send one correctly signed message to a running gateway and print the reply",
+        description="Send TEXT to a running gateway as the channel's sender would (WeChat's servers, Twilio, a "
+                    "domestic SMS uplink push, the call-center system), signed with the same configuration "
+                    "(.env and the environment) the gateway reads, and print the reply the citizen would get.")
+    simulate.add_argument("channel", choices=("wechat", "sms", "uplink", "hotline"),
+                          help="wechat; sms (Twilio); uplink (domestic SMS push); hotline")
+    simulate.add_argument("text", metavar="TEXT", help="what the citizen says")
+    simulate.add_argument("--url", default=None, help="the gateway's address (default: GATEWAY_PUBLIC_URL, "
+                                                      "else http://127.0.0.1:8000)")
+    simulate.add_argument("--from", dest="sender", default=None,
+                          help="the sender: an openid for wechat, a phone number otherwise (default: a made-up one)")
+    simulate.set_defaults(run=_simulate)
     operators = sub.add_parser("operators", help="console accounts")
     osub = operators.add_subparsers(dest="action", required=True)
     add = osub.add_parser("add", help="create a console account (asks for the password)")
