@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
-                        MetaData, String, Table, Text, UniqueConstraint)
+                        MetaData, String, Table, Text, UniqueConstraint, text)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
@@ -176,6 +176,11 @@ attachments = Table(
     Column("filename", Text, nullable=True),
     Column("uploaded_by", String(100), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    # When the orphan sweep saw a ticket referencing the file (migration 0041); unclaimed files past the grace
+    # period are deleted (gateway/attachment_sweep.py).
+    Column("claimed_at", UtcDateTime, nullable=True),
+    Index("ix_attachments_unclaimed", "created_at", postgresql_where=text("claimed_at IS NULL"),
+          sqlite_where=text("claimed_at IS NULL")),
 )
 
 # ---------------------------------------------------------------------------------------------------------------
