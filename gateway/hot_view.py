@@ -6,6 +6,7 @@ as no unread case can beat the list's last entry (the threshold algorithm).
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,8 @@ from sqlalchemy import and_, func, or_, select
 from gateway import hot
 from gateway.runtime import Runtime
 from gateway.tables import hot_cases, hot_group_buckets
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 50
 DEFAULT_GROUP_MIN_CASES = 3
@@ -85,3 +88,26 @@ def hot_list(runtime: Runtime, window: str, limit: int = DEFAULT_LIMIT, now: dat
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+class HotCollector:
+    """Prometheus: reports in each window of the hottest cases (`gateway_hot_case_reports{case_id, window}`)."""
+
+    TOP = 10
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+
+    def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+        gauge = GaugeMetricFamily("gateway_hot_case_reports", "Reports in the window of the hottest cases",
+                                  labels=["case_id", "window"])
+        for window in hot.WINDOWS:
+            try:
+                listing = hot_list(self.runtime, window, self.TOP)
+            except Exception as exc:  # a scrape must not fail because the store blinked
+                log.warning("metrics: hot list unavailable: %s", exc)
+                return
+            for row in listing["cases"]:
+                gauge.add_metric([str(row["case_id"]), window], row["reports_in_window"])
+        yield gauge

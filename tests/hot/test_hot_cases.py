@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.tables import outbox
+from tests.console.conftest import signed_in
 from tests.harness.gateway import CLIENT_KEY, OPERATOR_KEY, SUPERVISOR_KEY
 
 BURST = "青山区和平大道与建设二路路口自来水管爆裂，水漫到路面上了"
@@ -141,3 +142,47 @@ def test_hot_list_is_for_operators_and_checks_its_window(gateway):
     assert gateway.get("/api/v1/hot?limit=0", OPERATOR_KEY).status_code == 400
     assert gateway.get("/api/v1/hot?limit=%EF%BC%91", OPERATOR_KEY).status_code == 400
     assert hot(gateway, "7d").json == {"window": "7d", "cases": [], "groups": []}
+
+
+def test_console_hot_page_and_metrics_show_the_hottest_case_first(operators, clock):
+    gw = operators
+    start = clock.now
+    for i in range(3):
+        clock.now = start + timedelta(minutes=i)
+        report(gw, BURST, f"u-{i}")
+    quiet = report(gw, OTHER, "u-other")
+    gw.drain()
+    last = report(gw, BURST, "u-3")
+    gw.drain()
+    hot_case = case_of(gw, last)
+    page = signed_in(gw, "wang").get("/console/hot")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "热点案件" in html and 'http-equiv="refresh"' in html
+    rows = html.split('<table id="hot-cases">')[1].split("</table>")[0]
+    assert rows.index(f"/console/cases/{hot_case}") < rows.index(f"/console/cases/{case_of(gw, quiet)}")
+    assert gw.client.get("/console/hot").status_code in (302, 401)  # not without signing in
+    metrics = gw.client.get("/metrics").get_data(as_text=True)
+    assert f'gateway_hot_case_reports{{case_id="{hot_case}",window="1h"}} 4.0' in metrics
+
+
+WATER = "城乡建设/城市建设和市政管理/自来水供应"
+STREETS = ["红卫路街道幸福小区", "冶金街道钢花新村", "新沟桥街道建设小区", "工人村街道青和居", "厂前街道红钢城小区"]
+
+
+def test_many_cases_of_one_kind_in_one_district_rise_as_a_group(gateway, clock):
+    start = clock.now
+    # The hour before: one such case. This hour: five, each at its own place, so five separate cases.
+    clock.now = start - timedelta(minutes=70)
+    report(gateway, f"青山区{STREETS[0]}昨天停水了", "u-before")
+    for i, place in enumerate(STREETS):
+        clock.now = start + timedelta(minutes=i)
+        gateway.post_app({"text": f"青山区{place}从早上开始停水，到现在还没来水", "category": WATER,
+                          "contact": {"user_id": f"u-{i}"}})
+    gateway.post_app({"text": "江夏区纸坊街道文化路停水了", "category": WATER, "contact": {"user_id": "u-x"}})
+    gateway.drain()
+    groups = hot(gateway).json["groups"]
+    assert groups[0]["category"] == WATER and groups[0]["district"] == "青山区"
+    assert groups[0]["cases"] >= 3 and groups[0]["reports_in_window"] == 5
+    assert groups[0]["reports_before"] <= 1
+    # One case in 江夏区 is no topic.
+    assert [g for g in groups if g["district"] == "江夏区"] == []
