@@ -4,11 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, abort, g, render_template, request
+from flask import Blueprint, Flask, abort, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from gateway.console import auth, calls, cases, hot_page, lists
+from gateway.console import auth, calls, cases, display, hot_page, lists
 from gateway.console.csrf import check_csrf, csrf_token
 from gateway.console.secret_key import console_secret_key
 from gateway.console.taxonomy import Taxonomy
@@ -32,6 +33,7 @@ class ConsoleConfig:
     taxonomy: Taxonomy
     districts: list[str]
     phone_region: str
+    zone: ZoneInfo                 # the city's (GATEWAY_TIMEZONE or the profile's): every time shown is in it
 
 
 @bp.before_request
@@ -46,6 +48,21 @@ def _session_and_csrf():
 @bp.app_context_processor
 def _template_helpers():
     return {"csrf_token": csrf_token, "operator": g.get("operator")}
+
+
+def _zone() -> ZoneInfo:
+    return current_app.extensions["console"].zone
+
+
+@bp.app_template_filter("local_time")
+def _local_time(value) -> str:
+    """A stored time as the city's wall-clock time."""
+    return display.local_time(value, _zone())
+
+
+bp.add_app_template_filter(display.ticket_status, "ticket_status")
+bp.add_app_template_filter(display.case_status, "case_status")
+bp.add_app_template_filter(display.channel_name, "channel_name")
 
 
 @bp.errorhandler(HTTPException)
@@ -68,5 +85,6 @@ def init_console(app: Flask, runtime: Runtime) -> None:
     gazetteer = runtime.normalizer.gazetteer
     app.extensions["console"] = ConsoleConfig(
         taxonomy=Taxonomy.from_profile(settings.profile), districts=list(gazetteer.streets_by_district),
-        phone_region=(settings.profile.get("city") or {}).get("phone_region") or "CN")
+        phone_region=(settings.profile.get("city") or {}).get("phone_region") or "CN",
+        zone=ZoneInfo(settings.timezone))
     app.register_blueprint(bp)
