@@ -10,7 +10,7 @@ import sys
 from sqlalchemy import create_engine, select
 
 from gateway.tables import tickets
-from tests.cli.test_serve import bare_environ, readme_block
+from tests.first_hour.test_serve import bare_environ, readme_block
 from tests.durability.support import free_port
 
 REFERENCE = re.compile(r"编号 ([0-9A-Z]{5}-[0-9A-Z]{5})")

@@ -1,4 +1,5 @@
-"""Fixtures for the command-line tests: real `python -m gateway …` processes, stopped by their own handles."""
+"""Fixtures for the first-hour tests (README, serve, simulate, docs/api.md): real `python -m gateway …` processes,
+stopped by their own handles."""
 from __future__ import annotations
 
 import pytest
