@@ -11,7 +11,7 @@ from gateway.console import init_console
 from gateway.metrics import Metrics
 from gateway.runtime import Runtime, build_runtime, install
 from gateway import registry
-from gateway.web import api_views, attachment_views, ops_views, openapi
+from gateway.web import api_views, attachment_views, hot_views, ops_views, openapi
 from gateway.web.errors import ApiError, register_error_handlers
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, runtime: Runtime |
     app.extensions["gateway"] = runtime
     app.extensions["gateway_metrics"] = Metrics(runtime)
     register_error_handlers(app)
-    for blueprint in (api_views.bp, attachment_views.bp, ops_views.bp, openapi.bp,
+    for blueprint in (api_views.bp, attachment_views.bp, ops_views.bp, openapi.bp, hot_views.bp,
                       *(channel.blueprint for channel in registry.CHANNELS)):
         app.register_blueprint(blueprint)
     init_console(app, runtime)  # the operator console at /console (session sign-in)
