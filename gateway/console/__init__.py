@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Flask, abort, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from gateway.console import auth, calls, cases, display, lists
+from gateway.console import auth, calls, cases, display, hot_page, lists
 from gateway.console.csrf import check_csrf, csrf_token
 from gateway.console.secret_key import console_secret_key
 from gateway.console.taxonomy import Taxonomy
@@ -19,7 +19,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static" / "console"
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder=str(STATIC), static_url_path="/static")
-for child in (auth.bp, calls.bp, cases.bp, lists.bp):
+for child in (auth.bp, calls.bp, cases.bp, lists.bp, hot_page.bp):
     bp.register_blueprint(child)
 
 ERROR_TEXT = {400: "请求有误", 401: "请先登录", 403: "您的角色无权执行此操作", 404: "未找到", 405: "不支持此操作",
@@ -43,6 +43,21 @@ def _session_and_csrf():
     if any("\x00" in value for _, value in request.form.items(multi=True)):
         # PostgreSQL text cannot hold NUL: refuse it here rather than fail in a query or an insert.
         abort(400, description="提交的内容中不能包含 NUL 字符")
+
+
+# The console's pages load only their own script and stylesheet; no page may be framed (clickjacking a merge or
+# a replay button), and no form may post elsewhere.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+@bp.after_request
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
 
 
 @bp.app_context_processor

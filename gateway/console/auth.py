@@ -67,6 +67,19 @@ def _safe_next(target: str | None) -> str:
     return url_for("console.calls.new_call")
 
 
+def back_to_referrer() -> str:
+    """Where "back" goes: the referring console page as a relative path when it is this site's, else call entry.
+
+    The Referer header is the browser's (or an attacker's page's) to write: a link from evil.example must not
+    bounce a signed-in operator back to evil.example."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc and referrer.netloc != request.host:
+        return _safe_next(None)
+    if referrer.scheme and referrer.scheme != request.scheme:
+        return _safe_next(None)
+    return _safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     """The sign-in form, and the check of a name and password."""
