@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from dedupe.types import Decision
+from gateway import hot
 from gateway.bulk import update_rows
 from gateway.dedupe_index import BatchIndex, lock_all_keys
 from gateway.events import add_report_events
@@ -107,6 +108,9 @@ def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Tick
         (case_of[row.id], "case.opened" if action == "opened" else "case.report_added", row.id,
          dict(ticket.to_dict(), reference=row.reference, status="in_case", case_id=case_of[row.id]), urgent)
         for row, ticket, urgent, _, action, _ in decided])
+    hot.record_joins(conn, runtime.settings, [
+        (case_of[row.id], row.created_at, hot.case_facts(ticket.normalized, row.data), action == "opened")
+        for row, ticket, _, _, action, _ in decided])
     for row, _, _, _, action, _ in decided:
         log.info("ticket %s %s case %s", row.reference, action, case_of[row.id])
     return [Placed(row.id, case_of[row.id], urgent) for row, _, urgent, _, _, _ in decided]

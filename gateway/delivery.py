@@ -18,6 +18,7 @@ from requests.adapters import HTTPAdapter
 from sqlalchemy import and_, or_, select, update
 
 from channels.signing import signed_headers
+from gateway.redaction import redact
 from gateway.runtime import Runtime
 from gateway.tables import outbox, tickets
 
@@ -73,6 +74,7 @@ def _finish(runtime: Runtime, event, outcome: str, error: str | None, claim_next
     (one round of the database per event of a busy case, not two)."""
     now = runtime.clock()
     retry_for = timedelta(hours=runtime.settings.section("delivery").get("retry_hours", 24))
+    error = redact(error)   # the case system's URL may carry a token in its query string
     values: dict = {"lease_until": None, "attempts": event.attempts + 1, "last_error": error}
     if outcome == "retry":
         first_failed = event.first_failed_at or now

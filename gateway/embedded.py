@@ -11,12 +11,12 @@ import os
 import threading
 import time
 
+from gateway.attachment_sweep import maybe_sweep_orphans
 from gateway.delivery import Dispatcher, deliver_case, due_cases
 from gateway.jobs import JOB_FUNCTIONS
 from gateway.pipeline import process_batch
 from gateway.runtime import Runtime
-from gateway.sms_outbound import pending_sms_work
-from gateway.wechat_media import pending_media_work
+from gateway.sweeper import pending_work
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def run_pending(runtime: Runtime, rounds: int = 50, dispatcher: Dispatcher | Non
             else:
                 for case_id, _urgent in due_cases(runtime):
                     step += backoff.run(("deliver_case", case_id), lambda c=case_id: deliver_case(runtime, c))
-        for job, arg, _urgent in pending_media_work(runtime) + pending_sms_work(runtime):
+        for job, arg, _urgent in pending_work(runtime):
             step += backoff.run((job, arg), lambda j=job, a=arg: JOB_FUNCTIONS[j](a, runtime=runtime))
         done += step
         if not step:
@@ -105,6 +105,7 @@ class EmbeddedWorker:
                 if self.dispatcher is None:
                     self.dispatcher = Dispatcher(self.runtime)
                 run_pending(self.runtime, dispatcher=self.dispatcher, backoff=self.backoff)
+                maybe_sweep_orphans(self.runtime)
             except Exception:  # the thread must outlive a bad moment (the database restarting)
                 log.exception("embedded worker round failed; retrying")
                 self.stopping.wait(self.interval)

@@ -10,7 +10,8 @@ from sqlalchemy.engine import Connection
 
 from gateway.tables import cases, outbox, tickets, utcnow
 
-EVENT_TYPES = ("case.opened", "case.report_added", "case.updated", "case.unmerged", "case.merged", "case.rated")
+EVENT_TYPES = ("case.opened", "case.report_added", "case.updated", "case.unmerged", "case.merged", "case.rated",
+               "case.hot")
 
 
 def case_snapshot(conn: Connection, case_id: int) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""What the database says is left to do for the RQ jobs (WeChat media, SMS), handed to the queue again.
+"""What the database says is left to do for the channels' RQ jobs (WeChat media, SMS …), handed to the queue again.
 
 The queue is only a hint; the database is the truth. A job lost with Redis, a worker killed mid-job, an enqueue
 that failed after a commit: the sweeper finds their work here and enqueues it again, skipping a job that is still
@@ -8,14 +8,17 @@ gateway.delivery.Dispatcher).
 """
 from __future__ import annotations
 
+from gateway import registry
 from gateway.runtime import Runtime
-from gateway.sms_outbound import pending_sms_work
-from gateway.wechat_media import pending_media_work
 
 
 def pending_work(runtime: Runtime, limit: int = 500) -> list[tuple[str, int, bool]]:
-    """(job, id, urgent) for the queued jobs' work that is due: media downloads, texts to send."""
-    return pending_media_work(runtime, limit) + pending_sms_work(runtime, limit)
+    """(job, id, urgent) for the channels' queued work that is due (media downloads, texts to send …)."""
+    work: list[tuple[str, int, bool]] = []
+    for channel in registry.CHANNELS:
+        if channel.pending_work is not None:
+            work += channel.pending_work(runtime, limit)
+    return work
 
 
 def sweep_into_queue(runtime: Runtime) -> int:

@@ -4,7 +4,8 @@ In one process, each in its own thread:
 - tickets: claims up to `[pipeline] batch_size` ready tickets at a time and carries them into cases
   (gateway.pipeline); when none is ready it waits for the doorbell a submission rings, or one second;
 - deliveries: hands every due case to a bounded pool of senders (gateway.delivery.Dispatcher);
-- the sweeper: re-enqueues RQ jobs (WeChat media, SMS) whose job was lost, never one that is still queued;
+- the sweeper: re-enqueues the channels' RQ jobs (WeChat media, SMS) whose job was lost, never one that is still
+  queued; and removes attachments nobody claimed;
 - RQ (the main thread): those jobs, urgent queue first.
 
 The process lowers its own CPU priority (`[pipeline] worker_nice`, default 10) so that on a machine it shares with
@@ -16,6 +17,7 @@ import logging
 import os
 import threading
 
+from gateway.attachment_sweep import maybe_sweep_orphans
 from gateway.delivery import Dispatcher
 from gateway.embedded import run_pending
 from gateway.pipeline import process_batch
@@ -78,6 +80,7 @@ def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
                 count = sweep_into_queue(runtime)
                 if count:
                     log.info("sweeper enqueued %d jobs", count)
+            maybe_sweep_orphans(runtime, runtime.queue.redis)
         except Exception as exc:  # Redis or the database away for a moment: try again next round
             log.warning("sweeper round failed: %s", exc)
 
