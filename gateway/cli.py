@@ -175,7 +175,7 @@ def _operators_disable(args) -> int:
 
 
 def _import_hotline(args) -> int:
-    from gateway.hotline_import import run_import
+    from gateway.hotline.csv_import import run_import
     from gateway.runtime import build_runtime
 
     runtime = build_runtime(load_settings())
