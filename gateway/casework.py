@@ -9,9 +9,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from dedupe.types import Decision
+from dispatch import learned_features
 from gateway import hot
 from gateway.bulk import update_rows
 from gateway.dedupe_index import BatchIndex, lock_all_keys
+from gateway.dispatch_store import StoreCounts, features_of, suggested_unit
 from gateway.events import add_report_events
 from gateway.runtime import Runtime
 from gateway.tables import case_links, cases, tickets
@@ -45,6 +47,23 @@ def _operator_decision(conn, ticket) -> tuple[Decision, str] | None:
         return None
     by = str(extra.get("attached_by") or extra.get("agent_id") or extra.get("entered_by") or "operator")[:100]
     return Decision(case_id, None, {"rule": "attached by operator", "by": by, "case_id": case_id}), by
+
+
+class BatchCounts:
+    """The dispatch counts of every feature of a batch's new cases, read once (two statements), served as
+    `StoreCounts` would serve them."""
+
+    def __init__(self, conn: Connection, features: list[str]):
+        wanted = sorted(set(features))
+        store = StoreCounts(conn)
+        self._totals = store.totals(wanted) if wanted else {}
+        self._units = store.units(wanted) if wanted else {}
+
+    def totals(self, features: list[str]) -> dict[str, int]:
+        return {f: self._totals[f] for f in features if f in self._totals}
+
+    def units(self, features: list[str]) -> dict[str, dict[str, int]]:
+        return {f: self._units[f] for f in features if f in self._units}
 
 
 @dataclass
@@ -96,18 +115,24 @@ def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Tick
              "updated_at": now} for _, urgent in new_cases]).scalars().all()
         real = {placeholder: case_id for (placeholder, _), case_id in zip(new_cases, ids)}
     case_of = {row.id: real.get(decision.case_id, decision.case_id) for row, _, _, decision, _, _ in decided}
+    datas = [ticket.to_dict() for _, ticket, _, _, _, _ in decided]
     update_rows(conn, tickets, [
         {"id": row.id, "status": "in_case", "case_id": case_of[row.id], "in_case_at": now, "updated_at": now,
-         "data": ticket.to_dict(), "citizen": ticket.citizen, "priority": "urgent" if urgent else "normal"}
-        for row, ticket, urgent, _, _, _ in decided])
+         "data": data, "citizen": ticket.citizen, "priority": "urgent" if urgent else "normal"}
+        for (row, ticket, urgent, _, _, _), data in zip(decided, datas)])
     conn.execute(insert(case_links), [
         {"case_id": case_of[row.id], "ticket_id": row.id, "action": action, "actor": actor, "score": decision.score,
          "evidence": decision.evidence, "created_at": now} for row, _, _, decision, action, actor in decided])
     index.flush(conn, case_of, cfg.get("postings_cap", 200))
+    # A new case carries the unit the dispatch model suggests; the counts it reads are read once for the batch.
+    opening = [data for data, (_, _, _, _, action, _) in zip(datas, decided) if action == "opened"]
+    counts = BatchCounts(conn, [f for data in opening for f in learned_features(features_of(data))])
     add_report_events(conn, [
         (case_of[row.id], "case.opened" if action == "opened" else "case.report_added", row.id,
-         dict(ticket.to_dict(), reference=row.reference, status="in_case", case_id=case_of[row.id]), urgent)
-        for row, ticket, urgent, _, action, _ in decided])
+         dict(data, reference=row.reference, status="in_case", case_id=case_of[row.id]), urgent,
+         {"suggested_unit": suggested_unit(conn, runtime.settings.profile, data, counts)} if action == "opened"
+         else None)
+        for (row, _, urgent, _, action, _), data in zip(decided, datas)])
     hot.record_joins(conn, runtime.settings, [
         (case_of[row.id], row.created_at, hot.case_facts(ticket.normalized, row.data), action == "opened")
         for row, ticket, _, _, action, _ in decided])

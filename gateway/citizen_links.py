@@ -9,13 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from channels.phone import parse_phone
 from gateway.citizens import ensure_identity, identity_key, link_claimed, record_ticket, split_identity
 from gateway.tables import citizen_identities, citizens, ticket_citizens
+from gateway.upsert import insert_for
 from normalizer.ticket import Ticket
 
 # Channels whose phone is the caller's own line (caller id), so it identifies the person who reported.
@@ -113,12 +112,12 @@ def link_citizens(conn: Connection, items: list[tuple[int, Ticket]], now: dateti
     if fresh_identities:
         rows = [{k: v for k, v in row.items() if k != "citizen"} | {"citizen_id": resolve(row["citizen"])}
                 for _, row in sorted(fresh_identities.items())]
-        upsert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(citizen_identities)
+        upsert = insert_for(conn, citizen_identities)
         inserted = {(r.kind, r.value) for r in conn.execute(
             upsert.on_conflict_do_nothing().returning(citizen_identities.c.kind, citizen_identities.c.value), rows)}
         if any(row["verified"] and ident not in inserted for ident, row in fresh_identities.items()):
             raise CitizenContended()
-    upsert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(ticket_citizens)
+    upsert = insert_for(conn, ticket_citizens)
     conn.execute(upsert.values([  # one multi-row statement (an ON CONFLICT executemany goes row by row)
         {"ticket_id": ticket_id, "citizen_id": resolve(citizen), "identity": identity, "created_at": now}
         for ticket_id, _, citizen, identity in linked]).on_conflict_do_nothing())

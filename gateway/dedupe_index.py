@@ -12,13 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import insert, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from dedupe.ranking import rank_postings
 from dedupe.types import Candidate
 from gateway.tables import cases, dedupe_postings, dedupe_reports
+from gateway.upsert import insert_for
 
 DEFAULT_POSTINGS_CAP = 200
 DEFAULT_MAX_CANDIDATES = 64
@@ -163,6 +162,6 @@ class BatchIndex:
             return
         rows = [{"key": n, "ids": _pack(self.postings[n][-cap:])} for n in sorted(self.touched)]
         # One multi-row statement (an ON CONFLICT executemany would be sent row by row).
-        upsert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(dedupe_postings).values(rows)
+        upsert = insert_for(conn, dedupe_postings).values(rows)
         conn.execute(upsert.on_conflict_do_update(index_elements=[dedupe_postings.c.key],
                                                   set_={"ids": upsert.excluded.ids}))

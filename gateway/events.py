@@ -34,8 +34,10 @@ def report_view(row) -> dict[str, Any]:
 
 
 def add_event(conn: Connection, case_id: int, event_type: str, ticket_row=None,
-              extra: dict[str, Any] | None = None) -> str:
-    """Append one event to the case's outbox with the case's next sequence number; returns the event id."""
+              extra: dict[str, Any] | None = None, case_fields: dict[str, Any] | None = None) -> str:
+    """Append one event to the case's outbox with the case's next sequence number; returns the event id.
+
+    `extra` adds top-level fields to the event, `case_fields` fields of its `case` (`suggested_unit`)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(event_type)
     # The UPDATE takes the case's row lock, so two transactions never draw the same sequence number.
@@ -43,6 +45,7 @@ def add_event(conn: Connection, case_id: int, event_type: str, ticket_row=None,
                             .values(next_sequence=cases.c.next_sequence + 1, updated_at=utcnow())
                             .returning(cases.c.next_sequence)).scalar_one() - 1
     snapshot = case_snapshot(conn, case_id)
+    snapshot.update(case_fields or {})
     now = utcnow()
     event_id = str(uuid.uuid4())
     envelope = {"id": event_id, "type": event_type, "occurred_at": now.isoformat(), "sequence": sequence,
@@ -57,8 +60,10 @@ def add_event(conn: Connection, case_id: int, event_type: str, ticket_row=None,
     return event_id
 
 
-def add_report_events(conn: Connection, items: list[tuple[int, str, int, dict[str, Any], bool]]) -> list[str]:
-    """Append one event per report that just entered a case (case id, type, ticket id, report view, urgent), in order.
+def add_report_events(conn: Connection, items: list[tuple[int, str, int, dict[str, Any], bool, dict | None]]
+                      ) -> list[str]:
+    """Append one event per report that just entered a case (case id, type, ticket id, report view, urgent, fields
+    added to the event's `case` such as `suggested_unit`), in order.
 
     `add_event` for a batch: one UPDATE of the cases' sequences (which marks a case urgent when an urgent report
     joined it), one count of their reports and one INSERT, however many events. Each report must already be
@@ -69,7 +74,7 @@ def add_report_events(conn: Connection, items: list[tuple[int, str, int, dict[st
     wanted: dict[int, list[int]] = {}
     for index, (case_id, *_) in enumerate(items):
         wanted.setdefault(case_id, []).append(index)
-    urgent = {case_id for case_id, _, _, _, is_urgent in items if is_urgent}
+    urgent = {case_id for case_id, _, _, _, is_urgent, _ in items if is_urgent}
     now = utcnow()
     case_rows = _advance_sequences(conn, {c: len(ix) for c, ix in wanted.items()}, urgent, now)
     counts = dict(conn.execute(select(tickets.c.case_id, func.count()).where(tickets.c.case_id.in_(list(wanted)))
@@ -79,12 +84,13 @@ def add_report_events(conn: Connection, items: list[tuple[int, str, int, dict[st
         row = case_rows[case_id]
         first = row.next_sequence - len(indexes)
         for offset, index in enumerate(indexes):
-            _, event_type, ticket_id, report, _ = items[index]
+            _, event_type, ticket_id, report, _, case_fields = items[index]
             # The later reports of this case in the batch are already counted; this event tells the case before them.
             reports = counts.get(case_id, 0) - (len(indexes) - 1 - offset)
             snapshot = {"id": row.id, "status": row.status, "reports": reports, "priority": row.priority,
                         "opened_at": row.opened_at.isoformat(), "unit": row.unit, "message": row.message,
                         "merged_into": row.merged_into}
+            snapshot.update(case_fields or {})
             event_id = str(uuid.uuid4())
             envelope = {"id": event_id, "type": event_type, "occurred_at": now.isoformat(),
                         "sequence": first + offset, "case": snapshot, "report": report}

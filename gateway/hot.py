@@ -11,12 +11,11 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import and_, case, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from gateway.events import add_event
 from gateway.tables import hot_buckets, hot_cases, hot_group_buckets, hot_levels, tickets
+from gateway.upsert import insert_for
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 # The windows the hot list offers, in minutes; each has an upper-bound column in `hot_cases`.
@@ -27,12 +26,7 @@ DEFAULT_LEVELS = (5, 20, 100)
 DEFAULT_WINDOW_MINUTES = 60
 
 
-def insert_for(conn: Connection, table):
-    """The dialect's INSERT that knows ON CONFLICT (PostgreSQL and SQLite both do)."""
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
-
-
-def _add(conn: Connection, table, keys: Mapping[str, Any], **amounts: int) -> None:
+def add_counts(conn: Connection, table, keys: Mapping[str, Any], **amounts: int) -> None:
     """Add `amounts` to the row at `keys`, creating it when missing (one statement, safe under concurrency)."""
     stmt = insert_for(conn, table).values(**keys, **amounts)
     conn.execute(stmt.on_conflict_do_update(
@@ -119,7 +113,7 @@ def record_join(conn: Connection, settings, case_id: int, received_at: datetime,
     Call inside the transaction that put the report in the case, after the case's row lock is taken.
     """
     for (span, bucket), n in _bucket_rows([received_at]).items():
-        _add(conn, hot_buckets, {"case_id": case_id, "span": span, "bucket": bucket}, reports=n)
+        add_counts(conn, hot_buckets, {"case_id": case_id, "span": span, "bucket": bucket}, reports=n)
     levels, ladder_minutes = ladder(settings)
     at = epoch(received_at)
     counts = case_windows(conn, case_id, at, ladder_minutes)
@@ -147,7 +141,7 @@ def _count_group(conn: Connection, facts: Mapping[str, Any], received_at: dateti
         return  # a topic is a kind of problem at a place: without both it belongs to no group
     seconds = epoch(received_at)
     for span in set(GROUP_SPANS.values()):
-        _add(conn, hot_group_buckets, {"category": facts["category"][:200], "district": facts["district"][:50],
+        add_counts(conn, hot_group_buckets, {"category": facts["category"][:200], "district": facts["district"][:50],
                                        "span": span, "bucket": seconds - seconds % span},
              reports=1, cases=1 if opened else 0)
 
@@ -199,7 +193,7 @@ def move_reports(conn: Connection, settings, ticket_ids: list[int], from_case: i
         key = and_(hot_buckets.c.case_id == from_case, hot_buckets.c.span == span, hot_buckets.c.bucket == bucket)
         conn.execute(update(hot_buckets).where(key).values(reports=hot_buckets.c.reports - n))
         conn.execute(delete(hot_buckets).where(key, hot_buckets.c.reports <= 0))
-        _add(conn, hot_buckets, {"case_id": to_case, "span": span, "bucket": bucket}, reports=n)
+        add_counts(conn, hot_buckets, {"case_id": to_case, "span": span, "bucket": bucket}, reports=n)
     _refresh_summary(conn, from_case, now, None)
     _refresh_summary(conn, to_case, now, facts)
     levels, ladder_minutes = ladder(settings)
