@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 READY = ("received", "normalized")
 DEFAULT_BATCH = 50
+RETRY_STATES = ("40P01", "40001")   # deadlock detected, serialization failure: run the batch again
 BACKOFF_BASE, BACKOFF_MAX = 5, 600   # seconds: a failing ticket is tried again after 5 s, 10 s, … 10 minutes
 
 
@@ -67,7 +68,10 @@ def process_batch(runtime: Runtime, limit: int | None = None, ids: list[int] | N
             return _run(runtime, limit or batch_size(runtime), ids, claimed)
         except CitizenContended:
             claimed.clear()  # another worker just recorded one of our citizens: the next run sees it
-        except OperationalError:
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) in RETRY_STATES:
+                claimed.clear()  # two batches met on the same cases in opposite order; one gave way: again
+                continue
             raise  # the store is away, or a lock wait ran out: nothing to blame a ticket for
         except Exception:
             if len(claimed) <= 1:

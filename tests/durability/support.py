@@ -37,7 +37,6 @@ connect_timeout_seconds = 2
 read_timeout_seconds = 10
 
 [pipeline]
-stale_after_seconds = 1
 sweep_interval_seconds = 1
 """
 

@@ -20,7 +20,7 @@ def rq_gateway(database_url, tmp_path, case_system):
     require_service("Redis", "127.0.0.1", 6379)
     Redis.from_url(TEST_REDIS).flushdb()
     gw = make_gateway(database_url, tmp_path, DOWNSTREAM_URL=case_system.url, GATEWAY_REDIS_URL=TEST_REDIS,
-                      profile={"pipeline": {"stale_after_seconds": 0}})
+                      profile={"pipeline": {"sweep_interval_seconds": 1}})
     yield gw
     Redis.from_url(TEST_REDIS).flushdb()
     gw.runtime.engine.dispose()
