@@ -21,6 +21,7 @@ DEFAULTS = {
     "location_saved": "已收到您的位置。",
     "phone_saved": "已记录您的联系电话 {phone}，工作人员需要时会回电联系您。",
     "unsupported": "抱歉，暂不支持这种消息类型。请发送文字、语音、图片、视频或位置来反映问题。",
+    "rate_limited": "您发送消息过于频繁，本条消息未能受理。请稍候 {seconds} 秒后再发送；紧急情况请拨打 110、119、120。",
 }
 
 STATUS_TEXT = {
