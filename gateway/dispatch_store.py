@@ -9,8 +9,9 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from dispatch import DispatchConfig, RoutingTable, case_features, learned_features, predict
-from gateway.hot import add_counts, case_facts, insert_for
+from gateway.hot import add_counts, case_facts
 from gateway.tables import dispatch_counts, dispatch_learned, tickets
+from gateway.upsert import insert_for
 
 log = logging.getLogger(__name__)
 TOTAL = ""   # the `unit` of a feature's total row

@@ -11,12 +11,11 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import and_, case, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from gateway.events import add_event
 from gateway.tables import hot_buckets, hot_cases, hot_group_counts, hot_groups, hot_levels, tickets
+from gateway.upsert import insert_for
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 # The windows the hot list offers, in minutes; each has an upper-bound column in `hot_cases`.
@@ -25,11 +24,6 @@ WINDOWS = {"1h": 60, "24h": 1440, "7d": 10080}
 GROUP_SPANS = {"1h": MINUTE, "24h": HOUR, "7d": DAY}
 DEFAULT_LEVELS = (5, 20, 100)
 DEFAULT_WINDOW_MINUTES = 60
-
-
-def insert_for(conn: Connection, table):
-    """The dialect's INSERT that knows ON CONFLICT (PostgreSQL and SQLite both do)."""
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 def add_counts(conn: Connection, table, keys: Mapping[str, Any], **amounts: int) -> None:

@@ -78,6 +78,7 @@ def _local_time(value) -> str:
 bp.add_app_template_filter(display.ticket_status, "ticket_status")
 bp.add_app_template_filter(display.case_status, "case_status")
 bp.add_app_template_filter(display.channel_name, "channel_name")
+bp.add_app_template_filter(display.event_type, "event_type")
 
 
 @bp.errorhandler(HTTPException)

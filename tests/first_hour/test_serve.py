@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.durability.support import REPO, free_port, wait_for
@@ -96,6 +98,8 @@ def readme_block(after: str) -> str:
     return rest[start:rest.index("```", start)]
 
 
+@pytest.mark.skipif(shutil.which("curl") is None or shutil.which("bash") is None,
+                    reason="the README's examples need bash and curl")
 def test_the_readme_curls_work_when_pasted(tmp_path, procs):
     env = bare_environ(tmp_path)
     del env["GATEWAY_VAR_DIR"]          # the README's reader has the default: var/ in the working directory
