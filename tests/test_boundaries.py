@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS = {"flask", "sqlalchemy", "rq", "werkzeug", "redis", "alembic"}
-PLAIN = ["channels", "normalizer", "dedupe", "config"]
+PLAIN = ["channels", "normalizer", "dedupe", "config", "dispatch"]
 # Packages under channels/ and gateway/ that every chat channel shares: not channels themselves.
 SHARED = {"chat"}
 # dedupe/cluster.py reads report times with channels.times; the dedupe work moves that parser out of channels/.
@@ -60,7 +60,7 @@ def test_plain_packages_never_import_gateway(package):
     assert {f: found for f, found in offenders.items() if found} == {}
 
 
-@pytest.mark.parametrize("package", ["normalizer", "dedupe", "config"])
+@pytest.mark.parametrize("package", ["normalizer", "dedupe", "config", "dispatch"])
 def test_the_pipeline_packages_do_not_depend_on_channel_adapters(package):
     offenders = {(_rel(f), m) for f in _files(package) for m in imported_modules(f) if m.split(".")[0] == "channels"}
     assert {(f, m) for f, m in offenders
