@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 
+from gateway.bulk import update_rows
 from gateway.events import add_event
 from gateway.tables import hot_buckets, hot_cases, hot_group_counts, hot_groups, hot_levels, tickets
 from gateway.upsert import insert_for
@@ -276,19 +277,15 @@ def record_joins(conn: Connection, settings, joins: list[tuple[int, datetime, Ma
     if not joins:
         return
     buckets: Counter = Counter()
-    groups: dict[tuple, list[int]] = {}
+    groups: dict[tuple[str, str], list[tuple[datetime, bool]]] = {}
     per_case: dict[int, list[tuple[datetime, Mapping[str, Any]]]] = {}
     for case_id, received_at, facts, opened in joins:
         for (span, bucket), n in _bucket_rows([received_at]).items():
             buckets[(case_id, span, bucket)] += n
         per_case.setdefault(case_id, []).append((received_at, facts))
         if facts.get("category") and facts.get("district"):
-            seconds = epoch(received_at)
-            for span in set(GROUP_SPANS.values()):
-                key = (facts["category"][:200], facts["district"][:50], span, seconds - seconds % span)
-                counts = groups.setdefault(key, [0, 0])
-                counts[0] += 1
-                counts[1] += 1 if opened else 0
+            # A topic is a kind of problem at a place: without both a report belongs to no group.
+            groups.setdefault((facts["category"][:200], facts["district"][:50]), []).append((received_at, opened))
     stmt = insert_for(conn, hot_buckets).values([{"case_id": c, "span": s, "bucket": b, "reports": n}
                                                  for (c, s, b), n in sorted(buckets.items())])
     conn.execute(stmt.on_conflict_do_update(index_elements=["case_id", "span", "bucket"],
@@ -334,16 +331,53 @@ def record_joins(conn: Connection, settings, joins: list[tuple[int, datetime, Ma
     if inserts:
         conn.execute(insert_for(conn, hot_cases).values(inserts))
     if updates:
-        from gateway.bulk import update_rows
         update_rows(conn, hot_cases, updates, key="case_id")
     if groups:
-        stmt = insert_for(conn, hot_group_buckets).values([
-            {"category": c, "district": d, "span": s, "bucket": b, "reports": n, "cases": k}
-            for (c, d, s, b), (n, k) in sorted(groups.items())])
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=["category", "district", "span", "bucket"],
-            set_={"reports": hot_group_buckets.c.reports + stmt.excluded.reports,
-                  "cases": hot_group_buckets.c.cases + stmt.excluded.cases}))
+        _count_groups(conn, groups)
     reaching = {c: n for c, n in counts_of.items() if levels and n["ladder"] >= levels[0]}
     for case_id, counts in sorted(reaching.items()):
         fire_levels(conn, case_id, levels, ladder_minutes, counts, max(r for r, _ in per_case[case_id]))
+
+
+def _count_groups(conn: Connection, groups: dict[tuple[str, str], list[tuple[datetime, bool]]]) -> None:
+    """`_count_group` for a batch: the groups' rows (made when missing; an opening moves `last_at` and takes the
+    row's lock), their counts, and the new-case bounds of the groups that had an opening, in a few statements."""
+    openings = {key: max((r for r, opened in reports if opened), default=None) for key, reports in groups.items()}
+    stmt = insert_for(conn, hot_groups).values([
+        {"category": c, "district": d, "last_at": openings[(c, d)], "bound_1h": 0, "bound_24h": 0, "bound_7d": 0}
+        for c, d in sorted(groups)])
+    rows = conn.execute(stmt.on_conflict_do_update(index_elements=["category", "district"], set_={"last_at": case(
+        (or_(hot_groups.c.last_at.is_(None), hot_groups.c.last_at < stmt.excluded.last_at), stmt.excluded.last_at),
+        else_=hot_groups.c.last_at)}).returning(hot_groups.c.id, hot_groups.c.category, hot_groups.c.district,
+                                                 hot_groups.c.last_at)).all()
+    ids = {(r.category, r.district): r.id for r in rows}
+    counts: dict[tuple[int, int, int], list[int]] = {}
+    for key, reports in groups.items():
+        for received_at, opened in reports:
+            seconds = epoch(received_at)
+            for span in set(GROUP_SPANS.values()):
+                row = counts.setdefault((ids[key], span, seconds - seconds % span), [0, 0])
+                row[0] += 1
+                row[1] += 1 if opened else 0
+    stmt = insert_for(conn, hot_group_counts).values([
+        {"group_id": g, "span": s, "bucket": b, "reports": n, "cases": k} for (g, s, b), (n, k) in sorted(counts.items())])
+    conn.execute(stmt.on_conflict_do_update(
+        index_elements=["group_id", "span", "bucket"],
+        set_={"reports": hot_group_counts.c.reports + stmt.excluded.reports,
+              "cases": hot_group_counts.c.cases + stmt.excluded.cases}))
+    # The new-case count when a group's newest case opened bounds every later count of each window. A window's
+    # count depends on its end only to its bucket span, so the groups are read together per window and bucket.
+    opened = {r.id: epoch(r.last_at) for r in rows if openings[(r.category, r.district)] is not None}
+    if not opened:
+        return
+    bounds: dict[int, dict[str, Any]] = {g: {"id": g} for g in opened}
+    for window in WINDOWS:
+        span = GROUP_SPANS[window]
+        by_end: dict[int, list[int]] = {}
+        for g, newest in opened.items():
+            by_end.setdefault(newest - newest % span, []).append(g)
+        for end, group_ids in by_end.items():
+            found = group_pairs(conn, group_ids, window, end)
+            for g in group_ids:
+                bounds[g][f"bound_{window}"] = found.get(g, (0, 0, 0))[0]
+    update_rows(conn, hot_groups, [bounds[g] for g in sorted(bounds)])
