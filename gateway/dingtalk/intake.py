@@ -18,10 +18,15 @@ from gateway.runtime import Runtime
 from normalizer.ticket import new_ticket
 
 
+def channel_texts(runtime: Runtime) -> dict[str, str]:
+    """The robot's texts with the profile's [dingtalk.texts] overrides."""
+    return with_overrides(DEFAULTS, runtime.settings.section(CHANNEL).get("texts", {}))
+
+
 def handle_message(runtime: Runtime, message: RobotMessage, raw: bytes) -> Stored:
     """Store the message once; the stored answer's `reply` is what the robot says back."""
     profile = runtime.settings.section(CHANNEL)
-    texts = with_overrides(DEFAULTS, profile.get("texts", {}))
+    texts = channel_texts(runtime)
     digest = hashlib.sha256(raw).hexdigest()
 
     def replied(text: str) -> Stored:

@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from channels.dingtalk import robot
 from channels.errors import ChannelError
-from gateway.dingtalk.intake import handle_message
+from gateway.dingtalk.intake import channel_texts, handle_message
 from gateway.intake import IdempotencyConflict
 
 bp = Blueprint("dingtalk", __name__)
@@ -23,6 +23,11 @@ def callback():
     raw = request.get_data(cache=False)
     limits = runtime.settings.section("intake")
     message = robot.parse_message(raw, max_text_chars=limits.get("max_text_chars", 20000))
+    verdict = runtime.limits.check(senders=[message.citizen])
+    if not verdict.allowed:
+        # One sender flooding: a polite word back and nothing stored (the gateway's per-sender limit).
+        current_app.extensions["gateway_metrics"].submission("dingtalk", "limited")
+        return jsonify(robot.reply(channel_texts(runtime)["rate_limited"].format(seconds=verdict.retry_after)))
     try:
         stored = handle_message(runtime, message, raw)
     except IdempotencyConflict:
