@@ -3,6 +3,7 @@ so the figures are right however many web and worker processes there are."""
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
@@ -63,6 +64,26 @@ class StoreCollector:
         yield lat
 
 
+class CachedCollector:
+    """A store collector's figures kept for `seconds`: /metrics has no auth, and without this every scrape (or
+    anyone hammering the URL) ran GROUP BY counts over whole tables. One scrape at a time recomputes; the others
+    in that moment get its result."""
+
+    def __init__(self, inner, runtime: Runtime, seconds: float):
+        self.inner, self.runtime, self.seconds = inner, runtime, seconds
+        self.lock = threading.Lock()
+        self.families: list = []
+        self.until = None
+
+    def collect(self):
+        with self.lock:
+            now = self.runtime.clock()
+            if self.until is None or now >= self.until:
+                self.families = list(self.inner.collect())
+                self.until = now + timedelta(seconds=self.seconds)
+            return list(self.families)
+
+
 class Metrics:
     """One registry per app (tests build many apps in one process)."""
 
@@ -70,8 +91,9 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.submissions = Counter("gateway_submissions", "Submissions by channel and outcome",
                                    ["channel", "outcome"], registry=self.registry)
-        self.registry.register(StoreCollector(runtime))
-        self.registry.register(HotCollector(runtime))
+        seconds = float(runtime.settings.section("metrics").get("cache_seconds", 5))
+        self.registry.register(CachedCollector(StoreCollector(runtime), runtime, seconds))
+        self.registry.register(CachedCollector(HotCollector(runtime), runtime, seconds))
 
     def submission(self, channel: str, outcome: str) -> None:
         """Count one submission (created, repeat, rejected …)."""
