@@ -21,6 +21,7 @@ from channels.sms.message import SmsMessage
 from channels.chat.intents import classify_text
 from gateway.citizens import ensure_identity, record_ticket
 from gateway.conversation import Part, Stored, close_conversation, store_reply, submit_part
+from gateway.rate_limits import phone_sender
 from gateway.runtime import Runtime
 from gateway.chat.own_reports import own_reports_reply
 from gateway.sms.config import SmsConfig
@@ -168,3 +169,15 @@ def handle_sms(runtime: Runtime, cfg: SmsConfig, message: SmsMessage, raw: bytes
     """Dispatch one text by its sender's kind; the stored answer's `reply` is what to say back (None: nothing)."""
     handler = HANDLERS.get(message.sender.kind, on_text)
     return handler(Context(runtime, cfg, message, raw, reply_by))
+
+
+def sms_sender(message: SmsMessage) -> str | None:
+    """The rate-limit identity of a text's sender (one per number, however the provider writes it)."""
+    return phone_sender(message.sender.e164 or message.sender.raw)
+
+
+def record_limited(runtime: Runtime, message: SmsMessage, raw: bytes) -> Stored:
+    """Keep an over-limit text as limited under its key, without a ticket or a reply: the provider's batch is
+    answered, a re-push of it is a repeat, and operations can still see what came."""
+    return store_reply(runtime, channel=CHANNEL, idem_key=message.idem_key, digest=hashlib.sha256(raw).hexdigest(),
+                       raw=raw, effect=lambda conn, later: {"reply": None, "limited": True})
