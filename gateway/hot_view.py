@@ -19,6 +19,7 @@ from gateway.tables import hot_cases, hot_groups
 log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 50
+MAX_PAGES = 20
 DEFAULT_GROUP_MIN_CASES = 3
 
 
@@ -31,7 +32,7 @@ def _ranked_cases(conn, window: str, until: int, limit: int) -> list[tuple[Any, 
     page = max(2 * limit, 100)
     best: list[tuple[Any, int, int]] = []
     after: tuple[int, int] | None = None
-    while True:
+    for _ in range(MAX_PAGES):
         query = (select(hot_cases).where(bound > 0, hot_cases.c.last_at >= since)
                  .order_by(bound.desc(), hot_cases.c.case_id.desc()).limit(page))
         if after is not None:
@@ -44,6 +45,7 @@ def _ranked_cases(conn, window: str, until: int, limit: int) -> list[tuple[Any, 
         if len(rows) < page or (len(best) == limit and best[-1][1] >= last_bound):
             return best
         after = (last_bound, rows[-1].case_id)
+    return best   # a bounded walk: after MAX_PAGES pages the list is the best of what was read
 
 
 def _groups(conn, window: str, until: int, min_cases: int, limit: int) -> list[dict[str, Any]]:
