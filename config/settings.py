@@ -50,6 +50,9 @@ class Settings:
     aliyun_sms_access_key_id: str | None = None
     aliyun_sms_access_key_secret: str | None = None
     profile: Mapping[str, Any] = field(default_factory=dict)
+    # The whole environment (`.env` under the process's): a channel package reads its own variables here, so a
+    # new channel needs no field in this class.
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def embedded(self) -> bool:
@@ -148,6 +151,7 @@ def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[s
         aliyun_sms_access_key_id=get("ALIYUN_SMS_ACCESS_KEY_ID"),
         aliyun_sms_access_key_secret=get("ALIYUN_SMS_ACCESS_KEY_SECRET"),
         profile=profile,
+        env={name: value.strip() for name, value in env.items() if value and value.strip()},
     )
     if overrides:
         overrides = dict(overrides)

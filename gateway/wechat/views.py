@@ -8,6 +8,7 @@ from channels.wechat import check_url, empty_reply, open_request, parse_inbound,
 from gateway.intake import IdempotencyConflict
 from channels.wechat.texts import text
 from gateway.wechat.config import WeChatConfig, load_wechat_config
+from gateway.wechat.replay import SeenQueries
 from gateway.wechat.intake import handle_inbound
 
 bp = Blueprint("wechat", __name__)
@@ -16,7 +17,10 @@ bp = Blueprint("wechat", __name__)
 @bp.record_once
 def _configure(state) -> None:
     # Read (and check) the [wechat] profile once at start-up, not on the first message.
-    state.app.extensions["wechat"] = load_wechat_config(state.app.extensions["gateway"].settings)
+    settings = state.app.extensions["gateway"].settings
+    state.app.extensions["wechat"] = cfg = load_wechat_config(settings)
+    # A timestamp is accepted up to the skew either side of our clock: remember a query that long both ways.
+    state.app.extensions["wechat_seen"] = SeenQueries(settings.redis_url, 2 * cfg.max_clock_skew_seconds + 1)
 
 
 def _config() -> WeChatConfig:
@@ -47,6 +51,9 @@ def push():
     body = request.get_data(cache=False)
     opened = open_request(request.args, body, cfg.credentials, _now(), cfg.max_clock_skew_seconds,
                           cfg.max_body_bytes)
+    if opened.mode == "plain" and not current_app.extensions["wechat_seen"].same_body(
+            request.args.get("signature", ""), opened.timestamp, opened.nonce, body):
+        raise ChannelError(403, "replayed_signature", "该签名已用于另一条消息")
     inbound = parse_inbound(opened.xml)
     verdict = runtime.limits.check(senders=[inbound.citizen])
     if not verdict.allowed:
