@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import func, select
 
 from gateway.hot_view import HotCollector
@@ -29,6 +29,8 @@ class StoreCollector:
             with runtime.engine.connect() as conn:
                 by_status = conn.execute(select(tickets.c.status, func.count()).group_by(tickets.c.status)).all()
                 events = conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
+                due = conn.execute(select(func.count()).select_from(outbox).where(
+                    outbox.c.status == "pending", outbox.c.next_attempt_at <= runtime.clock())).scalar()
                 since = runtime.clock() - timedelta(minutes=5)
                 spans = conn.execute(select(tickets.c.created_at, tickets.c.in_case_at)
                                      .where(tickets.c.in_case_at >= since)
@@ -47,6 +49,13 @@ class StoreCollector:
         depth = runtime.queue.depth()
         if depth is not None:
             yield GaugeMetricFamily("gateway_queue_depth", "Jobs waiting in the RQ queues", value=depth)
+        totals = runtime.queue.pipeline_totals()
+        for name, text in (("batches", "Pipeline batches committed"), ("tickets", "Tickets carried into cases"),
+                           ("statements", "SQL statements of the pipeline's batches, BEGIN and COMMIT included")):
+            yield CounterMetricFamily(f"gateway_pipeline_{name}", text, value=totals.get(name, 0))
+        yield GaugeMetricFamily("gateway_pipeline_backlog", "Tickets waiting to be carried into a case",
+                                value=sum(c for s, c in by_status if s in ("received", "normalized")))
+        yield GaugeMetricFamily("gateway_outbox_due", "Case events due for the case system", value=due)
         seconds = sorted((b - a).total_seconds() for a, b in spans)
         lat = GaugeMetricFamily("gateway_pipeline_latency_seconds",
                                 "Stored → in a case, over the last 5 minutes", labels=["quantile"])

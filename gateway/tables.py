@@ -77,6 +77,9 @@ tickets = Table(
     Column("data", Json, nullable=False),
     # When the retention run erased its contact details and raw payload (migration 0043; gateway/retention.py).
     Column("personal_erased_at", UtcDateTime, nullable=True),
+    # A ticket the pipeline failed on is set aside until then (gateway.pipeline), so it cannot hold up the others.
+    Column("pipeline_failures", Integer, nullable=False, default=0, server_default="0"),
+    Column("pipeline_retry_at", UtcDateTime, nullable=True),
     Index(None, "status", "updated_at"),
     Index(None, "case_id"),
     Index(None, "citizen", "received_at"),

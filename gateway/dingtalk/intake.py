@@ -12,6 +12,7 @@ from channels.chat.intents import classify_text
 from channels.chat.texts import with_overrides
 from channels.dingtalk.robot import CHANNEL, RobotMessage
 from channels.dingtalk.texts import DEFAULTS
+from gateway.chat.emergency import emergency_advice
 from gateway.chat.own_reports import own_reports_reply
 from gateway.conversation import Part, Stored, close_conversation, store_reply, submit_part
 from gateway.runtime import Runtime
@@ -48,8 +49,7 @@ def handle_message(runtime: Runtime, message: RobotMessage, raw: bytes) -> Store
         return store_reply(runtime, channel=CHANNEL, idem_key=message.msg_id, digest=digest, raw=raw,
                            effect=start_fresh)
     text = intent.text if intent.name == "new_report" else message.text
-    advice = runtime.normalizer.quick_emergency(text)
-    advice = advice.get("advice") if advice.get("emergency") else ""
+    advice = emergency_advice(runtime, text)
 
     def make_ticket(conn):
         return new_ticket(channel=CHANNEL, external_id=message.msg_id, text=text, received_at=runtime.clock(),

@@ -17,16 +17,17 @@ from typing import Any, Callable
 
 from sqlalchemy.engine import Connection
 
-from channels.sms.message import SmsMessage
 from channels.chat.intents import classify_text
+from channels.sms.message import SmsMessage
+from gateway.chat.emergency import emergency_advice
+from gateway.chat.own_reports import own_reports_reply
+from gateway.chat.ratings import rate_report, ratable_report
 from gateway.citizens import ensure_identity, record_ticket
 from gateway.conversation import Part, Stored, close_conversation, store_reply, submit_part
 from gateway.rate_limits import phone_sender
 from gateway.runtime import Runtime
-from gateway.chat.own_reports import own_reports_reply
 from gateway.sms.config import SmsConfig
 from gateway.sms.outbound import queue_sms
-from gateway.chat.ratings import rate_report, ratable_report
 from normalizer.ticket import Attachment, Contact, new_ticket
 
 log = logging.getLogger(__name__)
@@ -75,21 +76,13 @@ def _reply(ctx: Context, effect: Callable[[Connection, list], str | None]) -> St
                        effect=body)
 
 
-def _emergency_advice(ctx: Context, text: str) -> str:
-    check = getattr(ctx.runtime.normalizer, "quick_emergency", None)
-    if not text or check is None:
-        return ""
-    result = check(text) or {}
-    return (result.get("advice") or "") if result.get("emergency") else ""
-
-
 def _report(ctx: Context, report_text: str, *, force_new: bool = False) -> Stored:
     """Open a report with this text, or add it to the one this number opened within the window."""
     message, sender = ctx.message, ctx.message.sender
     attachments = [Attachment(url=m.url, content_type=m.content_type) for m in message.media]
     details = {"provider": message.provider, "message_id": message.message_id, "fields": message.fields}
     part = Part(text=report_text, attachments=attachments, extra=details)
-    advice = _emergency_advice(ctx, report_text)
+    advice = emergency_advice(ctx.runtime, report_text)
 
     def make_ticket(conn: Connection):
         now = ctx.runtime.clock()
