@@ -6,7 +6,7 @@ import logging
 from sqlalchemy import insert, select, update
 
 from dedupe.types import Decision
-from gateway.dedupe_index import add_to_index, find_candidates, lock_keys
+from gateway.dedupe_index import add_to_index, find_candidates, lock_keys, sync_frequencies
 from gateway.events import add_event
 from gateway.runtime import Runtime
 from gateway.tables import case_links, cases, tickets
@@ -45,6 +45,8 @@ def _operator_decision(conn, ticket) -> tuple[Decision, str] | None:
 def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
     """Decide and record the report's case in one transaction; returns the case id (None: nothing to do)."""
     deduper = runtime.deduper
+    sync_frequencies(runtime.engine, deduper)
+    grams = None
     with runtime.engine.begin() as conn:
         query = select(tickets).where(tickets.c.id == ticket_id)
         if conn.dialect.name == "postgresql":
@@ -53,14 +55,20 @@ def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
         if row is None or row.status != "normalized":
             return None
         ticket = ticket_from_dict(row.data)
-        fingerprint = deduper.fingerprint(ticket)
+        if hasattr(deduper, "analyse"):
+            fingerprint, grams = deduper.analyse(ticket)
+        else:
+            fingerprint = deduper.fingerprint(ticket)
         keys = deduper.blocking_keys(fingerprint)
-        lock_keys(conn, keys)
+        # A report is filed under `keys` and searches by `query` (wider): locking both serializes any two
+        # decisions that could find each other.
+        query = deduper.query_keys(fingerprint) if hasattr(deduper, "query_keys") else keys
+        lock_keys(conn, list(keys) + list(query))
         now = runtime.clock()
         dedupe_cfg = runtime.settings.section("dedupe")
         decision, actor = _operator_decision(conn, ticket) or (None, "dedupe")
         if decision is None:
-            candidates = find_candidates(conn, keys, now, dedupe_cfg.get("closed_case_days", 30),
+            candidates = find_candidates(conn, query, now, dedupe_cfg.get("closed_case_days", 30),
                                          dedupe_cfg.get("max_candidates", 64))
             decision = deduper.decide(fingerprint, ticket.received_at, candidates)
         urgent = row.priority == "urgent"
@@ -83,6 +91,9 @@ def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
                      fingerprint=fingerprint, cap=dedupe_cfg.get("postings_cap", 200))
         fresh = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
         add_event(conn, case_id, event_type, fresh)
+    if grams is not None:
+        deduper.observe(grams)  # counted once the report is indexed; written to the store in batches
+        sync_frequencies(runtime.engine, deduper)
     log.info("ticket %s %s case %s", row.reference, action, case_id)
     runtime.queue.enqueue("deliver_case", case_id, urgent=urgent)
     return case_id

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from dedupe.ranking import rank_postings
 from dedupe.types import Candidate
-from gateway.tables import cases, dedupe_postings, dedupe_reports
+from gateway.tables import cases, dedupe_frequencies, dedupe_postings, dedupe_reports
 
 DEFAULT_POSTINGS_CAP = 200
 DEFAULT_MAX_CANDIDATES = 64
@@ -88,3 +88,49 @@ def add_to_index(conn: Connection, *, ticket_id: int, case_id: int, received_at:
 def move_reports(conn: Connection, ticket_ids: list[int], case_id: int) -> None:
     """Point indexed reports at another case (after a merge or unmerge)."""
     conn.execute(update(dedupe_reports).where(dedupe_reports.c.ticket_id.in_(ticket_ids)).values(case_id=case_id))
+
+
+def load_frequencies(conn: Connection, frequencies) -> None:
+    """Replace a deduper's corpus frequencies (`dedupe.idf.DocumentFrequencies`) by the store's table."""
+    counts = {row.gram: row.df for row in conn.execute(select(dedupe_frequencies.c.gram, dedupe_frequencies.c.df))}
+    frequencies.replace({g: c for g, c in counts.items() if g}, counts.get("", 0))
+    frequencies.loaded = True
+
+
+def add_frequencies(conn: Connection, counts: Mapping[str, int], docs: int) -> None:
+    """Add a batch of bigram document counts (and its number of reports) to the store's table, atomically."""
+    dialect_insert = _upsert(conn)
+    rows = [{"gram": g, "df": c} for g, c in sorted(counts.items()) if g] + ([{"gram": "", "df": docs}] if docs else [])
+    # Sorted: two workers adding batches at once take the rows' locks in one order (no deadlock).
+    for start in range(0, len(rows), 5000):
+        stmt = dialect_insert(dedupe_frequencies).values(rows[start:start + 5000])
+        conn.execute(stmt.on_conflict_do_update(index_elements=["gram"],
+                                                set_={"df": dedupe_frequencies.c.df + stmt.excluded.df}))
+
+
+def _upsert(conn: Connection):
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    return sqlite_insert
+
+
+def sync_frequencies(engine, deduper, force: bool = False) -> bool:
+    """Keep a worker's frequency table in step with the store's: read it the first time; once a batch of
+    `df_batch` reports is pending (or `force`), write the batch and read the table back (other workers' batches
+    included). Returns True when it wrote. A deduper without a frequency table is left alone."""
+    frequencies = getattr(deduper, "df", None)
+    if frequencies is None:
+        return False
+    if not getattr(frequencies, "loaded", False):
+        with engine.connect() as conn:
+            load_frequencies(conn, frequencies)
+    if not frequencies.pending_docs or not (force or frequencies.pending_docs >= frequencies.batch):
+        return False
+    counts, docs = frequencies.take_pending()
+    with engine.begin() as conn:
+        add_frequencies(conn, counts, docs)
+    with engine.connect() as conn:
+        load_frequencies(conn, frequencies)
+    return True

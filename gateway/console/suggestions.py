@@ -5,12 +5,11 @@ dedupe stage, so what the operator is shown is what dedupe would weigh; nothing 
 """
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
-from dedupe.compare import Comparison, Probe
+from dedupe.compare import Comparison
 from dedupe.types import Candidate
 from gateway.console.highlight import clip, matched_segments
 from gateway.dedupe_index import find_candidates
@@ -33,20 +32,9 @@ def draft_ticket(runtime: Runtime, *, text: str, address: str = "", district: st
 
 def _best_per_case(runtime: Runtime, fingerprint: dict, draft: Ticket,
                    candidates: list[Candidate]) -> dict[int, tuple[Comparison, Candidate]]:
-    settings = runtime.deduper.settings
-    window = timedelta(days=settings.window_days) if settings.window_days else None
-    probe = Probe(fingerprint, settings)  # the draft decoded once, judged against every candidate
-    judged: dict[int, list[tuple[Comparison, Candidate]]] = {}
-    for cand in candidates:
-        if window is not None and abs(draft.received_at - cand.received_at) > window:
-            continue
-        judged.setdefault(cand.case_id, []).append((probe.compare(cand.fingerprint), cand))
-    best = {}
-    for case_id, pairs in judged.items():
-        if any(cmp.conflicts for cmp, _ in pairs):
-            continue  # dedupe never joins a case one of whose reports names another place
-        best[case_id] = max(pairs, key=lambda pair: pair[0].score)
-    return best
+    # The same per-case judgement as the pipeline's decide: each case's best report, with its evidence.
+    judged = runtime.deduper.judge_cases(fingerprint, draft.received_at, candidates)
+    return {cand.case_id: (cmp, cand) for _, cmp, cand, _ in judged}
 
 
 def suggest_cases(runtime: Runtime, *, text: str, address: str = "", district: str = "",
@@ -57,9 +45,9 @@ def suggest_cases(runtime: Runtime, *, text: str, address: str = "", district: s
     deduper = runtime.deduper
     draft = draft_ticket(runtime, text=text, address=address, district=district, phone=phone)
     fingerprint = deduper.fingerprint(draft)
-    keys = deduper.blocking_keys(fingerprint)
+    keys = deduper.query_keys(fingerprint) if hasattr(deduper, "query_keys") else deduper.blocking_keys(fingerprint)
     closed_days = runtime.settings.section("dedupe").get("closed_case_days", 30)
-    threshold = deduper.settings.threshold
+    threshold = deduper.model.threshold
     floor = runtime.settings.section("console").get("suggest_min_score", threshold * 0.5)
     with runtime.engine.connect() as conn:
         candidates = find_candidates(conn, keys, draft.received_at, closed_days)
