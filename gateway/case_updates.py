@@ -5,6 +5,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from channels.case_updates import CaseUpdate
+from gateway.dispatch_store import learn_assignment
 from gateway.intake import stored_answer
 from gateway.runtime import Runtime
 from gateway.tables import case_updates, cases, submissions
@@ -35,6 +36,8 @@ def apply_case_update(runtime: Runtime, update_in: CaseUpdate, raw: bytes, diges
                 conn.execute(update(cases).where(cases.c.id == case.id).values(
                     status=update_in.status, message=update_in.message, unit=update_in.unit,
                     last_update_at=update_in.updated_at, updated_at=now))
+                if update_in.status == "assigned":
+                    learn_assignment(conn, case.id, update_in.unit, now)  # dispatch suggestions learn from it
             conn.execute(insert(case_updates).values(
                 case_id=case.id, event_id=key, status=update_in.status, message=update_in.message,
                 unit=update_in.unit, updated_at=update_in.updated_at, applied=applied, received_at=now))

@@ -6,7 +6,9 @@ import logging
 from sqlalchemy import insert, select, update
 
 from dedupe.types import Decision
+from gateway import hot
 from gateway.dedupe_index import add_to_index, find_candidates, lock_keys, sync_frequencies
+from gateway.dispatch_store import suggested_unit
 from gateway.events import add_event
 from gateway.runtime import Runtime
 from gateway.tables import case_links, cases, tickets
@@ -90,7 +92,11 @@ def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
         add_to_index(conn, ticket_id=ticket_id, case_id=case_id, received_at=ticket.received_at, keys=keys,
                      fingerprint=fingerprint, cap=dedupe_cfg.get("postings_cap", 200))
         fresh = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
-        add_event(conn, case_id, event_type, fresh)
+        opened = {"suggested_unit": suggested_unit(conn, runtime.settings.profile, fresh.data)} \
+            if action == "opened" else None
+        add_event(conn, case_id, event_type, fresh, case_fields=opened)
+        hot.record_join(conn, runtime.settings, case_id, row.created_at, hot.case_facts(ticket.normalized, row.data),
+                        opened=action == "opened")
     if grams is not None:
         deduper.observe(grams)  # counted once the report is indexed; written to the store in batches
         sync_frequencies(runtime.engine, deduper)

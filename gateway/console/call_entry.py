@@ -11,8 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from channels.hotline import call_from_data
-from gateway.hotline_intake import accept_hotline_call
+from channels.hotline.call import call_from_data
+from gateway.hotline.intake import accept_hotline_call
 from gateway.intake import Acceptance, json_body_hash
 from gateway.runtime import Runtime
 from normalizer.pii import to_e164
@@ -104,4 +104,4 @@ def submit_call(runtime: Runtime, call: CallForm, operator: str) -> Acceptance:
     if call.district:
         submission.ticket.extra["district"] = call.district
     raw = json.dumps({**data, "district": call.district}, ensure_ascii=False, sort_keys=True).encode()
-    return accept_hotline_call(runtime, submission, raw, json_body_hash(raw))
+    return accept_hotline_call(runtime, submission, raw, json_body_hash(raw), scope="console")
