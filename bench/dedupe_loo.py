@@ -17,6 +17,7 @@ from config.settings import load_profile  # noqa: E402
 from dedupe.cluster import evaluate, read_reports  # noqa: E402
 from dedupe.engine import Deduper  # noqa: E402
 from dedupe.fit import fit  # noqa: E402
+from dedupe.model import Model  # noqa: E402
 from normalizer.normalize import Normalizer  # noqa: E402
 
 SETS = [("board-dev", "board-dev.jsonl", "board-dev.pairs.jsonl"),
@@ -50,7 +51,7 @@ def main() -> int:
             continue
         started = time.time()
         others = [(n, *loaded[n]) for n, _, _ in SETS if n != name]
-        model = fit(others, lambda: Deduper(profile), normalizer)
+        model = fit(others, lambda: Deduper(profile, model=Model()), normalizer)
         for drop in (False, True):
             r = evaluate(str(data / corpus), str(data / pairs) if pairs else None, Deduper(profile, model=model),
                          normalizer, drop_titles=drop)

@@ -5,12 +5,22 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from dedupe.fingerprint import unpack_grams
+from dedupe.fingerprint import name_hashes, unpack_grams
 from dedupe.model import Model
 
 # Subkinds where two different names in the two titles mean two different places (so two cases).
 CONFLICT_SUBKINDS = {"community", "road", "village", "group", "town", "school", "hospital", "company", "shop",
                      "project", "bus_line", "community_office"}
+
+# How many of each report's rarest bigrams `rare_unshared` looks at.
+RAREST = 6
+
+
+def _names_of(fingerprint: Mapping[str, Any]) -> frozenset:
+    """Hashes of the bigrams of the names and admin units a fingerprint states."""
+    return name_hashes(tuple(e[0] + e[1] for e in fingerprint.get("e") or ()) +
+                       tuple(a[0] for a in fingerprint.get("a") or ()))
+
 
 # A shared town, bus line or 社区 office says less than a shared compound or company: many cases share one.
 AREA_SUBKINDS = {"town", "bus_line", "community_office"}
@@ -121,6 +131,9 @@ class Probe:
         self.citizen = fingerprint.get("c")
         hashes, weights = unpack_grams(fingerprint.get("g", ""), fingerprint.get("w", ""))
         self.grams = dict(zip(hashes, weights))
+        self.rarest = hashes[:RAREST]
+        # The bigrams of the names it states (places, admin units): what is left is what the report is about.
+        self.name_grams = _names_of(fingerprint)
         self.norm = fingerprint.get("gn") or 0.0
         self.size = fingerprint.get("n", 0)
         hashes, weights = unpack_grams(fingerprint.get("h", ""), fingerprint.get("hw", ""))
@@ -175,14 +188,26 @@ class Probe:
 
     def features(self, fb: Mapping[str, Any], received_at=None, cand_at=None) -> dict[str, float]:
         """The model's features for one candidate (see `dedupe.model.FEATURES`)."""
-        hashes, _ = unpack_grams(fb.get("g", ""), "")
+        hashes, cand_w = unpack_grams(fb.get("g", ""), fb.get("w", ""))
         grams = self.grams
         shared_w = [grams[h] for h in hashes if h in grams]
         s = sum(w * w for w in shared_w)
+        # The topic: both reports' bigrams less the names either states (a shared compound is not a shared problem).
+        names = self.name_grams | _names_of(fb)
+        topic_a = sum(w * w for h, w in grams.items() if h not in names)
+        topic_b = sum(w * w for h, w in zip(hashes, cand_w) if h not in names)
+        topic_s = sum(grams[h] * w for h, w in zip(hashes, cand_w) if h in grams and h not in names)
+        topic = topic_s / math.sqrt(topic_a * topic_b) if topic_a and topic_b else 0.0
+        # The rarest bigrams of each that the other lacks: a template posted for another place differs exactly there.
+        cand_set = set(hashes)
+        unshared = sum(1 for h in self.rarest if h not in cand_set) + sum(1 for h in hashes[:RAREST] if h not in grams)
+        rare_unshared = unshared / max(1, len(self.rarest) + len(hashes[:RAREST]))
         nb = fb.get("gn") or 0.0
         na = self.norm
-        cosine = s / (na * nb) if na and nb else 0.0
-        contain = s / min(na * na, nb * nb) if na and nb else 0.0
+        # Containment over the topic too (a short follow-up inside a long report, or a near repeat); for a
+        # template posted elsewhere it is alike text at another place.
+        contain = topic_s / min(topic_a, topic_b) if topic_a and topic_b else 0.0
+        overall = s / min(na * na, nb * nb) if na and nb else 0.0
         title_cos = 0.0
         both_titles = 0.0
         if self.title and fb.get("h"):
@@ -201,20 +226,27 @@ class Probe:
         days = 0.0
         if received_at is not None and cand_at is not None:
             days = abs((received_at - cand_at).total_seconds()) / 86400
+        conflict = 1.0 if self.conflicts(fb) else 0.0
+        place = 1.0 if strong else 0.0
+        rarest_shared = max(shared_w, default=0.0) / top
         return {
-            "text_cosine": cosine,
+            "topic_cosine": min(1.0, topic),
+            "rare_unshared": rare_unshared,
             "text_containment": min(1.0, contain),
             "title_cosine": title_cos,
             "both_titles": both_titles,
             "rare_shared": math.log1p(len(rare)),
-            "rarest_shared": max(shared_w, default=0.0) / top,
-            "shared_place": 1.0 if strong else 0.0,
+            "rarest_shared": rarest_shared,
+            "shared_place": place,
             "shared_area": 1.0 if area and not strong else 0.0,
-            "place_conflict": 1.0 if self.conflicts(fb) else 0.0,
+            "place_conflict": conflict,
             "admin_conflict": 1.0 if self.admin_conflicts(fb) else 0.0,
             "shared_admin": 1.0 if shared_admin else 0.0,
             "log_days": math.log1p(days),
             "short_text": 1.0 / math.sqrt(1.0 + min(self.size, fb.get("n", 0))),
+            "conflict_x_text": conflict * min(1.0, overall),
+            "place_x_topic": place * min(1.0, topic),
+            "rare_x_topic": rarest_shared * min(1.0, topic),
         }
 
     def compare(self, fb: Mapping[str, Any], received_at=None, cand_at=None) -> Comparison:

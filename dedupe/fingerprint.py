@@ -89,6 +89,12 @@ def rarest(grams: Mapping[str, int], df: DocumentFrequencies, limit: int) -> lis
     return [(g, log_total - log(c + 1.0), g in corpus) for c, _, g in keyed]
 
 
+@lru_cache(maxsize=1 << 15)
+def name_hashes(names: tuple[str, ...]) -> frozenset:
+    """The bigram hashes of some names (as `pack_grams` hashes them), cached: names recur."""
+    return frozenset(crc32(n[i:i + 2].encode()) & HASH_MASK for n in names for i in range(len(n) - 1))
+
+
 def pack_grams(chosen: list[tuple[str, float, bool]]) -> tuple[str, str]:
     """3-byte bigram hashes and 1-byte weights, base64."""
     hashes = [crc32(g.encode()) & HASH_MASK for g, _, _ in chosen]

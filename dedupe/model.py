@@ -12,8 +12,11 @@ from typing import Any, Mapping
 
 # Features of one (new report, indexed report) pair, computed by dedupe.compare.Probe.features.
 FEATURES = (
-    "text_cosine",       # IDF-weighted cosine of the rarest bigrams of title + text
-    "text_containment",  # the same shared weight over the smaller report's own (a short follow-up in a long one)
+    "topic_cosine",      # IDF-weighted cosine of the rarest bigrams of title + text outside the names either
+                         # states: the problem, not the place
+    "rare_unshared",     # share of each report's 6 rarest bigrams the other lacks (a template elsewhere: its names)
+    "text_containment",  # the shared topic weight over the smaller report's own: a short follow-up in a long
+                         # one, or a near repeat
     "title_cosine",      # IDF-weighted cosine of the titles' bigrams (0 when either has no title)
     "both_titles",       # 1 when both reports have a title
     "rare_shared",       # ln(1 + shared bigrams at least 0.6 × as rare as the new report's rarest): a shared rare run
@@ -25,7 +28,19 @@ FEATURES = (
     "shared_admin",      # a county/district/city in common
     "log_days",          # ln(1 + days apart)
     "short_text",        # 1/sqrt(1 + the smaller number of distinct bigrams): similarity of short texts is noisier
+    # Products (one case needs the same place AND the same problem; a template elsewhere is alike text AND
+    # another place): a linear model cannot say "and" without them.
+    "conflict_x_text",   # place_conflict × containment of all bigrams: alike text at another place (a template)
+    "place_x_topic",     # shared_place × topic_cosine: the same place and the same problem
+    "rare_x_topic",      # rarest_shared × topic_cosine
 )
+
+# The sign each coefficient must have (what more of the feature can only mean); `dedupe fit` drops a feature whose
+# fitted sign is the other, and fits again. Unlisted features take either sign: topic similarity alone may count
+# against (the same problem somewhere else) once its products with the place evidence count for.
+SIGNS = {"rare_unshared": -1, "title_cosine": 1, "rare_shared": 1,
+         "rarest_shared": 1, "shared_place": 1, "shared_area": 1, "place_conflict": -1, "admin_conflict": -1,
+         "shared_admin": 1, "log_days": -1, "conflict_x_text": -1, "place_x_topic": 1, "rare_x_topic": 1}
 
 DEFAULT_MODEL = Path(__file__).with_name("model.toml")
 
