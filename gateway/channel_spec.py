@@ -30,6 +30,9 @@ class ChannelSpec:
     openapi_paths: Mapping[str, dict] = field(default_factory=dict)
     # component name -> marshmallow schema class, for `$ref`s in `openapi_paths`.
     openapi_schemas: Mapping[str, type] = field(default_factory=dict)
+    # `python -m gateway simulate NAME TEXT`: name -> fn(settings, base URL, text, sender or None) -> Outcome, a
+    # message signed as the channel's sender would sign it (gateway/simulate.py).
+    simulators: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     # Parts that are switched on separately (SMS: Twilio and the uplink); by default the channel itself.
     parts: Callable[[Settings], Mapping[str, bool]] | None = None
 

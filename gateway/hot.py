@@ -11,12 +11,12 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import and_, case, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from gateway.bulk import update_rows
 from gateway.events import add_event
-from gateway.tables import hot_buckets, hot_cases, hot_group_buckets, hot_levels, tickets
+from gateway.tables import hot_buckets, hot_cases, hot_group_counts, hot_groups, hot_levels, tickets
+from gateway.upsert import insert_for
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 # The windows the hot list offers, in minutes; each has an upper-bound column in `hot_cases`.
@@ -25,11 +25,6 @@ WINDOWS = {"1h": 60, "24h": 1440, "7d": 10080}
 GROUP_SPANS = {"1h": MINUTE, "24h": HOUR, "7d": DAY}
 DEFAULT_LEVELS = (5, 20, 100)
 DEFAULT_WINDOW_MINUTES = 60
-
-
-def insert_for(conn: Connection, table):
-    """The dialect's INSERT that knows ON CONFLICT (PostgreSQL and SQLite both do)."""
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 def add_counts(conn: Connection, table, keys: Mapping[str, Any], **amounts: int) -> None:
@@ -71,6 +66,21 @@ def window_counts(conn: Connection, case_ids: Iterable[int], minutes: int, until
                         .where(hot_buckets.c.case_id.in_(ids), window_filter(minutes, until))
                         .group_by(hot_buckets.c.case_id)).all()
     return {case_id: int(n) for case_id, n in rows if n}
+
+
+def window_pairs(conn: Connection, case_ids: Iterable[int], minutes: int, until: int
+                 ) -> dict[int, tuple[int, int]]:
+    """(reports in the window ending at `until`, reports in the equal window just before) per case, one query."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    now, before = window_filter(minutes, until), window_filter(minutes, until - minutes * MINUTE)
+    n = hot_buckets.c.reports
+    rows = conn.execute(select(hot_buckets.c.case_id, func.sum(case((now, n), else_=0)),
+                               func.sum(case((before, n), else_=0)))
+                        .where(hot_buckets.c.case_id.in_(ids), or_(now, before))
+                        .group_by(hot_buckets.c.case_id)).all()
+    return {case_id: (int(a or 0), int(b or 0)) for case_id, a, b in rows}
 
 
 def case_windows(conn: Connection, case_id: int, until: int, extra_minutes: int | None = None) -> dict[str, int]:
@@ -142,14 +152,61 @@ def record_join(conn: Connection, settings, case_id: int, received_at: datetime,
     return fire_levels(conn, case_id, levels, ladder_minutes, counts, received_at)
 
 
+def group_window_start(window: str, until: int) -> int:
+    """First bucket of a group window ending at `until`: the window slides by its bucket span."""
+    span = GROUP_SPANS[window]
+    return until - until % span - (WINDOWS[window] * MINUTE - span)
+
+
+def group_pairs(conn: Connection, group_ids: list[int], window: str, until: int) -> dict[int, tuple[int, int, int]]:
+    """(new cases, reports, reports in the window before) per group in the window ending at `until`."""
+    if not group_ids:
+        return {}
+    c = hot_group_counts.c
+    start = group_window_start(window, until)
+    inside = c.bucket >= start
+    rows = conn.execute(
+        select(c.group_id, func.sum(case((inside, c.cases), else_=0)), func.sum(case((inside, c.reports), else_=0)),
+               func.sum(case((inside, 0), else_=c.reports)))
+        .where(c.group_id.in_(group_ids), c.span == GROUP_SPANS[window],
+               c.bucket >= start - WINDOWS[window] * MINUTE, c.bucket <= until)
+        .group_by(c.group_id)).all()
+    return {r[0]: (int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)) for r in rows}
+
+
+def _group_id(conn: Connection, key: Mapping[str, str], opened_at: datetime | None) -> int:
+    """The group's id, its row made when missing; an opening also moves `last_at` and takes the row's lock, which
+    serializes the group's openings so the count read after it sees every earlier one."""
+    where = and_(hot_groups.c.category == key["category"], hot_groups.c.district == key["district"])
+    if opened_at is None:
+        found = conn.execute(select(hot_groups.c.id).where(where)).scalar()
+        if found is not None:
+            return found
+    stmt = insert_for(conn, hot_groups).values(**key, last_at=opened_at, bound_1h=0, bound_24h=0, bound_7d=0)
+    if opened_at is None:
+        conn.execute(stmt.on_conflict_do_nothing())
+    else:
+        conn.execute(stmt.on_conflict_do_update(index_elements=list(key), set_={"last_at": case(
+            (or_(hot_groups.c.last_at.is_(None), hot_groups.c.last_at < stmt.excluded.last_at),
+             stmt.excluded.last_at), else_=hot_groups.c.last_at)}))
+    return conn.execute(select(hot_groups.c.id).where(where)).scalar_one()
+
+
 def _count_group(conn: Connection, facts: Mapping[str, Any], received_at: datetime, opened: bool) -> None:
     if not facts.get("category") or not facts.get("district"):
         return  # a topic is a kind of problem at a place: without both it belongs to no group
+    key = {"category": facts["category"][:200], "district": facts["district"][:50]}
+    group_id = _group_id(conn, key, received_at if opened else None)
     seconds = epoch(received_at)
     for span in set(GROUP_SPANS.values()):
-        add_counts(conn, hot_group_buckets, {"category": facts["category"][:200], "district": facts["district"][:50],
-                                       "span": span, "bucket": seconds - seconds % span},
-             reports=1, cases=1 if opened else 0)
+        add_counts(conn, hot_group_counts, {"group_id": group_id, "span": span, "bucket": seconds - seconds % span},
+                   reports=1, cases=1 if opened else 0)
+    if opened:
+        newest = epoch(conn.execute(select(hot_groups.c.last_at).where(hot_groups.c.id == group_id)).scalar_one())
+        # The new-case count when the group's newest case opened bounds every later count of each window.
+        bounds = {f"bound_{w}": group_pairs(conn, [group_id], w, newest).get(group_id, (0, 0, 0))[0]
+                  for w in WINDOWS}
+        conn.execute(update(hot_groups).where(hot_groups.c.id == group_id).values(**bounds))
 
 
 def fire_levels(conn: Connection, case_id: int, levels: list[int], ladder_minutes: int, counts: dict[str, int],
@@ -209,3 +266,118 @@ def move_reports(conn: Connection, settings, ticket_ids: list[int], from_case: i
 
 def utc_from_epoch(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, timezone.utc)
+
+
+def record_joins(conn: Connection, settings, joins: list[tuple[int, datetime, Mapping[str, Any], bool]]) -> None:
+    """`record_join` for a batch of reports (case id, gateway receipt, facts, opened), in order, with one statement
+    per table: the buckets, the windows of the batch's cases, their summaries, the topic groups, and (only when a
+    case reached a level) the levels. A case's counts and the levels it reaches are those after its last report of
+    the batch. Call after the cases' row locks are taken, as for `record_join`.
+    """
+    if not joins:
+        return
+    buckets: Counter = Counter()
+    groups: dict[tuple[str, str], list[tuple[datetime, bool]]] = {}
+    per_case: dict[int, list[tuple[datetime, Mapping[str, Any]]]] = {}
+    for case_id, received_at, facts, opened in joins:
+        for (span, bucket), n in _bucket_rows([received_at]).items():
+            buckets[(case_id, span, bucket)] += n
+        per_case.setdefault(case_id, []).append((received_at, facts))
+        if facts.get("category") and facts.get("district"):
+            # A topic is a kind of problem at a place: without both a report belongs to no group.
+            groups.setdefault((facts["category"][:200], facts["district"][:50]), []).append((received_at, opened))
+    stmt = insert_for(conn, hot_buckets).values([{"case_id": c, "span": s, "bucket": b, "reports": n}
+                                                 for (c, s, b), n in sorted(buckets.items())])
+    conn.execute(stmt.on_conflict_do_update(index_elements=["case_id", "span", "bucket"],
+                                            set_={"reports": hot_buckets.c.reports + stmt.excluded.reports}))
+    levels, ladder_minutes = ladder(settings)
+    windows = dict(WINDOWS, ladder=ladder_minutes)
+    # Each case's windows end at its newest report of the batch; one read per distinct minute (mostly one).
+    until_of = {case_id: epoch(max(r for r, _ in reports)) for case_id, reports in per_case.items()}
+    counts_of: dict[int, dict[str, int]] = {}
+    by_minute: dict[int, list[int]] = {}
+    for case_id, until in until_of.items():
+        by_minute.setdefault(until // MINUTE, []).append(case_id)
+    for minute, case_ids in by_minute.items():
+        until = minute * MINUTE
+        sums = [func.coalesce(func.sum(case((window_filter(m, until), hot_buckets.c.reports), else_=0)), 0)
+                for m in windows.values()]
+        for row in conn.execute(select(hot_buckets.c.case_id, *sums).where(hot_buckets.c.case_id.in_(case_ids))
+                                .group_by(hot_buckets.c.case_id)):
+            counts_of[row[0]] = {name: int(n) for name, n in zip(windows, row[1:])}
+    summaries = {r.case_id: r for r in conn.execute(select(hot_cases).where(hot_cases.c.case_id.in_(list(per_case))))}
+    inserts, updates = [], []
+    for case_id, reports in per_case.items():
+        counts = counts_of.get(case_id, {name: 0 for name in windows})
+        newest, oldest = max(r for r, _ in reports), min(r for r, _ in reports)
+        facts = {}
+        for _, f in reports:  # the first report that tells a fact gives it (as one join after another would)
+            for k in ("title", "district", "category"):
+                if f.get(k) and k not in facts:
+                    facts[k] = f[k]
+        summary = summaries.get(case_id)
+        if summary is None:
+            inserts.append({"case_id": case_id, "reports": len(reports), "first_at": oldest, "last_at": newest,
+                            "title": facts.get("title"), "district": facts.get("district"),
+                            "category": facts.get("category"), **{f"bound_{w}": counts[w] for w in WINDOWS}})
+            continue
+        is_newest = summary.last_at is None or newest >= summary.last_at
+        bounds = {f"bound_{w}": counts[w] if is_newest else getattr(summary, f"bound_{w}") + len(reports)
+                  for w in WINDOWS}
+        updates.append({"case_id": case_id, "reports": summary.reports + len(reports),
+                        "last_at": newest if is_newest else summary.last_at,
+                        "first_at": min(summary.first_at or oldest, oldest), **bounds,
+                        **{k: getattr(summary, k) or facts.get(k) for k in ("title", "district", "category")}})
+    if inserts:
+        conn.execute(insert_for(conn, hot_cases).values(inserts))
+    if updates:
+        update_rows(conn, hot_cases, updates, key="case_id")
+    if groups:
+        _count_groups(conn, groups)
+    reaching = {c: n for c, n in counts_of.items() if levels and n["ladder"] >= levels[0]}
+    for case_id, counts in sorted(reaching.items()):
+        fire_levels(conn, case_id, levels, ladder_minutes, counts, max(r for r, _ in per_case[case_id]))
+
+
+def _count_groups(conn: Connection, groups: dict[tuple[str, str], list[tuple[datetime, bool]]]) -> None:
+    """`_count_group` for a batch: the groups' rows (made when missing; an opening moves `last_at` and takes the
+    row's lock), their counts, and the new-case bounds of the groups that had an opening, in a few statements."""
+    openings = {key: max((r for r, opened in reports if opened), default=None) for key, reports in groups.items()}
+    stmt = insert_for(conn, hot_groups).values([
+        {"category": c, "district": d, "last_at": openings[(c, d)], "bound_1h": 0, "bound_24h": 0, "bound_7d": 0}
+        for c, d in sorted(groups)])
+    rows = conn.execute(stmt.on_conflict_do_update(index_elements=["category", "district"], set_={"last_at": case(
+        (or_(hot_groups.c.last_at.is_(None), hot_groups.c.last_at < stmt.excluded.last_at), stmt.excluded.last_at),
+        else_=hot_groups.c.last_at)}).returning(hot_groups.c.id, hot_groups.c.category, hot_groups.c.district,
+                                                 hot_groups.c.last_at)).all()
+    ids = {(r.category, r.district): r.id for r in rows}
+    counts: dict[tuple[int, int, int], list[int]] = {}
+    for key, reports in groups.items():
+        for received_at, opened in reports:
+            seconds = epoch(received_at)
+            for span in set(GROUP_SPANS.values()):
+                row = counts.setdefault((ids[key], span, seconds - seconds % span), [0, 0])
+                row[0] += 1
+                row[1] += 1 if opened else 0
+    stmt = insert_for(conn, hot_group_counts).values([
+        {"group_id": g, "span": s, "bucket": b, "reports": n, "cases": k} for (g, s, b), (n, k) in sorted(counts.items())])
+    conn.execute(stmt.on_conflict_do_update(
+        index_elements=["group_id", "span", "bucket"],
+        set_={"reports": hot_group_counts.c.reports + stmt.excluded.reports,
+              "cases": hot_group_counts.c.cases + stmt.excluded.cases}))
+    # The new-case count when a group's newest case opened bounds every later count of each window. A window's
+    # count depends on its end only to its bucket span, so the groups are read together per window and bucket.
+    opened = {r.id: epoch(r.last_at) for r in rows if openings[(r.category, r.district)] is not None}
+    if not opened:
+        return
+    bounds: dict[int, dict[str, Any]] = {g: {"id": g} for g in opened}
+    for window in WINDOWS:
+        span = GROUP_SPANS[window]
+        by_end: dict[int, list[int]] = {}
+        for g, newest in opened.items():
+            by_end.setdefault(newest - newest % span, []).append(g)
+        for end, group_ids in by_end.items():
+            found = group_pairs(conn, group_ids, window, end)
+            for g in group_ids:
+                bounds[g][f"bound_{window}"] = found.get(g, (0, 0, 0))[0]
+    update_rows(conn, hot_groups, [bounds[g] for g in sorted(bounds)])

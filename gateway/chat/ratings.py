@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from channels.wechat.intents import RATINGS
+from channels.chat.intents import RATINGS
 from gateway.events import add_event
 from gateway.runtime import Runtime
 from gateway.tables import case_ratings, cases, tickets

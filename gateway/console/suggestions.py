@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from dedupe.compare import Comparison
 from dedupe.types import Candidate
 from gateway.console.highlight import clip, matched_segments
-from gateway.dedupe_index import find_candidates
+from gateway.dedupe_index import find_candidates, sync_frequencies
 from gateway.runtime import Runtime
 from gateway.tables import cases, tickets
 from normalizer.ticket import Contact, Ticket, new_ticket
@@ -44,6 +44,7 @@ def suggest_cases(runtime: Runtime, *, text: str, address: str = "", district: s
         return []
     deduper = runtime.deduper
     draft = draft_ticket(runtime, text=text, address=address, district=district, phone=phone)
+    sync_frequencies(runtime.engine, deduper)  # the store's bigram frequencies, read once per process
     fingerprint = deduper.fingerprint(draft)
     keys = deduper.query_keys(fingerprint) if hasattr(deduper, "query_keys") else deduper.blocking_keys(fingerprint)
     closed_days = runtime.settings.section("dedupe").get("closed_case_days", 30)

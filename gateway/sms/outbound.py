@@ -21,16 +21,16 @@ from urllib.parse import quote, urlsplit
 
 import requests
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from channels.phone import mask_phone
+from gateway.redaction import redact
 from gateway.runtime import Runtime
 from gateway.tables import sms_outbox
+from gateway.upsert import insert_for
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ def queue_sms(conn: Connection, runtime: Runtime, *, key: str, provider: str, to
               later: list, ticket_id: int | None = None) -> None:
     """Put a text in the outbox within the caller's transaction; `key` makes a repeat harmless."""
     now = runtime.clock()
-    stmt = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(sms_outbox).values(
+    stmt = insert_for(conn, sms_outbox).values(
         idem_key=key[:300], provider=provider, to_phone=to, body=body, ticket_id=ticket_id, status="pending",
         attempts=0, next_attempt_at=now, created_at=now)
     row = conn.execute(stmt.on_conflict_do_nothing().returning(sms_outbox.c.id)).first()
@@ -252,7 +252,7 @@ def send_one(runtime: Runtime, outbox_id: int) -> str | None:
         values.update(status="sent", sent_at=runtime.clock(), last_error=None,
                       provider_message_id=make_sender(runtime, row.provider).send(row.to_phone, row.body)[:100])
     except SendFailed as exc:
-        values["last_error"] = str(exc)[:1000]
+        values["last_error"] = redact(str(exc))[:1000]   # a provider URL or signature must not be kept
         if exc.permanent or values["attempts"] >= int(cfg.get("max_attempts", 8)):
             values.update(status="failed", failed_at=runtime.clock())
             log.error("SMS %s to %s failed for good after %s attempts: %s", row.id, mask_phone(row.to_phone),

@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Mapping
 
+from channels.chat.texts import with_overrides
 from channels.wechat.security import Credentials, aes_key_bytes
+from channels.wechat.texts import DEFAULTS
 from config.settings import ConfigError, Settings
 
 MENU_ACTIONS = ("report", "query", "rate")
@@ -15,7 +17,7 @@ MENU_ACTIONS = ("report", "query", "rate")
 class WeChatConfig:
     credentials: Credentials | None
     max_body_bytes: int = 65536
-    max_clock_skew_seconds: int = 300
+    max_clock_skew_seconds: int = 60
     window: timedelta = timedelta(minutes=10)
     last_location_max_age: timedelta = timedelta(minutes=60)
     location_event_crs: str = "GCJ-02"
@@ -49,7 +51,7 @@ def load_wechat_config(settings: Settings) -> WeChatConfig:
     return WeChatConfig(
         credentials=creds,
         max_body_bytes=int(section.get("max_body_bytes", 65536)),
-        max_clock_skew_seconds=int(section.get("max_clock_skew_seconds", 300)),
+        max_clock_skew_seconds=int(section.get("max_clock_skew_seconds", 60)),
         window=timedelta(minutes=float(section.get("conversation_window_minutes", 10))),
         last_location_max_age=timedelta(minutes=float(section.get("last_location_max_age_minutes", 60))),
         location_event_crs=section.get("location_event_crs", "GCJ-02"),
@@ -57,6 +59,6 @@ def load_wechat_config(settings: Settings) -> WeChatConfig:
         new_report_keywords=tuple(section.get("new_report_keywords", WeChatConfig.new_report_keywords)),
         query_limit=int(section.get("query_limit", 5)),
         menu=menu,
-        texts=dict(section.get("texts") or {}),
+        texts=with_overrides(DEFAULTS, section.get("texts") or {}),
         city=settings.section("city").get("name", ""),
     )

@@ -94,3 +94,17 @@ def test_evaluate_reads_a_replay_file_and_refuses_a_bad_one(tmp_path, capsys):
     (tmp_path / "bad.jsonl").write_text('{"text": "停水"}\n', encoding="utf-8")
     assert main(["dispatch", "evaluate", "--replay", str(tmp_path / "bad.jsonl")]) == 2
     assert "received_at" in capsys.readouterr().err
+
+
+def test_call_entry_shows_the_suggestion_while_the_call_is_keyed_in(operators):
+    from tests.console.conftest import signed_in
+    console = signed_in(operators, "wang")
+    page = console.get("/console/calls/new").get_data(as_text=True)
+    assert 'id="dispatch-hint"' in page and "dispatch_hint.js" in page
+    hint = console.get("/console/dispatch-suggest", query_string={
+        "text": "红卫路街道幸福小区从早上开始停水", "district": "青山区", "category": WATER}).json
+    # The shipped Wuhan table routes water supply to the city's water authority.
+    assert hint == {"suggested_unit": {"name": "市水务局", "score": 1.0, "basis": "table"}, "category": WATER,
+                    "district": "青山区"}
+    assert console.get("/console/dispatch-suggest?text=停水").json["suggested_unit"] is None
+    assert operators.client.get("/console/dispatch-suggest?text=停水停水停水").status_code in (302, 401)
