@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from config.settings import load_profile  # noqa: E402
 from dedupe.cluster import evaluate, read_reports  # noqa: E402
-from dedupe.engine import Deduper  # noqa: E402
+from dedupe.fitted import FittedDeduper as Deduper  # noqa: E402
 from dedupe.fit import fit  # noqa: E402
 from dedupe.model import Model  # noqa: E402
 from normalizer.normalize import Normalizer  # noqa: E402

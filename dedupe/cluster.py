@@ -149,10 +149,10 @@ def evaluate(corpus_path: str, pairs_path: str | None, deduper, normalizer, wind
 
 
 def _build(profile: Mapping[str, Any] | None):
-    """The live deduper and normalizer for a profile."""
-    from dedupe.engine import Deduper
+    """The live deduper (the profile's engine) and normalizer for a profile."""
+    from dedupe import make_deduper
     from normalizer.normalize import Normalizer
-    return Deduper(profile), Normalizer(profile)
+    return make_deduper(profile), Normalizer(profile)
 
 
 def run_cluster(in_path: str, out_stream: IO[str], profile: Mapping[str, Any] | None = None,

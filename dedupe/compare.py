@@ -1,29 +1,46 @@
-"""Compare two fingerprints: the features (IDF-weighted similarity, shared and conflicting names) and the score."""
+"""Compare two fingerprints: shared names, place conflicts, text and title similarity, and the score."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from dedupe.fingerprint import name_hashes, unpack_grams
-from dedupe.model import Model
+from dedupe import sketch
+from dedupe.profile import DedupeSettings
 
 # Subkinds where two different names in the two titles mean two different places (so two cases).
 CONFLICT_SUBKINDS = {"community", "road", "village", "group", "town", "school", "hospital", "company", "shop",
                      "project", "bus_line", "community_office"}
 
-# How many of each report's rarest bigrams `rare_unshared` looks at.
-RAREST = 6
+# A title's topic (its words less its places) needs this many 2-grams to say what the problem is.
+MIN_TOPIC_GRAMS = 3
+
+# A shared town or bus line says less than a shared compound or company: many cases share one town.
+KIND_BONUS = {"town": 0.7, "bus_line": 0.5, "community_office": 0.7}
 
 
-def _names_of(fingerprint: Mapping[str, Any]) -> frozenset:
-    """Hashes of the bigrams of the names and admin units a fingerprint states."""
-    return name_hashes(tuple(e[0] + e[1] for e in fingerprint.get("e") or ()) +
-                       tuple(a[0] for a in fingerprint.get("a") or ()))
+@dataclass
+class Comparison:
+    """Everything one candidate was judged on; `evidence()` is what operators see."""
 
+    text: float = 0.0
+    containment: float = 0.0
+    title: float = 0.0
+    topic: float | None = None
+    topic_shared: int = 0
+    shared: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    shared_admin: list[str] = field(default_factory=list)
+    same_citizen: bool = False
+    bonus: float = 0.0
+    score: float = 0.0
 
-# A shared town, bus line or 社区 office says less than a shared compound or company: many cases share one.
-AREA_SUBKINDS = {"town", "bus_line", "community_office"}
+    def evidence(self) -> dict[str, Any]:
+        """The features as plain, rounded values."""
+        return {"text_similarity": round(self.text, 3), "text_containment": round(self.containment, 3),
+                "title_similarity": round(self.title, 3),
+                "topic_similarity": None if self.topic is None else round(self.topic, 3), "shared_names": self.shared,
+                "place_conflicts": self.conflicts, "shared_admin_units": self.shared_admin,
+                "same_citizen": self.same_citizen, "score": round(self.score, 3)}
 
 
 def _same_name(a: list, b: list) -> bool:
@@ -90,57 +107,29 @@ def _by_level(units: list[list]) -> dict[str, set[str]]:
     return levels
 
 
-
-@dataclass
-class Comparison:
-    """Everything one candidate was judged on; `evidence()` is what operators see."""
-
-    features: dict[str, float] = field(default_factory=dict)
-    contributions: dict[str, float] = field(default_factory=dict)
-    shared: list[str] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
-    shared_admin: list[str] = field(default_factory=list)
-    same_citizen: bool = False
-    logit: float = 0.0
-    score: float = 0.0  # the probability that the two reports are one case
-
-    def evidence(self) -> dict[str, Any]:
-        """The features, each one's contribution to the log-odds, and the names behind them."""
-        return {"score": round(self.score, 3), "log_odds": round(self.logit, 3),
-                "features": {k: round(v, 3) for k, v in self.features.items()},
-                "contributions": {k: round(v, 3) for k, v in self.contributions.items() if v},
-                "shared_names": self.shared, "place_conflicts": self.conflicts,
-                "shared_admin_units": self.shared_admin, "same_citizen": self.same_citizen}
-
-
 class Probe:
     """The new report's fingerprint decoded once, judged against any number of candidates.
 
-    Candidates' fingerprints arrive as plain JSON (the live index keeps no decoded state across processes); the
-    new report's own bigram weights (stored with its hashes) weigh what two reports share.
+    Candidates' fingerprints arrive as plain JSON each time (the live index keeps no decoded state across
+    processes), so everything here reads a candidate in one cheap pass: place conflicts first (most
+    "same template, other place" candidates stop there), the sketches only for those that remain.
     """
 
-    def __init__(self, fingerprint: Mapping[str, Any], model: Model | None = None, received_at=None):
+    def __init__(self, fingerprint: Mapping[str, Any], settings: DedupeSettings):
         self.fp = fingerprint
-        self.model = model or Model.default()
-        self.received_at = received_at
+        self.settings = settings
         self.entities = fingerprint.get("e") or []
         self.primary_subs = {e[2] for e in self.entities if e[3]} & CONFLICT_SUBKINDS
         self.admin = fingerprint.get("a") or []
         self.admin_levels = _by_level(self.admin)
         self.citizen = fingerprint.get("c")
-        hashes, weights = unpack_grams(fingerprint.get("g", ""), fingerprint.get("w", ""))
-        self.grams = dict(zip(hashes, weights))
-        self.rarest = hashes[:RAREST]
-        # The bigrams of the names it states (places, admin units): what is left is what the report is about.
-        self.name_grams = _names_of(fingerprint)
-        self.norm = fingerprint.get("gn") or 0.0
         self.size = fingerprint.get("n", 0)
-        hashes, weights = unpack_grams(fingerprint.get("h", ""), fingerprint.get("hw", ""))
-        self.title = dict(zip(hashes, weights))
-        self.title_norm = fingerprint.get("hn") or 0.0
-        # The IDF a bigram never seen would have had: the scale of "rare" for this report.
-        self.top_weight = max(self.grams.values(), default=0.0) or 1.0
+        self.decoded = False  # names by tail and the sketches: decoded for the first candidate compared
+
+    def _decode(self) -> None:
+        fingerprint = self.fp
+        # Two names can only be one (one core ends with the other, two characters at least) if their cores
+        # end alike: candidates' names are looked up by the last two characters of the core.
         self.by_tail: dict[str, list[list]] = {}
         self.by_letters: dict[str, list[list]] = {}
         for e in self.entities:
@@ -149,6 +138,13 @@ class Probe:
             if letters:
                 self.by_letters.setdefault(letters, []).append(e)
         self.letter_sizes = {len(e[0]) for e in self.entities if _letters(e)}
+        self.text = sketch.unpack(fingerprint.get("t", ""))
+        self.text_set = set(self.text)
+        self.title = sketch.unpack(fingerprint.get("h", ""), 2)
+        self.title_set = set(self.title)
+        self.topic = sketch.unpack(fingerprint.get("p", ""), 2)
+        self.topic_set = set(self.topic)
+        self.decoded = True
 
     def conflicts(self, fb: Mapping[str, Any]) -> list[str]:
         """Place conflicts with a candidate: two different places of one subkind, or admin units, in titles."""
@@ -158,11 +154,6 @@ class Probe:
             subs = self.primary_subs.intersection([e[2] for e in eb if e[3]])
             if subs:
                 out = _conflicts(self.entities, eb, subs)
-        return out
-
-    def admin_conflicts(self, fb: Mapping[str, Any]) -> list[str]:
-        """Admin units of one level named by both with nothing in common (A7县 / A8县)."""
-        out = []
         ab = fb.get("a")
         if ab and self.admin:
             other = _by_level(ab)
@@ -172,8 +163,28 @@ class Probe:
                     out.append(f"{min(na)} ≠ {min(nb)}")
         return out
 
-    def shared_names(self, fb: Mapping[str, Any]) -> list[tuple[list, list]]:
-        """Pairs of names (one of them primary) that are one place."""
+    def compare(self, fb: Mapping[str, Any], conflicts: list[str] | None = None) -> Comparison:
+        """Judge one candidate (`conflicts`: already computed by `conflicts`)."""
+        settings = self.settings
+        cmp = Comparison()
+        cmp.conflicts = self.conflicts(fb) if conflicts is None else conflicts
+        cmp.same_citizen = bool(self.citizen) and self.citizen == fb.get("c")
+        ab = fb.get("a")
+        if ab and self.admin:
+            cmp.shared_admin = sorted({a[0] for a in self.admin} & {b[0] for b in ab})
+        if cmp.conflicts:
+            return cmp  # two different places: the texts need not be compared (score stays 0)
+        if not self.decoded:
+            self._decode()
+        cmp.text = sketch.jaccard(self.text, sketch.unpack(fb.get("t", "")), settings.sketch_size, self.text_set)
+        cmp.containment = sketch.containment(cmp.text, self.size, fb.get("n", 0))
+        cmp.title = sketch.jaccard(self.title, sketch.unpack(fb.get("h", ""), 2), settings.title_grams,
+                                   self.title_set)
+        topic_b = sketch.unpack(fb.get("p", ""), 2)
+        # A title that says little beyond its places (光明路下穿隧道的问题) has no topic of its own to compare.
+        if len(self.topic) >= MIN_TOPIC_GRAMS and len(topic_b) >= MIN_TOPIC_GRAMS:
+            cmp.topic = sketch.jaccard(self.topic, topic_b, settings.topic_grams)
+        # Only a name in the title (or lead) of one of the two counts: a road both merely pass by does not.
         shared = []
         by_tail, by_letters = self.by_tail, self.by_letters
         for y in fb.get("e") or ():
@@ -184,88 +195,31 @@ class Probe:
                 for x in by_letters.get(_letters(y), ()):
                     if (x[3] or y[3]) and x[2] == y[2] and not _same_name(x, y):
                         shared.append((x, y))
-        return shared
-
-    def features(self, fb: Mapping[str, Any], received_at=None, cand_at=None) -> dict[str, float]:
-        """The model's features for one candidate (see `dedupe.model.FEATURES`)."""
-        hashes, cand_w = unpack_grams(fb.get("g", ""), fb.get("w", ""))
-        grams = self.grams
-        shared_w = [grams[h] for h in hashes if h in grams]
-        s = sum(w * w for w in shared_w)
-        # The topic: both reports' bigrams less the names either states (a shared compound is not a shared problem).
-        names = self.name_grams | _names_of(fb)
-        topic_a = sum(w * w for h, w in grams.items() if h not in names)
-        topic_b = sum(w * w for h, w in zip(hashes, cand_w) if h not in names)
-        topic_s = sum(grams[h] * w for h, w in zip(hashes, cand_w) if h in grams and h not in names)
-        topic = topic_s / math.sqrt(topic_a * topic_b) if topic_a and topic_b else 0.0
-        # The rarest bigrams of each that the other lacks: a template posted for another place differs exactly there.
-        cand_set = set(hashes)
-        unshared = sum(1 for h in self.rarest if h not in cand_set) + sum(1 for h in hashes[:RAREST] if h not in grams)
-        rare_unshared = unshared / max(1, len(self.rarest) + len(hashes[:RAREST]))
-        nb = fb.get("gn") or 0.0
-        na = self.norm
-        # Containment over the topic too (a short follow-up inside a long report, or a near repeat); for a
-        # template posted elsewhere it is alike text at another place.
-        contain = topic_s / min(topic_a, topic_b) if topic_a and topic_b else 0.0
-        overall = s / min(na * na, nb * nb) if na and nb else 0.0
-        title_cos = 0.0
-        both_titles = 0.0
-        if self.title and fb.get("h"):
-            both_titles = 1.0
-            th, _ = unpack_grams(fb["h"], "")
-            tb = fb.get("hn") or 0.0
-            ts = sum(self.title[h] ** 2 for h in th if h in self.title)
-            title_cos = ts / (self.title_norm * tb) if self.title_norm and tb else 0.0
-        top = self.top_weight
-        rare = [w for w in shared_w if w >= 0.6 * top]
-        names = self.shared_names(fb)
-        strong = any(x[2] == y[2] and x[2] not in AREA_SUBKINDS or x[2] != y[2] for x, y in names)
-        area = any(x[2] == y[2] and x[2] in AREA_SUBKINDS for x, y in names)
-        ab = fb.get("a")
-        shared_admin = bool(ab and self.admin and {a[0] for a in self.admin} & {b[0] for b in ab})
-        days = 0.0
-        if received_at is not None and cand_at is not None:
-            days = abs((received_at - cand_at).total_seconds()) / 86400
-        conflict = 1.0 if self.conflicts(fb) else 0.0
-        place = 1.0 if strong else 0.0
-        rarest_shared = max(shared_w, default=0.0) / top
-        return {
-            "topic_cosine": min(1.0, topic),
-            "rare_unshared": rare_unshared,
-            "text_containment": min(1.0, contain),
-            "title_cosine": title_cos,
-            "both_titles": both_titles,
-            "rare_shared": math.log1p(len(rare)),
-            "rarest_shared": rarest_shared,
-            "shared_place": place,
-            "shared_area": 1.0 if area and not strong else 0.0,
-            "place_conflict": conflict,
-            "admin_conflict": 1.0 if self.admin_conflicts(fb) else 0.0,
-            "shared_admin": 1.0 if shared_admin else 0.0,
-            "log_days": math.log1p(days),
-            "short_text": 1.0 / math.sqrt(1.0 + min(self.size, fb.get("n", 0))),
-            "conflict_x_text": conflict * min(1.0, overall),
-            "place_x_topic": place * min(1.0, topic),
-            "rare_x_topic": rarest_shared * min(1.0, topic),
-        }
-
-    def compare(self, fb: Mapping[str, Any], received_at=None, cand_at=None) -> Comparison:
-        """Judge one candidate: features, their contributions, and the probability of one case."""
-        feats = self.features(fb, received_at, cand_at)
-        logit, contributions = self.model.log_odds(feats)
-        cmp = Comparison(features=feats, contributions=contributions, logit=logit,
-                         score=1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit)))))
-        names = self.shared_names(fb) if feats["shared_place"] or feats["shared_area"] else []
-        cmp.shared = sorted({min(x[0] + x[1], y[0] + y[1], key=len) for x, y in names})
-        if feats["place_conflict"] or feats["admin_conflict"]:
-            cmp.conflicts = self.conflicts(fb) + self.admin_conflicts(fb)
-        ab = fb.get("a")
-        if ab and self.admin:
-            cmp.shared_admin = sorted({a[0] for a in self.admin} & {b[0] for b in ab})
-        cmp.same_citizen = bool(self.citizen) and self.citizen == fb.get("c")
+        if topic_b and self.topic:
+            cmp.topic_shared = len(self.topic_set.intersection(topic_b))
+        if shared:
+            cmp.shared = sorted({min(x[0] + x[1], y[0] + y[1], key=len) for x, y in shared})
+            cmp.bonus = max(KIND_BONUS.get(x[2], 1.0) if x[2] == y[2] else 1.0 for x, y in shared)
+        cmp.score = score(cmp, settings)
         return cmp
 
 
-def compare(fa: Mapping[str, Any], fb: Mapping[str, Any], model: Model | None = None) -> Comparison:
+def compare(fa: Mapping[str, Any], fb: Mapping[str, Any], settings: DedupeSettings) -> Comparison:
     """Judge one pair of fingerprints (a `Probe` judges many candidates against one report faster)."""
-    return Probe(fa, model).compare(fb)
+    return Probe(fa, settings).compare(fb)
+
+
+def score(cmp: Comparison, settings: DedupeSettings) -> float:
+    """0 on a place conflict; else text similarity + weighted title similarity + a shared-name bonus."""
+    if cmp.conflicts:
+        return 0.0
+    text = max(cmp.text, settings.containment_weight * cmp.containment)
+    if text < settings.min_text_without_entity:
+        if not cmp.shared and cmp.topic_shared < settings.min_shared_topic:
+            # Alike titles alone (咨询某市医保问题) are different people's own matters under one policy;
+            # titles that share a long specific phrase beyond their places (环卫工人夏季高温补贴发放,
+            # 学区划片入学政策) name one matter, however differently the texts tell it.
+            return 0.0
+        if cmp.topic == 0.0:
+            return 0.0  # the same place, but neither the titles' topics nor the texts share a word: two problems
+    return text + settings.title_weight * cmp.title + settings.entity_bonus * cmp.bonus

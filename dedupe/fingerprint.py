@@ -1,28 +1,19 @@
-"""What the index stores per report: its rarest character bigrams with their weights, specific names, admin units."""
+"""What the index stores per report: compact sketches of the text and title, specific names, admin units."""
 from __future__ import annotations
 
 import hashlib
-from math import log
-from base64 import b64encode
-from binascii import a2b_base64
 from functools import lru_cache
 from itertools import chain, islice
 from typing import Any, Mapping
-from zlib import crc32
 
-from dedupe.idf import DocumentFrequencies
 from dedupe.places import SUFFIXES, find_admin_units, find_places, iter_places, match_core
 from dedupe.profile import DedupeSettings
 from dedupe import sketch
 
-# Normalizer kinds (`normalized["entities"]`) → our subkinds, for names the normalizer found.
+# Normalizer kinds (planned `normalized["entities"]`) → our subkinds, for names the normalizer found.
 _KIND_TO_SUB = {"community": "community", "road": "road", "village": "village", "town": "town",
                 "school": "school", "hospital": "hospital", "company": "company", "shop": "shop",
                 "building": "community", "project": "project", "bus_line": "bus_line"}
-
-# Weights are stored as one byte: IDF × 16 (IDF ≤ 15.9, that is up to about 8 million reports).
-WEIGHT_SCALE = 16.0
-HASH_MASK = 0xFFFFFF  # bigram hashes are kept to 3 bytes (CRC-32, the same in every process)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -72,82 +63,49 @@ def _admins(in_title: list, normalized: Mapping[str, Any]) -> list[list]:
     return units
 
 
-def bigrams(text: str) -> dict[str, int]:
-    """Each distinct bigram of a content text with its first position (a text of one character is its own gram)."""
-    if len(text) < 2:
-        return {text: 0} if text else {}
-    # Assigned from the end, so each bigram keeps its first position.
-    return {text[i:i + 2]: i for i in range(len(text) - 2, -1, -1)}
+def title_topic(head: str, names: list[str]) -> str:
+    """The title's content text with the places it names cut out ("|"): what the complaint is about, not where.
 
-
-def rarest(grams: Mapping[str, int], df: DocumentFrequencies, limit: int) -> list[tuple[str, float, bool]]:
-    """The `limit` rarest bigrams (earliest first among equals) as (gram, IDF, seen before)."""
-    count = df.count
-    keyed = sorted((count(g), grams[g], g) for g in grams)[:limit]
-    log_total = df.log_total
-    corpus = df.corpus
-    return [(g, log_total - log(c + 1.0), g in corpus) for c, _, g in keyed]
-
-
-@lru_cache(maxsize=1 << 15)
-def name_hashes(names: tuple[str, ...]) -> frozenset:
-    """The bigram hashes of some names (as `pack_grams` hashes them), cached: names recur."""
-    return frozenset(crc32(n[i:i + 2].encode()) & HASH_MASK for n in names for i in range(len(n) - 1))
-
-
-def pack_grams(chosen: list[tuple[str, float, bool]]) -> tuple[str, str]:
-    """3-byte bigram hashes and 1-byte weights, base64."""
-    hashes = [crc32(g.encode()) & HASH_MASK for g, _, _ in chosen]
-    raw = b"".join(h.to_bytes(3, "big") for h in hashes)
-    weights = bytes(min(255, int(w * WEIGHT_SCALE + 0.5)) for _, w, _ in chosen)
-    return b64encode(raw).decode("ascii"), b64encode(weights).decode("ascii")
-
-
-def unpack_grams(hashes: str, weights: str) -> tuple[list[int], list[float]]:
-    """Inverse of `pack_grams`: hash values and weights, rarest first."""
-    raw = a2b_base64(hashes) if hashes else b""
-    values = [int.from_bytes(raw[i:i + 3], "big") for i in range(0, len(raw), 3)]
-    ws = [b / WEIGHT_SCALE for b in (a2b_base64(weights) if weights else b"")]
-    return values, ws
+    A shared place already earns the entity bonus; counted again in the title's n-grams it would make a
+    different problem at the same compound (停水 / 烧烤摊噪音) look alike.
+    """
+    for name in sorted(names, key=len, reverse=True):
+        if name in head:
+            head = head.replace(name, "|")
+    return head
 
 
 def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Mapping[str, Any],
-                     settings: DedupeSettings, df: DocumentFrequencies) -> tuple[dict[str, Any], dict[str, int]]:
-    """The JSON-safe fingerprint (well under 1 KB) and the report's distinct bigrams (for the frequency table).
-
-    `g`/`w`: the text's (title included) rarest bigrams and their IDF when fingerprinted; `gs`: how many of
-    them had been seen before (the rest were new to the index); `gn`: the norm of those weights; `h`/`hw`/`hn`
-    the same for the title alone; `n` the number of distinct bigrams; `e` names; `a` admin units; `c` a citizen
-    digest (recorded for operators, never scored).
-    """
+                     settings: DedupeSettings) -> dict[str, Any]:
+    """The JSON-safe fingerprint (well under 1 KB): sketches, names, admin units, a citizen digest."""
+    # A report states its problem early; a long one's later history would only cost time (and bound none).
     text = text[:settings.max_text_chars]
     body = sketch.content_text(text)
     head = sketch.content_text(title)
     places_in_title = find_places(title)
     admins_in_title = find_admin_units(title)
+    topic = title_topic(head, [p[0] for p in places_in_title] + [a[0] for a in admins_in_title])
     if head and not body.startswith(head):
         body = head + body
-    grams = bigrams(body)
-    chosen = rarest(grams, df, settings.text_grams)
-    title_chosen = rarest(bigrams(head), df, settings.title_grams) if head else []
-    g, w = pack_grams(chosen)
-    h, hw = pack_grams(title_chosen)
-    # Index keys: the title's and the lead's rarest bigrams (a report names its place and problem early; a long
-    # report's rarest bigrams overall are mostly its own details), then the rarest overall.
-    lead = rarest(bigrams(body[:settings.lead_chars]), df, settings.lead_keys) if settings.lead_keys else []
-    keyed = list(dict.fromkeys([x[0] for x in title_chosen[:settings.title_keys]] + [x[0] for x in lead]
-                               + [x[0] for x in chosen[:settings.gram_keys]]))
-    k, _ = pack_grams([(x, 0.0, False) for x in keyed])
-    fp = {
-        "v": 3,
-        "g": g, "w": w, "gs": sum(1 for c in chosen if c[2]),
-        "gn": round(sum(x[1] * x[1] for x in chosen) ** 0.5, 3),
-        "n": len(grams),
-        "k": k,
-        "h": h, "hw": hw, "hn": round(sum(x[1] * x[1] for x in title_chosen) ** 0.5, 3),
+    # One pass: the text sketch is cut from n-grams outside generic vocabulary, and its smallest values are
+    # also the blocking keys (a shared minimum is likely exactly when the texts overlap much).
+    text_hashes = sorted(sketch.keyable_hashes(body, settings.shingle_size))
+    title_hashes = sorted(sketch.keyable_hashes(head, 2))
+    topic_hashes = sorted(sketch.keyable_hashes(topic, 2))
+    title_keyable = sorted(sketch.keyable_hashes(head, 3))
+    text_sketch = text_hashes[:settings.sketch_size]
+    text_bands = sketch.band_keys(text_hashes, 2 * settings.text_keys, 2)
+    title_bands = sketch.band_keys(title_keyable, 2 * settings.title_keys, 2)
+    return {
+        "v": 2,
+        "t": sketch.pack(text_sketch),
+        "n": len(text_hashes),
+        "h": sketch.pack(title_hashes[:settings.title_grams], 2),
+        "hn": len(title_hashes),
+        "p": sketch.pack(topic_hashes[:settings.topic_grams], 2),
+        "k": sketch.pack(text_bands),
+        "hk": sketch.pack(title_bands),
         "e": _entities(places_in_title, text, normalized, settings.max_entities, settings.normalizer_entities),
         "a": _admins(admins_in_title, normalized),
         "c": hashlib.blake2b(citizen.encode(), digest_size=6).hexdigest() if citizen else None,
     }
-    return fp, grams
-

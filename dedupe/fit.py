@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any, Iterable, Mapping
 
 from dedupe.cluster import as_ticket, in_time_order, read_reports, truth_pairs
-from dedupe.compare import Probe
+from dedupe.fitted_compare import Probe
 from dedupe.model import FEATURES, SIGNS, Model
 
 # Truth corpora up to this size are featured on every pair; larger ones on each report's candidates.
@@ -192,7 +192,7 @@ def fit(sets: Iterable[tuple[str, list[Mapping[str, Any]], list[Mapping[str, Any
 
 def run_fit(corpora: list[str], pairs: list[str], out: str | None, profile: Mapping[str, Any] | None) -> int:
     """CLI body of `dedupe fit`: the n-th pairs file goes with the n-th corpus; the rest are truth corpora."""
-    from dedupe.engine import Deduper
+    from dedupe.fitted import FittedDeduper as Deduper
     from normalizer.normalize import Normalizer
 
     sets = []

@@ -36,9 +36,10 @@ FEATURES = (
 )
 
 # The sign each coefficient must have (what more of the feature can only mean); `dedupe fit` drops a feature whose
-# fitted sign is the other, and fits again. Unlisted features take either sign: topic similarity alone may count
-# against (the same problem somewhere else) once its products with the place evidence count for.
-SIGNS = {"rare_unshared": -1, "title_cosine": 1, "rare_shared": 1,
+# fitted sign is the other, and fits again (the most contrary first). Unlisted features take either sign. Without
+# the constraint, the labelled pairs (drawn to look alike) make "more alike text" count against, and an exact
+# repeat would open a second case.
+SIGNS = {"topic_cosine": 1, "text_containment": 1, "rare_unshared": -1, "title_cosine": 1, "rare_shared": 1,
          "rarest_shared": 1, "shared_place": 1, "shared_area": 1, "place_conflict": -1, "admin_conflict": -1,
          "shared_admin": 1, "log_days": -1, "conflict_x_text": -1, "place_x_topic": 1, "rare_x_topic": 1}
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from dedupe import Deduper
+from dedupe import FittedDeduper as Deduper
 from dedupe.cluster import evaluate
 from dedupe.fit import synthetic_times
 from dedupe.idf import DocumentFrequencies, jieba_prior, prior_counts

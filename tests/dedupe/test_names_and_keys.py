@@ -47,20 +47,16 @@ def test_long_shared_title_topic_joins_without_a_name():
     assert decision.case_id == 7, decision.evidence
 
 
-@pytest.mark.xfail(strict=True, reason="not met yet: the fitted model leans on shared rare names; labelled sets teach different-problem-same-place too weakly (docs/dedupe.md, Misses)")
 def test_same_compound_other_problem_stays_apart():
     decision = judge(LIFT, BBQ)
     assert decision.case_id is None, decision.evidence
 
 
-def test_a_template_elsewhere_is_found_and_told_apart_by_its_place():
+def test_text_keys_carry_the_place_so_a_template_elsewhere_shares_none():
     deduper = Deduper({})
     keys_1 = set(deduper.blocking_keys(deduper.fingerprint(ticket(*TEMPLATE_1))))
-    keys_2 = set(deduper.query_keys(deduper.fingerprint(ticket(*TEMPLATE_2))))
-    assert keys_1 & keys_2  # the template's words make it a candidate ...
-    assert not {k for k in keys_1 & keys_2 if k.startswith("n:")}  # ... under no name key
-    decision = judge(TEMPLATE_1, TEMPLATE_2)
-    assert decision.case_id is None and decision.evidence["best_match"]["place_conflicts"]
+    keys_2 = set(deduper.blocking_keys(deduper.fingerprint(ticket(*TEMPLATE_2))))
+    assert not keys_1 & keys_2
     keys_a = set(deduper.blocking_keys(deduper.fingerprint(ticket(*NOISE_A))))
     keys_b = set(deduper.blocking_keys(deduper.fingerprint(ticket(*NOISE_B))))
     assert "n:桂苑小区" in keys_a & keys_b
