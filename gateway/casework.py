@@ -76,7 +76,8 @@ class Placed:
 
 
 def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Ticket, bool]]) -> list[Placed]:
-    """Decide and record the case of every (row, normalized ticket, urgent) of a batch, in order, in `conn`'s transaction.
+    """Decide and record the case of every (row, normalized ticket, urgent) of a batch, in order, in `conn`'s
+    transaction.
 
     The batch's reports see each other (two duplicates in one batch make one case). Writes are one statement per
     table for the whole batch: cases, tickets, case links, the index (reports, postings) and the outbox.
