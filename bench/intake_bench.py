@@ -537,7 +537,8 @@ def delivery_backlog(args) -> dict:
             dispatcher.close()
             arrived = list(sink.events)
             results[f"{n_cases} cases x {per_case}"] = {
-                "events": len(arrived), "in_sequence": in_sequence(arrived), "seconds": round(took, 2), "events_per_s": round(len(arrived) / took, 1),
+                "events": len(arrived), "in_sequence": in_sequence(arrived), "seconds": round(took, 2),
+                "events_per_s": round(len(arrived) / took, 1),
                 "concurrency": dispatcher.concurrency, "sink_delay_ms": args.sink_delay_ms,
                 "loadavg": [round(x, 2) for x in os.getloadavg()]}
             print(f"delivery backlog, {n_cases} cases × {per_case}: {len(arrived)} events in {took:.2f} s "
@@ -592,7 +593,8 @@ def open_loop_table(record: dict) -> str:
     lines = [f"machine: {record['cpus']} cores; before: {record['uptime_before']}; after: {record['uptime_after']}"]
     if "bare" in record:
         lines.append(f"bare flask: highest sustained {record['bare']['highest_sustained_rps']:.0f}/s "
-                     f"(p99 ≤ {record['args']['p99_ms']} ms, zero errors, {record['args']['step_seconds']:.0f} s a step)")
+                     f"(p99 ≤ {record['args']['p99_ms']} ms, zero errors, "
+                     f"{record['args']['step_seconds']:.0f} s a step)")
     for mix in ("usual", "flood"):
         r = record.get(mix)
         if not r:
@@ -601,8 +603,9 @@ def open_loop_table(record: dict) -> str:
         lines.append(f"gateway, {mix} mix: highest sustained {r['highest_sustained_rps']:.0f}/s, "
                      f"{r['ratio_to_bare']} of bare flask")
         for s in r["steps"]:
-            lines.append(f"   {s['offered_rps']:>5.0f}/s  ok {s['ok']:>6}  err {s['errors']:>3}  p50 {s['p50_ms']:>7} ms  "
-                         f"p99 {s['p99_ms']:>8} ms  client cpu {s['client_cpu_share']:.2f}  load {s['loadavg_after'][0]:.1f}"
+            lines.append(f"   {s['offered_rps']:>5.0f}/s  ok {s['ok']:>6}  err {s['errors']:>3}  "
+                         f"p50 {s['p50_ms']:>7} ms  p99 {s['p99_ms']:>8} ms  client cpu {s['client_cpu_share']:.2f}  "
+                         f"load {s['loadavg_after'][0]:.1f}"
                          f"  waiting tickets end/peak {s.get('tickets_waiting_at_end')}/{s.get('tickets_waiting_peak')}"
                          f"{'' if s['sustained'] else '  (not sustained)'}")
         lines.append(f"   pipeline: {p['reports_arrived']}/{r['acknowledged']} acknowledged reports reached the case "

@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, tuple_
 from sqlalchemy.engine import Connection
 
 from channels.phone import parse_phone
-from gateway.citizens import ensure_identity, identity_key, link_claimed, record_ticket, split_identity
+from gateway.citizens import identity_key, split_identity
 from gateway.tables import citizen_identities, citizens, ticket_citizens
 from gateway.upsert import insert_for
 from normalizer.ticket import Ticket
@@ -21,35 +21,13 @@ from normalizer.ticket import Ticket
 PHONE_IS_SENDER = ("hotline",)
 
 
-def link_ticket_citizen(conn: Connection, ticket_id: int, ticket: Ticket, now: datetime, region: str) -> int | None:
-    """Record the ticket's citizen (linking its identity and its contact phone); returns the citizen id.
-
-    A hotline ticket without an identity takes its caller's number as one (`phone:+86…`), so that "the same
-    person again" and the caller's history work for calls as they do for texts.
-    """
-    anchor = split_identity(ticket.citizen) if ticket.citizen else None
-    phone = parse_phone(ticket.contact.phone if ticket.contact else None, region)
-    claimed = ("phone", phone.e164) if phone.is_citizen else None
-    if anchor is None and claimed is not None and ticket.channel in PHONE_IS_SENDER:
-        anchor, claimed = claimed, None
-        ticket.citizen = identity_key(*anchor)
-    if anchor is None and claimed is None:
-        return None
-    if anchor is not None and claimed is not None and anchor != claimed:
-        citizen_id = link_claimed(conn, anchor, claimed, now, ticket.channel)
-    else:
-        citizen_id = ensure_identity(conn, *(anchor or claimed), now, ticket.channel)
-    record_ticket(conn, ticket_id, citizen_id, identity_key(*(anchor or claimed)), now)
-    ticket.extra["citizen_id"] = citizen_id
-    return citizen_id
-
-
 class CitizenContended(Exception):
     """Another transaction recorded one of the batch's new identities first: run the batch again."""
 
 
 def _identities(ticket: Ticket, region: str) -> tuple[tuple[str, str] | None, tuple[str, str] | None]:
-    """The ticket's own identity (anchor) and the phone it names (claimed), as `link_ticket_citizen` reads them."""
+    """The ticket's own identity (anchor) and the phone it names (claimed); a hotline ticket without an identity
+    takes its caller's number as one (`phone:+86…`), so "the same person again" works for calls as for texts."""
     anchor = split_identity(ticket.citizen) if ticket.citizen else None
     phone = parse_phone(ticket.contact.phone if ticket.contact else None, region)
     claimed = ("phone", phone.e164) if phone.is_citizen else None
@@ -60,8 +38,10 @@ def _identities(ticket: Ticket, region: str) -> tuple[tuple[str, str] | None, tu
 
 
 def link_citizens(conn: Connection, items: list[tuple[int, Ticket]], now: datetime, region: str) -> None:
-    """`link_ticket_citizen` for a batch, in the same order and with the same outcome: one read of the identities
-    and at most three writes (new citizens, new identities, ticket → citizen), however many tickets.
+    """Record each ticket's citizen, linking its identity and the phone it names (a claim, never proof: an unknown
+    phone joins the identity's citizen unverified, a known one stays where it is), as one ticket after the other
+    would: one read of the identities and at most three writes (new citizens, new identities, ticket → citizen),
+    however many tickets. Sets `extra.citizen_id` on each linked ticket.
 
     Raises CitizenContended when a concurrent transaction recorded one of the new identities first (rare): the
     caller rolls back and runs the batch again, which then finds that identity.

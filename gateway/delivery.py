@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import requests
 from requests.adapters import HTTPAdapter
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from channels.signing import signed_headers
 from gateway.redaction import redact
@@ -121,7 +121,12 @@ def deliver_case(runtime: Runtime, case_id: int, max_events: int = 100) -> int:
     delivered = 0
     if not runtime.settings.downstream_url:
         return 0  # no case system configured: the events wait in the outbox, due the moment one is
-    event = _claim_next(runtime, case_id)
+    return send_from(runtime, _claim_next(runtime, case_id), max_events)
+
+
+def send_from(runtime: Runtime, event, max_events: int = 100) -> int:
+    """Send a claimed event, then its case's next ones while they are due; returns how many were acknowledged."""
+    delivered = 0
     for left in range(max_events - 1, -1, -1):
         if event is None:
             return delivered
@@ -131,6 +136,31 @@ def deliver_case(runtime: Runtime, case_id: int, max_events: int = 100) -> int:
             return delivered
         delivered += outcome == "delivered"
     return delivered
+
+
+def claim_heads(runtime: Runtime, limit: int, exclude=()) -> list:
+    """Lease the next event of up to `limit` cases whose next event is due (none of `exclude`), urgent cases
+    first, in one transaction; returns the leased events. Only a case's lowest pending sequence is ever claimed."""
+    now = runtime.clock()
+    free = or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now)
+    due = (select(outbox.c.case_id).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now, free)
+           .group_by(outbox.c.case_id).order_by(func.max(outbox.c.priority).desc(), func.min(outbox.c.next_attempt_at))
+           .limit(limit))
+    if exclude:
+        due = due.where(outbox.c.case_id.notin_(list(exclude)))
+    inner = outbox.alias("earlier")
+    first = (select(func.min(inner.c.sequence)).where(inner.c.case_id == outbox.c.case_id, inner.c.status == "pending")
+             .scalar_subquery())
+    with runtime.engine.begin() as conn:
+        case_ids = list(conn.execute(due).scalars())
+        if not case_ids:
+            return []
+        heads = list(conn.execute(select(outbox.c.id).where(
+            outbox.c.case_id.in_(case_ids), outbox.c.status == "pending", outbox.c.sequence == first)).scalars())
+        # The lease re-checks the row itself: another worker may have sent or leased a head meanwhile.
+        return conn.execute(update(outbox).where(
+            outbox.c.id.in_(heads), outbox.c.status == "pending", outbox.c.next_attempt_at <= now, free)
+            .values(lease_until=now + _lease(runtime)).returning(*outbox.c)).all()
 
 
 def due_cases(runtime: Runtime, limit: int = 500) -> list[tuple[int, bool]]:
@@ -191,29 +221,27 @@ class Dispatcher:
             unpark(runtime)
 
     def dispatch(self, limit: int = 500) -> int:
-        """Hand every due case that no sender here holds to the pool; returns how many were handed out."""
+        """Lease the next event of every due case that no sender here holds (one transaction) and hand each to
+        the pool, which sends it and the case's following ones; returns how many cases were handed out."""
         if not self.runtime.settings.downstream_url:
             return 0
-        handed = 0
         with self.lock:
-            limit += len(self.busy)  # cases this process sends already come first in the answer: look past them
-        for case_id, _urgent in due_cases(self.runtime, limit):
-            with self.lock:
-                if case_id in self.busy:
-                    continue
-                self.busy.add(case_id)
-            self.pool.submit(self._send_case, case_id)
-            handed += 1
-        return handed
+            busy = set(self.busy)
+        events = claim_heads(self.runtime, limit, exclude=busy)
+        with self.lock:
+            self.busy.update(event.case_id for event in events)
+        for event in events:
+            self.pool.submit(self._send_case, event)
+        return len(events)
 
-    def _send_case(self, case_id: int) -> None:
+    def _send_case(self, event) -> None:
         try:
-            sent = deliver_case(self.runtime, case_id)
-        except Exception:  # one case's trouble (the store blinking) must not stop the others
-            log.exception("delivering case %s failed; it is tried again later", case_id)
+            sent = send_from(self.runtime, event)
+        except Exception:  # one case's trouble (the store blinking) must not stop the others; its lease runs out
+            log.exception("delivering case %s failed; it is tried again later", event.case_id)
             sent = 0
         with self.lock:
-            self.busy.discard(case_id)
+            self.busy.discard(event.case_id)
             self.sent += sent
             self.idle.notify_all()
 

@@ -54,7 +54,8 @@ def suggested_unit(conn: Connection, profile: Mapping[str, Any], data: Mapping[s
     try:
         facts = case_facts(data.get("normalized"), data)
         table = RoutingTable.from_profile(profile).units(facts["category"], facts["district"])
-        prediction = predict(counts or StoreCounts(conn), table, features_of(data), DispatchConfig.from_profile(profile))
+        prediction = predict(counts or StoreCounts(conn), table, features_of(data),
+                             DispatchConfig.from_profile(profile))
     except Exception:  # a suggestion is a hint: never let it stop a case from opening
         log.exception("dispatch suggestion failed; the case opens without one")
         return None

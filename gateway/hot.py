@@ -360,7 +360,8 @@ def _count_groups(conn: Connection, groups: dict[tuple[str, str], list[tuple[dat
                 row[0] += 1
                 row[1] += 1 if opened else 0
     stmt = insert_for(conn, hot_group_counts).values([
-        {"group_id": g, "span": s, "bucket": b, "reports": n, "cases": k} for (g, s, b), (n, k) in sorted(counts.items())])
+        {"group_id": g, "span": s, "bucket": b, "reports": n, "cases": k}
+        for (g, s, b), (n, k) in sorted(counts.items())])
     conn.execute(stmt.on_conflict_do_update(
         index_elements=["group_id", "span", "bucket"],
         set_={"reports": hot_group_counts.c.reports + stmt.excluded.reports,

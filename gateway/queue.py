@@ -19,7 +19,6 @@ log = logging.getLogger(__name__)
 QUEUE_NAMES = {False: "gateway", True: "gateway-urgent"}
 # Jobs whose work the batch loops claim from the database: enqueueing them rings the stage's doorbell.
 STAGE_OF_JOB = {"normalize_ticket": "tickets", "assign_case": "tickets", "deliver_case": "deliveries"}
-STAGES = ("tickets", "deliveries")
 DOORBELL = "gateway:doorbell:{}"
 TOTALS = "gateway:pipeline:totals"
 DOORBELL_LENGTH = 16   # enough to wake every worker; more rings than that say nothing new

@@ -170,6 +170,14 @@ dedupe_reports = Table(
     Column("fingerprint", JSON, nullable=False),
 )
 
+# Document frequencies of character bigrams over the indexed reports (dedupe/idf.py); the row with gram ''
+# counts the reports. Workers add their batches and re-read the table every `df_batch` reports.
+dedupe_frequencies = Table(
+    "dedupe_frequencies", metadata,
+    Column("gram", String(8), primary_key=True),
+    Column("df", BigInteger, nullable=False),
+)
+
 attachments = Table(
     "attachments", metadata,
     Column("id", String(32), primary_key=True),

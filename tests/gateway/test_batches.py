@@ -81,9 +81,9 @@ def test_a_batch_costs_a_fixed_number_of_statements_however_many_tickets_it_hold
         return _count_statements(runtime.engine, lambda: process_batch(runtime, 100))
 
     small, large = batch_of(4, "a"), batch_of(40, "b")
-    # One statement per table per batch (a step that has nothing to do, such as reading reports of an empty
-    # index, is skipped; the hot windows are read once per minute the batch spans; the dispatch counts once, the topic groups in a few): at most 34 with BEGIN and COMMIT
-    # whether 4 or 40 tickets, 0.85 a ticket at 40.
+    # One statement per table per batch (a step with nothing to do, such as reading reports of an empty index, is
+    # skipped; the hot windows are read once per minute the batch spans, the dispatch counts once, the topic groups
+    # in a few): at most 34 with BEGIN and COMMIT whether 4 or 40 tickets, 0.85 a ticket at 40.
     assert small + 2 <= 34 and large + 2 <= 34
     runtime.engine.dispose()
 
