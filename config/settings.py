@@ -46,6 +46,8 @@ class Settings:
     secret_key: str | None = None
     aliyun_sms_access_key_id: str | None = None
     aliyun_sms_access_key_secret: str | None = None
+    app_callback_url: str | None = None
+    app_callback_secret: str | None = None
     profile: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -144,6 +146,8 @@ def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[s
         secret_key=get("GATEWAY_SECRET_KEY"),
         aliyun_sms_access_key_id=get("ALIYUN_SMS_ACCESS_KEY_ID"),
         aliyun_sms_access_key_secret=get("ALIYUN_SMS_ACCESS_KEY_SECRET"),
+        app_callback_url=get("GATEWAY_APP_CALLBACK_URL"),
+        app_callback_secret=get("GATEWAY_APP_CALLBACK_SECRET"),
         profile=profile,
     )
     if overrides:
@@ -167,3 +171,11 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"GATEWAY_TIMEZONE {settings.timezone!r} is not a known time zone") from exc
     if settings.downstream_url and not settings.downstream_secret:
         raise ConfigError("DOWNSTREAM_URL is set but DOWNSTREAM_SECRET is not: events must be signed")
+    if settings.app_callback_url and not settings.app_callback_secret:
+        raise ConfigError("GATEWAY_APP_CALLBACK_URL is set but GATEWAY_APP_CALLBACK_SECRET is not: notices must be "
+                          "signed")
+    try:
+        from channels.notices import parse_quiet_hours
+        parse_quiet_hours(settings.profile.get("notify", {}).get("quiet_hours"))
+    except ValueError as exc:
+        raise ConfigError(f"[notify] {exc}") from exc

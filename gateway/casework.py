@@ -9,6 +9,7 @@ from dedupe.types import Decision
 from gateway.dedupe_index import add_to_index, find_candidates, lock_keys
 from gateway.events import add_event
 from gateway.runtime import Runtime
+from gateway.supervision import refresh_case_due
 from gateway.tables import case_links, cases, tickets
 from normalizer.ticket import ticket_from_dict
 
@@ -81,6 +82,7 @@ def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
             score=decision.score, evidence=decision.evidence, created_at=now))
         add_to_index(conn, ticket_id=ticket_id, case_id=case_id, received_at=ticket.received_at, keys=keys,
                      fingerprint=fingerprint, cap=dedupe_cfg.get("postings_cap", 200))
+        refresh_case_due(conn, runtime, case_id)  # the case's due date: the earliest of its reports'
         fresh = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
         add_event(conn, case_id, event_type, fresh)
     log.info("ticket %s %s case %s", row.reference, action, case_id)

@@ -10,7 +10,8 @@ from sqlalchemy.engine import Connection
 
 from gateway.tables import cases, outbox, tickets, utcnow
 
-EVENT_TYPES = ("case.opened", "case.report_added", "case.updated", "case.unmerged", "case.merged", "case.rated")
+EVENT_TYPES = ("case.opened", "case.report_added", "case.updated", "case.unmerged", "case.merged", "case.rated",
+               "case.overdue")
 
 
 def case_snapshot(conn: Connection, case_id: int) -> dict[str, Any]:
@@ -21,6 +22,7 @@ def case_snapshot(conn: Connection, case_id: int) -> dict[str, Any]:
         "id": row.id, "status": row.status, "reports": reports, "priority": row.priority,
         "opened_at": row.opened_at.isoformat(), "unit": row.unit, "message": row.message,
         "merged_into": row.merged_into,
+        "due_at": row.due_at.isoformat() if row.due_at else None,
     }
 
 

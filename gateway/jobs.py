@@ -35,5 +35,18 @@ def send_sms(outbox_id: int, runtime: Runtime | None = None) -> str | None:
     return sms_outbound.send_one(runtime or current(), outbox_id)
 
 
+def escalate_overdue(case_id: int, runtime: Runtime | None = None) -> int | None:
+    """Tell the case system an open case's overdue level (分级督办), once per level."""
+    from gateway import supervision
+    return supervision.escalate_overdue(runtime or current(), case_id)
+
+
+def send_notice(notice_id: int, runtime: Runtime | None = None) -> str | None:
+    """Send one notice to a citizen on their channel (retried with backoff, then parked)."""
+    from gateway import notices
+    return notices.send_notice(runtime or current(), notice_id)
+
+
 JOB_FUNCTIONS = {"normalize_ticket": normalize_ticket, "assign_case": assign_case, "deliver_case": deliver_case,
-                 "fetch_wechat_media": fetch_wechat_media, "send_sms": send_sms}
+                 "fetch_wechat_media": fetch_wechat_media, "send_sms": send_sms,
+                 "escalate_overdue": escalate_overdue, "send_notice": send_notice}

@@ -9,7 +9,9 @@ from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
+from gateway.notices import notice_counts
 from gateway.runtime import Runtime
+from gateway.supervision import overdue_counts
 from gateway.tables import outbox, tickets
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,8 @@ class StoreCollector:
             with runtime.engine.connect() as conn:
                 by_status = conn.execute(select(tickets.c.status, func.count()).group_by(tickets.c.status)).all()
                 events = conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
+                overdue = overdue_counts(conn)
+                notice_states = notice_counts(conn)
                 since = runtime.clock() - timedelta(minutes=5)
                 spans = conn.execute(select(tickets.c.created_at, tickets.c.in_case_at)
                                      .where(tickets.c.in_case_at >= since)
@@ -42,6 +46,15 @@ class StoreCollector:
         for status, count in events:
             d.add_metric([status], count)
         yield d
+        o = GaugeMetricFamily("gateway_overdue_cases", "Open cases past their due date, by overdue level",
+                              labels=["level"])
+        for level, count in overdue:
+            o.add_metric([str(level)], count)
+        yield o
+        n = GaugeMetricFamily("gateway_notices", "Notices to citizens by state", labels=["state"])
+        for state, count in notice_states:
+            n.add_metric([state], count)
+        yield n
         depth = runtime.queue.depth()
         if depth is not None:
             yield GaugeMetricFamily("gateway_queue_depth", "Jobs waiting in the RQ queues", value=depth)

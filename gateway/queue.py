@@ -13,7 +13,8 @@ from config import Settings
 log = logging.getLogger(__name__)
 
 QUEUE_NAMES = {False: "gateway", True: "gateway-urgent"}
-JOBS = ("normalize_ticket", "assign_case", "deliver_case", "fetch_wechat_media", "send_sms")
+JOBS = ("normalize_ticket", "assign_case", "deliver_case", "fetch_wechat_media", "send_sms", "escalate_overdue",
+        "send_notice")
 
 
 class EmbeddedQueue:

@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from gateway.delivery import due_cases
 from gateway.runtime import Runtime
+from gateway.notices import pending_notice_work
 from gateway.sms_outbound import pending_sms_work
+from gateway.supervision import escalation_work
 from gateway.tables import tickets
 from gateway.wechat_media import pending_media_work
 
@@ -30,6 +32,8 @@ def pending_work(runtime: Runtime, stale_after: float, limit: int = 500) -> list
     work += [("deliver_case", case_id, urgent) for case_id, urgent in due_cases(runtime, limit)]
     work += pending_media_work(runtime, limit)
     work += pending_sms_work(runtime, limit)
+    work += escalation_work(runtime, limit)
+    work += pending_notice_work(runtime, limit)
     return work
 
 

@@ -26,6 +26,7 @@ from gateway.tables import wechat_users
 from gateway.citizen_reports import own_reports_reply
 from gateway.wechat_citizen import rate_report, ratable_report
 from gateway.wechat_config import WeChatConfig
+from gateway.wechat_window import note_follower_action
 from gateway.wechat_media import JOB as MEDIA_JOB, attachment_id, queue_media
 from normalizer.ticket import Attachment, Location, new_ticket
 
@@ -253,6 +254,8 @@ HANDLERS: dict[str, Callable[[Context], Stored]] = {
 
 def handle_inbound(runtime: Runtime, cfg: WeChatConfig, inbound: Inbound, raw: bytes) -> Stored:
     """Dispatch one push; the stored answer's `reply` is the text to send back (None: "success")."""
+    # Before the answer: the follower's action reopens WeChat's 48-hour window for notices that waited for it.
+    note_follower_action(runtime, inbound.openid, inbound.kind)
     handler = HANDLERS.get(inbound.kind)
     if handler is None:
         handler = on_silent if inbound.kind.startswith("unknown:event:") else on_unsupported

@@ -19,6 +19,8 @@ DEFAULTS = {
     "rate_prompt": "您的诉求（编号 {reference}）已办结。请回复数字评价：1 满意，2 基本满意，3 不满意。",
     "rate_none": "您暂时没有待评价的诉求。",
     "rated": "感谢您的评价（{label}），我们会继续改进工作。",
+    "unsubscribed": "【{city}12345】您已退订诉求办理进度短信。回复“订阅”可恢复。",
+    "resubscribed": "【{city}12345】已恢复诉求办理进度短信通知。",
     "verify_code": "【{city}12345】您的验证码是 {code}，{minutes} 分钟内有效。如非本人操作请忽略。",
 }
 
