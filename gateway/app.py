@@ -10,7 +10,7 @@ from config import load_settings
 from gateway.console import init_console
 from gateway.metrics import Metrics
 from gateway.runtime import Runtime, build_runtime, install
-from gateway.web import (api_views, attachment_views, hotline_views, intake_views, ops_views, openapi,
+from gateway.web import (api_views, attachment_views, hot_views, hotline_views, intake_views, ops_views, openapi,
                          sms_views, wechat_views)
 from gateway.web.errors import ApiError, register_error_handlers
 
@@ -43,7 +43,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, runtime: Runtime |
     app.extensions["gateway_metrics"] = Metrics(runtime)
     register_error_handlers(app)
     for blueprint in (intake_views.bp, api_views.bp, attachment_views.bp, ops_views.bp, openapi.bp,
-                      wechat_views.bp, hotline_views.bp, sms_views.bp):
+                      wechat_views.bp, hotline_views.bp, sms_views.bp, hot_views.bp):
         app.register_blueprint(blueprint)
     init_console(app, runtime)  # the operator console at /console (session sign-in)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select, update
 
+from gateway import hot
 from gateway.dedupe_index import move_reports
 from gateway.events import add_event
 from gateway.runtime import Runtime
@@ -59,6 +60,8 @@ def unmerge(runtime: Runtime, case_id: int, reference: str, actor: str, reason: 
         moved = conn.execute(select(tickets).where(tickets.c.id == ticket.id)).one()
         add_event(conn, case.id, "case.unmerged", moved, {"new_case_id": new_id})
         add_event(conn, new_id, "case.opened", moved, {"unmerged_from": case.id})
+        hot.move_reports(conn, runtime.settings, [ticket.id], case.id, new_id, now,
+                         hot.case_facts((moved.data or {}).get("normalized"), moved.data))
     runtime.queue.enqueue("deliver_case", case.id)
     runtime.queue.enqueue("deliver_case", new_id)
     return new_id
@@ -89,5 +92,6 @@ def merge(runtime: Runtime, case_id: int, other_id: int, actor: str, reason: str
         references = [r.reference for r in moved]
         refresh_case_due(conn, runtime, target.id)
         add_event(conn, target.id, "case.merged", None, {"merged_case_id": other.id, "references": references})
+        hot.move_reports(conn, runtime.settings, ids, other.id, target.id, now)
     runtime.queue.enqueue("deliver_case", target.id)
     return references

@@ -6,6 +6,7 @@ import logging
 from sqlalchemy import insert, select, update
 
 from dedupe.types import Decision
+from gateway import hot
 from gateway.dedupe_index import add_to_index, find_candidates, lock_keys
 from gateway.events import add_event
 from gateway.runtime import Runtime
@@ -85,6 +86,8 @@ def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
         refresh_case_due(conn, runtime, case_id)  # the case's due date: the earliest of its reports'
         fresh = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
         add_event(conn, case_id, event_type, fresh)
+        hot.record_join(conn, runtime.settings, case_id, row.created_at, hot.case_facts(ticket.normalized, row.data),
+                        opened=action == "opened")
     log.info("ticket %s %s case %s", row.reference, action, case_id)
     runtime.queue.enqueue("deliver_case", case_id, urgent=urgent)
     return case_id

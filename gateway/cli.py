@@ -2,32 +2,63 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
+import shlex
+import socket
 import sys
 
 from config import load_settings
 from config.settings import ConfigError
 
 
+def port_in_use(host: str, port: int) -> str | None:
+    """Why `serve` cannot listen on host:port (in use, unknown host …), or None when it can."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}:{port}: unknown host ({exc.strerror})"
+    with socket.socket(family, kind, proto) as probe:
+        # The same option waitress sets, so a port left in TIME_WAIT by a stopped gateway counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (f"cannot listen on {host}:{port}: the port is already in use (another gateway?); "
+                        f"stop that process or choose another port with --port N")
+            return f"cannot listen on {host}:{port}: {exc.strerror}"
+    return None
+
+
 def _serve(args) -> int:
     from waitress import serve
 
+    port = args.port or int(os.environ.get("PORT") or 8000)
+    # Checked before the database is touched, so a second `serve` says so in one line instead of a traceback.
+    problem = port_in_use(args.host, port)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+
     from gateway.app import create_app
-    from gateway.local_key import ensure_local_key
+    from gateway.local_key import ensure_local_keys, local_key_paths
     from gateway.runtime import build_runtime
 
-    settings, local = ensure_local_key(load_settings())
+    settings, local = ensure_local_keys(load_settings())
     runtime = build_runtime(settings)
     app = create_app(runtime=runtime)
-    port = args.port or int(os.environ.get("PORT") or 8000)
     print(f"Gateway listening on http://{args.host}:{port} ({'embedded' if settings.embedded else 'production'} mode)",
           flush=True)
     if local:
-        print(f"Local API key (kept in {settings.var_dir / 'api-key'}): {local.secret}", flush=True)
-        print(f"  try: curl -H 'Authorization: Bearer {local.secret}' -H 'Idempotency-Key: demo-1' "
-              f"-H 'Content-Type: application/json' -d '{{\"text\": \"小区门口路灯坏了\"}}' "
-              f"http://{args.host}:{port}/channels/app", flush=True)
+        paths = local_key_paths(settings)
+        print(f"GATEWAY_API_KEYS is not set: local client key in {paths['client']}, "
+              f"local operator key in {paths['operator']}", flush=True)
+        print(f"  try: curl -H \"Authorization: Bearer $(cat {shlex.quote(str(paths['client']))})\" "
+              f"-H 'Idempotency-Key: demo-1' -H 'Content-Type: application/json' "
+              f"-d '{{\"text\": \"小区门口路灯坏了\"}}' http://{args.host}:{port}/channels/app", flush=True)
     # waitress would otherwise spool bodies up to 1 GB to disk before the app can say 413.
     limit = settings.section("attachments").get("max_bytes", 20971520) + 1048576
     serve(app, host=args.host, port=port, threads=8, ident="gateway", max_request_body_size=limit)
@@ -118,13 +149,31 @@ def _import_hotline(args) -> int:
         runtime.engine.dispose()
 
 
+def _simulate(args) -> int:
+    from gateway.simulate import SimulationError, simulate
+
+    try:
+        outcome = simulate(args.channel, args.text, load_settings(), url=args.url, sender=args.sender)
+    except SimulationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{outcome.status} {outcome.reply}")
+    return 0 if outcome.ok else 1
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser, one sub-command per verb."""
     p = argparse.ArgumentParser(prog="python -m gateway", description="Citizen-appeal intake gateway")
     sub = p.add_subparsers(dest="verb", required=True)
-    serve = sub.add_parser("serve", help="run the gateway (embedded defaults when nothing is configured)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=None)
+    serve = sub.add_parser(
+        "serve", help="run the gateway (embedded defaults when nothing is configured)",
+        description="Run the gateway's HTTP server with whatever configuration the environment and .env set. "
+                    "Without GATEWAY_REDIS_URL it is embedded: SQLite under var/ and the pipeline in this process. "
+                    "Without GATEWAY_API_KEYS it makes a local client key (var/api-key) and a local operator key "
+                    "(var/operator-key).")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on; 0.0.0.0 for every interface (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None,
+                       help="port to listen on (default: the PORT environment variable, else 8000)")
     serve.set_defaults(run=_serve)
     worker = sub.add_parser("worker", help="a pipeline worker (RQ) for GATEWAY_REDIS_URL")
     worker.add_argument("--burst", action="store_true", help="stop when the queues are empty")
@@ -153,6 +202,19 @@ def parser() -> argparse.ArgumentParser:
     hotline.add_argument("--skip-invalid", action="store_true",
                          help="import the valid rows even if some rows are invalid (default: import nothing)")
     hotline.set_defaults(run=_import_hotline)
+    simulate = sub.add_parser(
+        "simulate", help="send one correctly signed message to a running gateway and print the reply",
+        description="Send TEXT to a running gateway as the channel's sender would (WeChat's servers, Twilio, a "
+                    "domestic SMS uplink push, the call-center system), signed with the same configuration "
+                    "(.env and the environment) the gateway reads, and print the reply the citizen would get.")
+    simulate.add_argument("channel", choices=("wechat", "sms", "uplink", "hotline"),
+                          help="wechat; sms (Twilio); uplink (domestic SMS push); hotline")
+    simulate.add_argument("text", metavar="TEXT", help="what the citizen says")
+    simulate.add_argument("--url", default=None, help="the gateway's address (default: GATEWAY_PUBLIC_URL, "
+                                                      "else http://127.0.0.1:8000)")
+    simulate.add_argument("--from", dest="sender", default=None,
+                          help="the sender: an openid for wechat, a phone number otherwise (default: a made-up one)")
+    simulate.set_defaults(run=_simulate)
     operators = sub.add_parser("operators", help="console accounts")
     osub = operators.add_subparsers(dest="action", required=True)
     add = osub.add_parser("add", help="create a console account (asks for the password)")

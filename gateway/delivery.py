@@ -15,6 +15,7 @@ import requests
 from sqlalchemy import and_, or_, select, update
 
 from channels.signing import signed_headers
+from gateway.redaction import redact
 from gateway.runtime import Runtime
 from gateway.tables import outbox, tickets
 
@@ -64,6 +65,7 @@ def _claim_next(runtime: Runtime, case_id: int):
 def _finish(runtime: Runtime, event, outcome: str, error: str | None) -> None:
     now = runtime.clock()
     retry_for = timedelta(hours=runtime.settings.section("delivery").get("retry_hours", 24))
+    error = redact(error)   # the case system's URL may carry a token in its query string
     values: dict = {"lease_until": None, "attempts": event.attempts + 1, "last_error": error}
     if outcome == "retry":
         first_failed = event.first_failed_at or now

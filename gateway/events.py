@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from gateway.tables import cases, outbox, tickets, utcnow
 
 EVENT_TYPES = ("case.opened", "case.report_added", "case.updated", "case.unmerged", "case.merged", "case.rated",
-               "case.overdue")
+               "case.hot", "case.overdue")
 
 
 def case_snapshot(conn: Connection, case_id: int) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 The whole file is checked before anything is stored: its encoding and header, every row through the hotline
 channel's own parser, `attach_to_case` ids, call ids repeated inside the file or already stored with another
 content. A broken file imports nothing; invalid rows import nothing either unless `--skip-invalid`. Each row then
-takes the endpoint's path (`accept_hotline_call`, channel "hotline", keyed by `call_id`), so running the same file
-again, or importing a call the call-center system already sent, skips it as a repeat.
+takes the endpoint's path (`accept_hotline_call`, channel "hotline", keyed by `call_id` in the import's own scope),
+so running the same file again skips it as a repeat.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from channels.errors import ChannelError
 from channels.hotline import CHANNEL, HotlineSubmission, parse_hotline_call
 from channels.hotline_csv import CsvFileError, CsvRow, decode, read_rows
-from gateway.hotline_intake import UnknownCase, accept_hotline_call, live_case_id
+from gateway.hotline_intake import UnknownCase, accept_hotline_call, live_case_id, scoped_call_id
 from gateway.progress_bar import ProgressBar
 from gateway.intake import IdempotencyConflict, json_body_hash
 from gateway.runtime import Runtime
@@ -29,6 +29,7 @@ from gateway.tables import submissions
 # Exit codes, for scripts that run the import.
 OK, ROWS_REJECTED, FILE_UNUSABLE, INTERRUPTED = 0, 1, 2, 3
 ENTERED_BY = "import"
+IMPORT_SCOPE = "import"   # the import's call ids are its own: no API key can take one first
 
 
 @dataclass
@@ -77,9 +78,10 @@ def _stored_hashes(runtime: Runtime, call_ids: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     with runtime.engine.connect() as conn:
         for start in range(0, len(call_ids), 500):
-            chunk = call_ids[start:start + 500]
-            found.update(conn.execute(select(submissions.c.idem_key, submissions.c.body_hash).where(
-                submissions.c.channel == CHANNEL, submissions.c.idem_key.in_(chunk))).all())
+            chunk = {scoped_call_id(IMPORT_SCOPE, call_id): call_id for call_id in call_ids[start:start + 500]}
+            found.update((chunk[key], digest) for key, digest in conn.execute(
+                select(submissions.c.idem_key, submissions.c.body_hash).where(
+                    submissions.c.channel == CHANNEL, submissions.c.idem_key.in_(list(chunk)))).all())
     return found
 
 
@@ -122,7 +124,7 @@ def check_rows(runtime: Runtime, rows: list[CsvRow]) -> tuple[list[PreparedRow],
 def _store(runtime: Runtime, valid: list[PreparedRow], report: ImportReport, progress: ProgressBar) -> None:
     for item in valid:
         try:
-            result = accept_hotline_call(runtime, item.submission, item.raw, item.digest)
+            result = accept_hotline_call(runtime, item.submission, item.raw, item.digest, scope=IMPORT_SCOPE)
         except IdempotencyConflict:   # stored by someone else between the check and now
             report.rejected.append((item.number, f"通话编号 {item.submission.call_id} 已登记过，但内容与本行不同"))
         except UnknownCase as exc:

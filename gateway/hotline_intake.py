@@ -1,7 +1,8 @@
 """Accepting one hotline call: the path the endpoint and the bulk import share.
 
-The attach check, the emergency check and `accept_submission` under the channel "hotline", keyed by `call_id`,
-so a call posted by the call-center system and the same call keyed in and imported later are one ticket.
+The attach check, the emergency check and `accept_submission` under the channel "hotline", keyed by `call_id`
+within a scope: each API key has its own (as `Idempotency-Key` has), the CSV import and the console one each. A
+shared namespace let any client key take a predictable CTI call id first, and the real call was then refused.
 """
 from __future__ import annotations
 
@@ -22,6 +23,11 @@ class UnknownCase(Exception):
         super().__init__(case_id)
         self.case_id = case_id
         self.message = f"要并入的案件 {case_id} 不存在"
+
+
+def scoped_call_id(scope: str, call_id: str) -> str:
+    """The idempotency key of a call: its `call_id` within its sender's scope (`key:NAME`, `import`, `console`)."""
+    return f"{scope}:{call_id}"
 
 
 def live_case_id(runtime: Runtime, case_id: int) -> int | None:
@@ -55,8 +61,9 @@ def hotline_answer(reference: str, submission: HotlineSubmission, emergency: dic
     return body
 
 
-def accept_hotline_call(runtime: Runtime, submission: HotlineSubmission, raw: bytes, digest: str) -> Acceptance:
-    """Store the call once per `call_id` and enqueue it; raises UnknownCase or IdempotencyConflict."""
+def accept_hotline_call(runtime: Runtime, submission: HotlineSubmission, raw: bytes, digest: str, *,
+                        scope: str) -> Acceptance:
+    """Store the call once per `call_id` in `scope` and enqueue it; raises UnknownCase or IdempotencyConflict."""
     ticket = submission.ticket
     case_id = None
     if submission.attach_to_case is not None:
@@ -66,5 +73,5 @@ def accept_hotline_call(runtime: Runtime, submission: HotlineSubmission, raw: by
     emergency = runtime.normalizer.quick_emergency(ticket.text)
     if emergency.get("emergency"):
         ticket.urgent = True
-    return accept_submission(runtime, channel=CHANNEL, idem_key=submission.call_id, digest=digest, raw=raw,
+    return accept_submission(runtime, channel=CHANNEL, idem_key=scoped_call_id(scope, submission.call_id), digest=digest, raw=raw,
                              ticket=ticket, answer=lambda ref: hotline_answer(ref, submission, emergency, case_id))

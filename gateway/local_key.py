@@ -1,4 +1,8 @@
-"""The local API key `serve` makes when GATEWAY_API_KEYS is not set, so a trial works at once."""
+"""The local API keys `serve` makes when GATEWAY_API_KEYS is not set, so a trial works at once.
+
+Two keys, because the app channel needs only a `client` key while the case API (`/api/v1/cases/…`) and the
+contact details of a ticket need an `operator` one. Setting GATEWAY_API_KEYS replaces both.
+"""
 from __future__ import annotations
 
 import os
@@ -8,19 +12,33 @@ from pathlib import Path
 
 from config import ApiKey, Settings
 
+# (key name, role, file under var/): the names a trial's requests are logged under.
+LOCAL_KEYS = (("local", "client", "api-key"), ("local-operator", "operator", "operator-key"))
 
-def ensure_local_key(settings: Settings) -> tuple[Settings, ApiKey | None]:
-    """Settings with a `local` client key (created once, kept in var/api-key) when none is configured."""
-    if settings.api_keys:
-        return settings, None
-    path = Path(settings.var_dir) / "api-key"
-    path.parent.mkdir(parents=True, exist_ok=True)
+
+def _secret_in(path: Path) -> str:
+    """The secret kept in `path`, made (readable by the owner only) the first time."""
     if path.is_file():
         secret = path.read_text().strip()
-    else:
-        secret = secrets.token_urlsafe(24)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secret + "\n")
-    key = ApiKey("local", secret, "client")
-    return replace(settings, api_keys=(key,)), key
+        if secret:
+            return secret
+        path.unlink()
+    secret = secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secret + "\n")
+    return secret
+
+
+def local_key_paths(settings: Settings) -> dict[str, Path]:
+    """Role → the file its local key is kept in."""
+    return {role: Path(settings.var_dir) / file for _, role, file in LOCAL_KEYS}
+
+
+def ensure_local_keys(settings: Settings) -> tuple[Settings, tuple[ApiKey, ...]]:
+    """Settings with a local `client` and `operator` key (made once, kept under var/) when none is configured."""
+    if settings.api_keys:
+        return settings, ()
+    Path(settings.var_dir).mkdir(parents=True, exist_ok=True)
+    keys = tuple(ApiKey(name, _secret_in(Path(settings.var_dir) / file), role) for name, role, file in LOCAL_KEYS)
+    return replace(settings, api_keys=keys), keys

@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
+from gateway.hot_view import HotCollector
 from gateway.notices import notice_counts
 from gateway.runtime import Runtime
 from gateway.supervision import overdue_counts
@@ -74,6 +75,7 @@ class Metrics:
         self.submissions = Counter("gateway_submissions", "Submissions by channel and outcome",
                                    ["channel", "outcome"], registry=self.registry)
         self.registry.register(StoreCollector(runtime))
+        self.registry.register(HotCollector(runtime))
 
     def submission(self, channel: str, outcome: str) -> None:
         """Count one submission (created, repeat, rejected …)."""

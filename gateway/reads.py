@@ -10,8 +10,16 @@ from gateway.notices import case_notices
 from gateway.runtime import Runtime
 from gateway.tables import case_links, case_updates, cases, tickets
 
-# Personal data a client key (the app, partners) does not get back; operators do.
+# A client key is public (anyone can pull it out of the app), and the reference is the only capability: what it
+# reads is the report as its citizen sent it, where the gateway placed it and what the case system answered, and
+# nothing the gateway collected or derived about a person. Decided field by field (docs/security.md):
+#   contact, citizen                      operator+ only (the person's number, name, user id, identity)
+#   normalized.phones, .entities, .pii    operator+ only (numbers found or given; names found in the text)
+#   normalized.title/.text/.compare_text  operator+ only (the report's own text is already there, as sent)
+#   everything else                       everyone (the report, its place, category, priority, due date, case)
 PERSONAL = ("contact", "citizen")
+# The parts of `normalized` a client key sees: where and what, never who.
+CLIENT_NORMALIZED = ("district", "street", "location", "category", "emergency", "priority", "due_at", "length")
 
 
 def ticket_view(runtime: Runtime, reference: str, *, personal: bool) -> dict[str, Any] | None:
@@ -36,6 +44,9 @@ def ticket_view(runtime: Runtime, reference: str, *, personal: bool) -> dict[str
     }
     if personal:
         view.update({key: data.get(key) for key in PERSONAL})
+    elif view["normalized"] is not None:
+        view["normalized"] = {key: view["normalized"][key] for key in CLIENT_NORMALIZED
+                              if key in view["normalized"]}
     return view
 
 

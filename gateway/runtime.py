@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from config import Settings
 from dedupe import Deduper
+from gateway.redaction import install_log_redaction, settings_secrets
 from gateway.queue import EmbeddedQueue, RedisQueue, make_queue
 from gateway.store import make_engine, migrate
 from gateway.tables import utcnow
@@ -35,6 +36,7 @@ _current: Runtime | None = None
 
 def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
     """Connect to the store and the queue and load the models, once per process."""
+    install_log_redaction(settings_secrets(settings))
     if run_migrations:
         # Without the statement deadline: a migration (or waiting for another process's) may take a while.
         plain = make_engine(settings.database_url)

@@ -2,7 +2,8 @@
 
 Texts are written to `sms_outbox` in the transaction that decides them (a reply to an uplink push, a notice, a
 verification code) and sent by the `send_sms` job, so a provider outage delays a text and never loses it. A
-temporary failure is retried with backoff; a permanent one (a refused number, a bad template) or running out of
+temporary failure is retried with backoff; a text whose provider has no credentials here waits, without using
+its attempts, until a restart brings them; a permanent one (a refused number, a bad template) or running out of
 attempts leaves the row `failed`, with its last error, for operations to see (`failed_texts`).
 """
 from __future__ import annotations
@@ -46,7 +47,7 @@ class SendFailed(Exception):
 
 
 class NotConfigured(SendFailed):
-    """The provider's credentials are missing (retried: configuration may arrive)."""
+    """The provider's credentials are missing: the text waits, without using an attempt, until they are set."""
 
 
 class SmsSender(Protocol):
@@ -144,24 +145,45 @@ class AliyunSender:
         raise SendFailed(f"aliyun {code}: {result.get('Message')}", permanent=not retry)
 
 
-def make_sender(runtime: Runtime, provider: str) -> SmsSender:
-    """The sender for `provider` with this runtime's credentials; NotConfigured when they are missing."""
+def _aliyun_keys(runtime: Runtime) -> tuple[str | None, str | None, dict[str, Any]]:
+    """Aliyun's key id and secret (the profile's `[sms.aliyun]` wins over the environment) and its other settings."""
     s = runtime.settings
-    section = s.section("sms")
+    cfg = dict(s.section("sms").get("aliyun") or {})
+    return (cfg.pop("access_key_id", None) or s.aliyun_sms_access_key_id,
+            cfg.pop("access_key_secret", None) or s.aliyun_sms_access_key_secret, cfg)
+
+
+def missing_credentials(runtime: Runtime, provider: str) -> str | None:
+    """Why `provider` cannot send with this runtime's settings, or None when it can."""
+    s = runtime.settings
     if provider == "twilio":
         if not (s.twilio_account_sid and s.twilio_auth_token and s.twilio_from_number):
-            raise NotConfigured("TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER are needed to send")
-        cfg = section.get("twilio") or {}
+            return "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER are needed to send"
+        return None
+    if provider == "aliyun":
+        key_id, secret, _ = _aliyun_keys(runtime)
+        return None if key_id and secret else \
+            "ALIYUN_SMS_ACCESS_KEY_ID and ALIYUN_SMS_ACCESS_KEY_SECRET are needed to send"
+    return f"unknown SMS provider {provider!r}"
+
+
+def make_sender(runtime: Runtime, provider: str) -> SmsSender:
+    """The sender for `provider` with this runtime's credentials; NotConfigured when they are missing."""
+    missing = missing_credentials(runtime, provider)
+    if missing:
+        raise NotConfigured(missing)
+    s = runtime.settings
+    if provider == "twilio":
+        cfg = s.section("sms").get("twilio") or {}
         http = RoutedTwilioHttpClient(cfg.get("api_base_url"), float(cfg.get("timeout_seconds", 10)))
         return TwilioSender(s.twilio_account_sid, s.twilio_auth_token, s.twilio_from_number, http)
-    if provider == "aliyun":
-        key_id, secret = s.aliyun_sms_access_key_id, s.aliyun_sms_access_key_secret
-        cfg = dict(section.get("aliyun") or {})
-        key_id, secret = cfg.pop("access_key_id", None) or key_id, cfg.pop("access_key_secret", None) or secret
-        if not (key_id and secret):
-            raise NotConfigured("ALIYUN_SMS_ACCESS_KEY_ID and ALIYUN_SMS_ACCESS_KEY_SECRET are needed to send")
-        return AliyunSender(key_id, secret, cfg, runtime.http)
-    raise NotConfigured(f"unknown SMS provider {provider!r}")
+    key_id, secret, cfg = _aliyun_keys(runtime)
+    return AliyunSender(key_id, secret, cfg, runtime.http)
+
+
+def configured_providers(runtime: Runtime) -> list[str]:
+    """The providers this runtime can send through; texts for the others wait in the outbox."""
+    return [p for p in PROVIDERS if missing_credentials(runtime, p) is None]
 
 
 def queue_sms(conn: Connection, runtime: Runtime, *, key: str, provider: str, to: str, body: str,
@@ -180,8 +202,10 @@ def pending_sms_work(runtime: Runtime, limit: int = 500) -> list[tuple[str, int,
     """(job, outbox id, urgent) for texts due to be sent; for the sweeper."""
     now = runtime.clock()
     with runtime.engine.connect() as conn:
+        # A text whose provider has no credentials waits untouched (no attempt used) until a restart brings them.
         rows = conn.execute(select(sms_outbox.c.id).where(
             sms_outbox.c.status == "pending", sms_outbox.c.next_attempt_at <= now,
+            sms_outbox.c.provider.in_(configured_providers(runtime)),
             or_(sms_outbox.c.lease_until.is_(None), sms_outbox.c.lease_until < now))
             .order_by(sms_outbox.c.id).limit(limit)).all()
     return [(JOB, r.id, False) for r in rows]
@@ -203,9 +227,18 @@ def _backoff(cfg, attempts: int) -> timedelta:
 
 
 def send_one(runtime: Runtime, outbox_id: int) -> str | None:
-    """Send one outbox text if it is due and this call wins its lease; returns its new status (None: not ours)."""
+    """Send one outbox text if it is due and this call wins its lease; returns its new status (None: not ours;
+    "waiting": its provider has no credentials here, so it stays pending with its attempts untouched)."""
     cfg = runtime.settings.section("sms").get("outbound") or {}
     now = runtime.clock()
+    with runtime.engine.connect() as conn:
+        provider = conn.execute(select(sms_outbox.c.provider).where(sms_outbox.c.id == outbox_id)).scalar()
+    missing = missing_credentials(runtime, provider) if provider else None
+    if missing:
+        # Configuration, not the provider, is what is missing: trying would only use up the text's attempts.
+        log.info("SMS %s waits in the outbox: %s (sent once they are set and the gateway restarted)",
+                 outbox_id, missing)
+        return "waiting"
     with runtime.engine.begin() as conn:
         won = conn.execute(update(sms_outbox).where(
             sms_outbox.c.id == outbox_id, sms_outbox.c.status == "pending", sms_outbox.c.next_attempt_at <= now,

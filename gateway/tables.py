@@ -394,3 +394,75 @@ sms_optouts = Table(
     Column("phone", String(64), primary_key=True),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hot cases and dispatch suggestions (migration 0071).
+# Reports per case per time bucket, by when the gateway received them: `span` 60 (minute buckets) or 3600 (hour
+# buckets), `bucket` the bucket's start in unix seconds. Upserted as reports join, moved when reports move, so a
+# window's count is a short range read and never a scan of the tickets.
+hot_buckets = Table(
+    "hot_buckets", metadata,
+    Column("case_id", Id, ForeignKey("cases.id"), primary_key=True),
+    Column("span", Integer, primary_key=True, autoincrement=False),
+    Column("bucket", BigInteger, primary_key=True, autoincrement=False),
+    Column("reports", Integer, nullable=False),
+)
+
+# One row per case with reports: what the hot list shows, and per window an upper bound of the case's count (its
+# exact count when its last report joined; a window's count only falls as time passes), which lets the list rank
+# the hottest cases by reading a few rows in bound order.
+hot_cases = Table(
+    "hot_cases", metadata,
+    Column("case_id", Id, ForeignKey("cases.id"), primary_key=True),
+    Column("title", Text, nullable=True),
+    Column("district", String(50), nullable=True),
+    Column("category", String(200), nullable=True),
+    Column("reports", Integer, nullable=False),
+    Column("first_at", UtcDateTime, nullable=True),
+    Column("last_at", UtcDateTime, nullable=True),
+    Column("bound_1h", Integer, nullable=False, default=0),
+    Column("bound_24h", Integer, nullable=False, default=0),
+    Column("bound_7d", Integer, nullable=False, default=0),
+    Index(None, "bound_1h"),
+    Index(None, "bound_24h"),
+    Index(None, "bound_7d"),
+)
+
+# Each level of the hot ladder a case reached: the unique key makes `case.hot` go out once per (case, level).
+hot_levels = Table(
+    "hot_levels", metadata,
+    Column("case_id", Id, ForeignKey("cases.id"), primary_key=True),
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("reports_in_window", Integer, nullable=False),
+    Column("reached_at", UtcDateTime, nullable=False),
+)
+
+# Reports and newly opened cases per (category, district) per minute, hour and day (`span`): hot topics that are many cases, not one.
+hot_group_buckets = Table(
+    "hot_group_buckets", metadata,
+    Column("category", String(200), primary_key=True),
+    Column("district", String(50), primary_key=True),
+    Column("span", Integer, primary_key=True, autoincrement=False),
+    Column("bucket", BigInteger, primary_key=True, autoincrement=False),
+    Column("reports", Integer, nullable=False),
+    Column("cases", Integer, nullable=False),
+    Index(None, "span", "bucket"),
+)
+
+# What the case system's `assigned` updates taught: how many cases each unit took per feature (the unit prior
+# `*`, category × district, category, district, distinctive term); `unit` "" holds the feature's total.
+dispatch_counts = Table(
+    "dispatch_counts", metadata,
+    Column("feature", String(300), primary_key=True),
+    Column("unit", String(200), primary_key=True),
+    Column("cases", Integer, nullable=False),
+)
+
+# The unit each case was learned under and the features it counted, so a reassignment moves its counts.
+dispatch_learned = Table(
+    "dispatch_learned", metadata,
+    Column("case_id", Id, ForeignKey("cases.id"), primary_key=True),
+    Column("unit", String(200), nullable=False),
+    Column("features", JSON, nullable=False),
+    Column("learned_at", UtcDateTime, nullable=False),
+)

@@ -4,11 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, abort, g, render_template, request
+from flask import Blueprint, Flask, abort, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from gateway.console import auth, calls, cases, lists
+from gateway.console import auth, calls, cases, display, hot_page, lists
 from gateway.console.csrf import check_csrf, csrf_token
 from gateway.console.secret_key import console_secret_key
 from gateway.console.taxonomy import Taxonomy
@@ -18,7 +19,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static" / "console"
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder=str(STATIC), static_url_path="/static")
-for child in (auth.bp, calls.bp, cases.bp, lists.bp):
+for child in (auth.bp, calls.bp, cases.bp, lists.bp, hot_page.bp):
     bp.register_blueprint(child)
 
 ERROR_TEXT = {400: "请求有误", 401: "请先登录", 403: "您的角色无权执行此操作", 404: "未找到", 405: "不支持此操作",
@@ -32,6 +33,7 @@ class ConsoleConfig:
     taxonomy: Taxonomy
     districts: list[str]
     phone_region: str
+    zone: ZoneInfo                 # the city's (GATEWAY_TIMEZONE or the profile's): every time shown is in it
 
 
 @bp.before_request
@@ -46,6 +48,21 @@ def _session_and_csrf():
 @bp.app_context_processor
 def _template_helpers():
     return {"csrf_token": csrf_token, "operator": g.get("operator")}
+
+
+def _zone() -> ZoneInfo:
+    return current_app.extensions["console"].zone
+
+
+@bp.app_template_filter("local_time")
+def _local_time(value) -> str:
+    """A stored time as the city's wall-clock time."""
+    return display.local_time(value, _zone())
+
+
+bp.add_app_template_filter(display.ticket_status, "ticket_status")
+bp.add_app_template_filter(display.case_status, "case_status")
+bp.add_app_template_filter(display.channel_name, "channel_name")
 
 
 @bp.errorhandler(HTTPException)
@@ -68,5 +85,6 @@ def init_console(app: Flask, runtime: Runtime) -> None:
     gazetteer = runtime.normalizer.gazetteer
     app.extensions["console"] = ConsoleConfig(
         taxonomy=Taxonomy.from_profile(settings.profile), districts=list(gazetteer.streets_by_district),
-        phone_region=(settings.profile.get("city") or {}).get("phone_region") or "CN")
+        phone_region=(settings.profile.get("city") or {}).get("phone_region") or "CN",
+        zone=ZoneInfo(settings.timezone))
     app.register_blueprint(bp)

@@ -104,4 +104,4 @@ def submit_call(runtime: Runtime, call: CallForm, operator: str) -> Acceptance:
     if call.district:
         submission.ticket.extra["district"] = call.district
     raw = json.dumps({**data, "district": call.district}, ensure_ascii=False, sort_keys=True).encode()
-    return accept_hotline_call(runtime, submission, raw, json_body_hash(raw))
+    return accept_hotline_call(runtime, submission, raw, json_body_hash(raw), scope="console")

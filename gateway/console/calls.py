@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_te
 from gateway.console.auth import signed_in
 from channels.errors import ChannelError
 from gateway.console.call_entry import read_call_form, submit_call
+from gateway.console.display import local_time, ticket_status
 from gateway.console.queries import caller_history
 from gateway.console.suggestions import suggest_cases
 from gateway.hotline_intake import UnknownCase
@@ -92,5 +93,9 @@ def suggest():
 @bp.get("/caller")
 @signed_in()
 def caller():
-    """The caller's earlier reports (JSON for the form's script)."""
-    return jsonify({"reports": caller_history(_runtime(), request.args.get("number", "")[:40])})
+    """The caller's earlier reports (JSON for the form's script), with the time and status as operators read them."""
+    zone = current_app.extensions["console"].zone
+    reports = [dict(r, received_local=local_time(r["received_at"], zone, "%Y-%m-%d %H:%M"),
+                    status_name=ticket_status(r["status"]))
+               for r in caller_history(_runtime(), request.args.get("number", "")[:40])]
+    return jsonify({"reports": reports})

@@ -10,9 +10,6 @@ from normalizer.ticket import TICKET_STATUSES
 
 bp = Blueprint("lists", __name__)
 
-STATUS_NAMES = {"received": "已接收", "normalized": "已标准化", "in_case": "已归案", "delivered": "已送达"}
-
-
 def _runtime():
     return current_app.extensions["gateway"]
 
@@ -27,7 +24,7 @@ def intake():
     result = intake_page(_runtime(), channel=channel, status=status,
                          page=int(page) if page.isdecimal() and len(page) < 7 else 1)
     return render_template("console/intake.html", result=result, channel=channel, status=status,
-                           channels=known_channels(_runtime()), statuses=TICKET_STATUSES, status_names=STATUS_NAMES)
+                           channels=known_channels(_runtime()), statuses=TICKET_STATUSES)
 
 
 @bp.get("/dead-letters")

@@ -7,7 +7,7 @@ from channels.hotline import parse_hotline_call
 from gateway.hotline_intake import UnknownCase, accept_hotline_call
 from gateway.intake import IdempotencyConflict, json_body_hash
 from gateway.runtime import Runtime
-from gateway.web.auth import require_key
+from gateway.web.auth import RANK, require_key
 from gateway.web.errors import ApiError
 
 bp = Blueprint("hotline", __name__)
@@ -24,8 +24,12 @@ def hotline_call():
     limits = runtime.settings.section("intake")
     submission = parse_hotline_call(raw, now=runtime.clock(), zone=runtime.settings.timezone,
                                     max_text_chars=limits.get("max_text_chars", 20000), entered_by=g.api_key.name)
+    if submission.attach_to_case is not None and RANK[g.api_key.role] < RANK["operator"]:
+        # Forcing a report into a case is an operator's decision; answered before the case is looked up, so a
+        # client key learns nothing about which cases exist.
+        raise ApiError(403, "forbidden", "并入案件（attach_to_case）需要话务员（operator）及以上角色的密钥")
     try:
-        result = accept_hotline_call(runtime, submission, raw, json_body_hash(raw))
+        result = accept_hotline_call(runtime, submission, raw, json_body_hash(raw), scope=f"key:{g.api_key.name}")
     except UnknownCase as exc:
         raise ApiError(422, "unknown_case", exc.message, {"attach_to_case": [exc.message]}) from None
     except IdempotencyConflict:

@@ -71,6 +71,15 @@ PATHS = {
                                                "Unmerge", params=[CASE_ID])},
     "/api/v1/cases/{id}/merge": {"post": _op("Join another case's reports into this case (supervisor; audited)",
                                              BEARER, "Merge", params=[CASE_ID])},
+    "/api/v1/hot": {"get": _op(
+        "Hot cases (operator+): `{window, cases: [{case_id, reports_in_window, reports_before, reports_total, title, "
+        "district, category, first_at, last_at}], groups: [{category, district, cases, reports_in_window, "
+        "reports_before}]}`, hottest first; windows count reports by when the gateway received them; "
+        "`reports_before` is the equal window just before", BEARER,
+        params=[{"name": "window", "in": "query", "required": False,
+                 "schema": {"type": "string", "enum": ["1h", "24h", "7d"], "default": "1h"}},
+                {"name": "limit", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}])},
     "/api/v1/case-updates": {"post": _op("A status update from the case system", SIGNED, "CaseUpdate")},
     "/channels/wechat": {
         "get": _op("WeChat's server-address check: echoes `echostr` when `signature` is right, else 403",

@@ -52,10 +52,10 @@ def test_bad_configuration_fails_at_start_with_a_reason(environ):
         load_settings(environ=environ, dotenv_path=None)
 
 
-def test_serve_makes_one_local_key_and_keeps_it(tmp_path):
-    from gateway.local_key import ensure_local_key
+def test_serve_makes_local_keys_once_and_keeps_them(tmp_path):
+    from gateway.local_key import ensure_local_keys
     settings = load_settings(environ={"GATEWAY_VAR_DIR": str(tmp_path)}, dotenv_path=None)
-    with_key, key = ensure_local_key(settings)
-    again, key2 = ensure_local_key(settings)
-    assert key.secret == key2.secret and with_key.api_keys == (key,)
+    with_key, keys = ensure_local_keys(settings)
+    again, keys2 = ensure_local_keys(settings)
+    assert keys == keys2 and with_key.api_keys == keys and [k.role for k in keys] == ["client", "operator"]
     assert (tmp_path / "api-key").stat().st_mode & 0o077 == 0

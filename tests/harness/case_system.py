@@ -47,6 +47,7 @@ class CaseSystem:
             event = json.loads(body)
             event["_status"] = status
             event["_header_id"] = event_id
+            event["_at"] = time.time()          # when it arrived: latency targets are measured from here
             self.events.append(event)
         self._reply(handler, status)
 

@@ -26,7 +26,7 @@ def test_an_attached_call_joins_the_operators_case_not_the_dedupe_one(gateway, c
     assert noise_case != litter_case
     # Word for word a duplicate of the noise case, but the operator knows it belongs to the litter case.
     answer = post_hotline(gateway, {"call_id": "c-3", "summary": NOISE, "agent_id": "A2048",
-                                    "attach_to_case": litter_case})
+                                    "attach_to_case": litter_case}, key=OPERATOR_KEY)
     assert answer.status_code == 201 and answer.json["case_id"] == litter_case
     assert str(litter_case) in answer.json["message"]
     gateway.drain()
@@ -57,7 +57,7 @@ def test_attaching_to_a_merged_case_follows_it(gateway):
                                           "Content-Type": "application/json"})
     assert merged.status_code == 200
     answer = post_hotline(gateway, {"call_id": "c-3", "summary": "另一件事：洪山区光谷大道井盖缺失",
-                                    "attach_to_case": absorbed})
+                                    "attach_to_case": absorbed}, key=OPERATOR_KEY)
     assert answer.status_code == 201 and answer.json["case_id"] == kept
     gateway.drain()
     assert case_of(gateway, answer.json["reference"]) == kept

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.sms_outbound import (NotConfigured, RoutedTwilioHttpClient, SendFailed, TwilioSender, failed_texts,
-                                  make_sender, queue_sms, send_one)
+                                  make_sender, pending_sms_work, queue_sms, send_one)
 from tests.sms.simulator import ACCOUNT_SID, AUTH_TOKEN, CITY_NUMBER, CALLER
 
 
@@ -86,3 +86,25 @@ def test_missing_credentials(sqlite_rig):
         make_sender(sqlite_rig.runtime, "aliyun")
     with pytest.raises(NotConfigured):
         make_sender(sqlite_rig.runtime, "carrier-pigeon")
+
+
+@pytest.mark.parametrize("provider", ["twilio", "aliyun"])
+def test_without_credentials_a_text_waits_without_using_attempts_until_they_come(rig, provider):
+    from dataclasses import replace
+    configured = rig.runtime.settings
+    rig.runtime.settings = replace(configured, twilio_from_number=None, aliyun_sms_access_key_secret=None)
+    outbox_id = _queue(rig, provider)
+    for _ in range(5):                                  # however often the job or the sweeper comes by
+        assert send_one(rig.runtime, outbox_id) == "waiting"
+        rig.drain()
+    row = rig.outbox()[0]
+    assert row.status == "pending" and row.attempts == 0 and row.last_error is None
+    assert pending_sms_work(rig.runtime) == [] and failed_texts(rig.runtime) == []
+    assert rig.api.sent == [] and rig.aliyun.sent == []
+    # The keys are set and the gateway restarted: the sweeper finds the text due and it goes out once.
+    rig.runtime.settings = configured
+    assert pending_sms_work(rig.runtime) == [("send_sms", outbox_id, False)]
+    rig.drain()
+    row = rig.outbox()[0]
+    assert row.status == "sent" and row.attempts == 1
+    assert len(rig.api.sent if provider == "twilio" else rig.aliyun.sent) == 1

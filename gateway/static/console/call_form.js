@@ -111,7 +111,7 @@
         body.reports.forEach(function (r) {
           var li = el("li");
           li.appendChild(el("span", "mono", r.reference));
-          li.appendChild(el("span", null, " " + r.received_at.slice(0, 10) + " "));
+          li.appendChild(el("span", null, " " + r.received_local + " " + r.status_name + " "));
           if (r.case_id) {
             var a = el("a", null, "案件 " + r.case_id);
             a.href = form.dataset.caseUrl.replace(/0$/, String(r.case_id));

@@ -1,0 +1,211 @@
+"""Hot cases: reports per case in sliding windows, kept as reports join, and `case.hot` once per ladder level.
+
+Counts live in bucket rows (`hot_buckets`: per case, per minute and per hour of gateway receipt), upserted when a
+report joins and moved when a supervisor moves reports, so a window's count is a short range read. Callers hold
+the case's row lock (`add_event` takes it), which serializes the read-then-write of one case's summary row.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+
+from gateway.events import add_event
+from gateway.tables import hot_buckets, hot_cases, hot_group_buckets, hot_levels, tickets
+
+MINUTE, HOUR, DAY = 60, 3600, 86400
+# The windows the hot list offers, in minutes; each has an upper-bound column in `hot_cases`.
+WINDOWS = {"1h": 60, "24h": 1440, "7d": 10080}
+# Groups count in coarser buckets (they are many rows per window): each window slides by its own span.
+GROUP_SPANS = {"1h": MINUTE, "24h": HOUR, "7d": DAY}
+DEFAULT_LEVELS = (5, 20, 100)
+DEFAULT_WINDOW_MINUTES = 60
+
+
+def insert_for(conn: Connection, table):
+    """The dialect's INSERT that knows ON CONFLICT (PostgreSQL and SQLite both do)."""
+    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+def _add(conn: Connection, table, keys: Mapping[str, Any], **amounts: int) -> None:
+    """Add `amounts` to the row at `keys`, creating it when missing (one statement, safe under concurrency)."""
+    stmt = insert_for(conn, table).values(**keys, **amounts)
+    conn.execute(stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={name: getattr(table.c, name) + getattr(stmt.excluded, name)
+                                         for name in amounts}))
+
+
+def epoch(moment: datetime) -> int:
+    """Unix seconds of an aware datetime."""
+    return int(moment.timestamp())
+
+
+def window_filter(minutes: int, until: int):
+    """Bucket rows of the `minutes`-long window ending in the minute of `until` (unix seconds), to the minute.
+
+    Whole hours inside the window come from hour rows, the ragged ends from minute rows.
+    """
+    last = until - until % MINUTE
+    first = last - (minutes - 1) * MINUTE
+    whole_from = -(-first // HOUR) * HOUR
+    whole_to = (last + MINUTE) // HOUR * HOUR
+    c = hot_buckets.c
+    if whole_from >= whole_to:
+        return and_(c.span == MINUTE, c.bucket >= first, c.bucket <= last)
+    return or_(and_(c.span == MINUTE, c.bucket >= first, c.bucket < whole_from),
+               and_(c.span == HOUR, c.bucket >= whole_from, c.bucket < whole_to),
+               and_(c.span == MINUTE, c.bucket >= whole_to, c.bucket <= last))
+
+
+def window_counts(conn: Connection, case_ids: Iterable[int], minutes: int, until: int) -> dict[int, int]:
+    """Reports per case in the `minutes` window ending at `until` (cases without any are left out)."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    rows = conn.execute(select(hot_buckets.c.case_id, func.sum(hot_buckets.c.reports))
+                        .where(hot_buckets.c.case_id.in_(ids), window_filter(minutes, until))
+                        .group_by(hot_buckets.c.case_id)).all()
+    return {case_id: int(n) for case_id, n in rows if n}
+
+
+def case_windows(conn: Connection, case_id: int, until: int, extra_minutes: int | None = None) -> dict[str, int]:
+    """One case's counts in every window (and in `extra_minutes`, the ladder's window, under "ladder")."""
+    windows = dict(WINDOWS)
+    if extra_minutes is not None:
+        windows["ladder"] = extra_minutes
+    sums = [func.coalesce(func.sum(case((window_filter(m, until), hot_buckets.c.reports), else_=0)), 0)
+            for m in windows.values()]
+    row = conn.execute(select(*sums).where(hot_buckets.c.case_id == case_id)).one()
+    return {name: int(n) for name, n in zip(windows, row)}
+
+
+def ladder(settings) -> tuple[list[int], int]:
+    """The profile's hot levels (ascending) and their window in minutes."""
+    section = settings.section("hot")
+    levels = sorted({int(n) for n in section.get("levels", DEFAULT_LEVELS) if int(n) > 0})
+    return levels, int(section.get("window_minutes", DEFAULT_WINDOW_MINUTES))
+
+
+def case_facts(normalized: Mapping[str, Any] | None, data: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Title, district and category of a report, as the hot list shows them."""
+    normalized = normalized or {}
+    category = normalized.get("category") or {}
+    title = normalized.get("title") or (data or {}).get("title")
+    if not title:
+        text = normalized.get("text") or (data or {}).get("text") or ""
+        title = text[:40] or None
+    return {"title": title, "district": normalized.get("district"),
+            "category": category.get("path") or category.get("level1")}
+
+
+def _bucket_rows(received: Iterable[datetime]) -> Counter:
+    counts: Counter = Counter()
+    for moment in received:
+        seconds = epoch(moment)
+        counts[(MINUTE, seconds - seconds % MINUTE)] += 1
+        counts[(HOUR, seconds - seconds % HOUR)] += 1
+    return counts
+
+
+def record_join(conn: Connection, settings, case_id: int, received_at: datetime, facts: Mapping[str, Any],
+                opened: bool) -> list[int]:
+    """Count one report (received by the gateway at `received_at`) into its case; returns the levels reached.
+
+    Call inside the transaction that put the report in the case, after the case's row lock is taken.
+    """
+    for (span, bucket), n in _bucket_rows([received_at]).items():
+        _add(conn, hot_buckets, {"case_id": case_id, "span": span, "bucket": bucket}, reports=n)
+    levels, ladder_minutes = ladder(settings)
+    at = epoch(received_at)
+    counts = case_windows(conn, case_id, at, ladder_minutes)
+    summary = conn.execute(select(hot_cases).where(hot_cases.c.case_id == case_id)).first()
+    if summary is None:
+        conn.execute(insert_for(conn, hot_cases).values(
+            case_id=case_id, reports=1, first_at=received_at, last_at=received_at,
+            **{k: v for k, v in facts.items() if k in ("title", "district", "category")},
+            **{f"bound_{w}": counts[w] for w in WINDOWS}))
+    else:
+        newest = summary.last_at is None or received_at >= summary.last_at
+        # A window's count can only fall as time passes without reports, so the count when the newest report
+        # joined bounds every later count; a late-arriving older report can only add one to the old bound.
+        bounds = {f"bound_{w}": counts[w] if newest else getattr(summary, f"bound_{w}") + 1 for w in WINDOWS}
+        filled = {k: v for k, v in facts.items() if v and getattr(summary, k) is None}
+        conn.execute(update(hot_cases).where(hot_cases.c.case_id == case_id).values(
+            reports=hot_cases.c.reports + 1, last_at=received_at if newest else summary.last_at,
+            first_at=min(summary.first_at or received_at, received_at), **bounds, **filled))
+    _count_group(conn, facts, received_at, opened)
+    return fire_levels(conn, case_id, levels, ladder_minutes, counts, received_at)
+
+
+def _count_group(conn: Connection, facts: Mapping[str, Any], received_at: datetime, opened: bool) -> None:
+    if not facts.get("category") or not facts.get("district"):
+        return  # a topic is a kind of problem at a place: without both it belongs to no group
+    seconds = epoch(received_at)
+    for span in set(GROUP_SPANS.values()):
+        _add(conn, hot_group_buckets, {"category": facts["category"][:200], "district": facts["district"][:50],
+                                       "span": span, "bucket": seconds - seconds % span},
+             reports=1, cases=1 if opened else 0)
+
+
+def fire_levels(conn: Connection, case_id: int, levels: list[int], ladder_minutes: int, counts: dict[str, int],
+                at: datetime) -> list[int]:
+    """Send `case.hot` for each level the ladder window's count reached that the case had not reached before."""
+    reached = []
+    for level in levels:
+        if counts["ladder"] < level:
+            break
+        claimed = conn.execute(insert_for(conn, hot_levels).values(
+            case_id=case_id, level=level, reports_in_window=counts["ladder"], reached_at=at)
+            .on_conflict_do_nothing().returning(hot_levels.c.level)).first()
+        if claimed is None:
+            continue  # this level went out before: once per (case, level)
+        reached.append(level)
+        add_event(conn, case_id, "case.hot", None, {"hot": {
+            "level": level, "reports_in_window": counts["ladder"], "window": ladder_minutes,
+            "counts": {w: counts[w] for w in WINDOWS}}})
+    return reached
+
+
+def _refresh_summary(conn: Connection, case_id: int, now: datetime, facts: Mapping[str, Any] | None) -> None:
+    """Recompute a case's summary from its reports after reports moved in or out (rare: supervisors' acts)."""
+    row = conn.execute(select(func.count(), func.min(tickets.c.created_at), func.max(tickets.c.created_at))
+                       .where(tickets.c.case_id == case_id)).one()
+    if not row[0]:
+        conn.execute(delete(hot_cases).where(hot_cases.c.case_id == case_id))
+        return
+    counts = case_windows(conn, case_id, epoch(now))
+    values = {"reports": row[0], "first_at": row[1], "last_at": row[2],
+              **{f"bound_{w}": counts[w] for w in WINDOWS}}
+    if conn.execute(select(hot_cases.c.case_id).where(hot_cases.c.case_id == case_id)).first() is None:
+        conn.execute(insert_for(conn, hot_cases).values(case_id=case_id, **values, **(facts or {})))
+    else:
+        conn.execute(update(hot_cases).where(hot_cases.c.case_id == case_id).values(**values))
+
+
+def move_reports(conn: Connection, settings, ticket_ids: list[int], from_case: int, to_case: int, now: datetime,
+                 facts: Mapping[str, Any] | None = None) -> list[int]:
+    """The counts follow reports a supervisor moved (unmerge, forced merge); returns levels `to_case` reached.
+
+    Call after the tickets point at `to_case`. `facts` describe `to_case` when it is new.
+    """
+    received = [r.created_at for r in conn.execute(select(tickets.c.created_at)
+                                                   .where(tickets.c.id.in_(ticket_ids)))]
+    for (span, bucket), n in _bucket_rows(received).items():
+        key = and_(hot_buckets.c.case_id == from_case, hot_buckets.c.span == span, hot_buckets.c.bucket == bucket)
+        conn.execute(update(hot_buckets).where(key).values(reports=hot_buckets.c.reports - n))
+        conn.execute(delete(hot_buckets).where(key, hot_buckets.c.reports <= 0))
+        _add(conn, hot_buckets, {"case_id": to_case, "span": span, "bucket": bucket}, reports=n)
+    _refresh_summary(conn, from_case, now, None)
+    _refresh_summary(conn, to_case, now, facts)
+    levels, ladder_minutes = ladder(settings)
+    return fire_levels(conn, to_case, levels, ladder_minutes,
+                       case_windows(conn, to_case, epoch(now), ladder_minutes), now)
+
+
+def utc_from_epoch(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, timezone.utc)
