@@ -10,8 +10,8 @@ from config import load_settings
 from gateway.console import init_console
 from gateway.metrics import Metrics
 from gateway.runtime import Runtime, build_runtime, install
-from gateway.web import (api_views, attachment_views, hot_views, hotline_views, intake_views, ops_views, openapi,
-                         sms_views, wechat_views)
+from gateway import registry
+from gateway.web import api_views, attachment_views, hot_views, ops_views, openapi
 from gateway.web.errors import ApiError, register_error_handlers
 
 log = logging.getLogger(__name__)
@@ -19,12 +19,12 @@ log = logging.getLogger(__name__)
 
 def channel_states(runtime: Runtime) -> dict[str, bool]:
     """Which channels are on with this configuration."""
-    s = runtime.settings
-    return {
-        "app": bool(s.api_keys), "webhook": bool(s.webhook_secrets), "wechat": bool(s.wechat_token),
-        "case-updates": bool(s.downstream_secret), "hotline": bool(s.api_keys),
-        "sms/twilio": bool(s.twilio_auth_token), "sms/uplink": bool(s.sms_uplink_token),
-    }
+    states = {}
+    for channel in registry.CHANNELS:
+        states.update(channel.states(runtime.settings))
+    # Not a citizens' channel, but an inbound endpoint that needs its credentials just the same.
+    states["case-updates"] = bool(runtime.settings.downstream_secret)
+    return states
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, *, runtime: Runtime | None = None,
@@ -42,8 +42,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, runtime: Runtime |
     app.extensions["gateway"] = runtime
     app.extensions["gateway_metrics"] = Metrics(runtime)
     register_error_handlers(app)
-    for blueprint in (intake_views.bp, api_views.bp, attachment_views.bp, ops_views.bp, openapi.bp,
-                      wechat_views.bp, hotline_views.bp, sms_views.bp, hot_views.bp):
+    for blueprint in (api_views.bp, attachment_views.bp, ops_views.bp, openapi.bp, hot_views.bp,
+                      *(channel.blueprint for channel in registry.CHANNELS)):
         app.register_blueprint(blueprint)
     init_console(app, runtime)  # the operator console at /console (session sign-in)
 

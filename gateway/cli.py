@@ -138,8 +138,44 @@ def _operators_add(args) -> int:
     return 0
 
 
+def _change_operator(change, done: str) -> int:
+    from gateway.operators import OperatorError
+    from gateway.store import make_engine, migrate
+
+    engine = make_engine(load_settings().database_url)
+    migrate(engine)
+    try:
+        change(engine)
+    except OperatorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(done)
+    return 0
+
+
+def _operators_passwd(args) -> int:
+    from gateway.operators import set_password
+
+    try:
+        password = _read_password(args.password_stdin)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return _change_operator(lambda engine: set_password(engine, args.name, password),
+                            f"password of {args.name} changed; its sessions are ended")
+
+
+def _operators_disable(args) -> int:
+    from gateway.operators import disable_operator
+
+    return _change_operator(lambda engine: disable_operator(engine, args.name),
+                            f"operator {args.name} disabled; its sessions are ended")
+
+
 def _import_hotline(args) -> int:
-    from gateway.hotline_import import run_import
+    from gateway.hotline.csv_import import run_import
     from gateway.runtime import build_runtime
 
     runtime = build_runtime(load_settings())
@@ -222,6 +258,13 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=("operator", "supervisor", "admin"))
     add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     add.set_defaults(run=_operators_add)
+    passwd = osub.add_parser("passwd", help="change an account's password (asks for it); its sessions end")
+    passwd.add_argument("name", metavar="NAME")
+    passwd.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    passwd.set_defaults(run=_operators_passwd)
+    disable = osub.add_parser("disable", help="disable an account; its sessions end")
+    disable.add_argument("name", metavar="NAME")
+    disable.set_defaults(run=_operators_disable)
     return p
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from gateway.attachment_sweep import maybe_sweep_orphans
 from gateway.jobs import JOB_FUNCTIONS
 from gateway.runtime import Runtime
 from gateway.sweeper import pending_work
@@ -47,6 +48,7 @@ class EmbeddedWorker:
             wake.clear()
             try:
                 run_pending(self.runtime)
+                maybe_sweep_orphans(self.runtime)
             except Exception:  # the thread must outlive a bad moment (database restarting, a bug in one job)
                 log.exception("embedded worker round failed; retrying")
                 self.stopping.wait(self.interval)

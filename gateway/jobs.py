@@ -1,10 +1,14 @@
 """The pipeline's job functions at stable import paths (RQ names them as `gateway.jobs.<name>`).
 
-Each takes one id (JSON), runs on the process's installed runtime, and is idempotent.
+Each takes one id (JSON), runs on the process's installed runtime, and is idempotent. The pipeline's own stages are
+defined here; each channel's jobs come from its registered spec and are found under the same path.
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from gateway import casework, delivery, normalize_stage
+from gateway.registry import channel_jobs
 from gateway.runtime import Runtime, current
 
 
@@ -23,16 +27,11 @@ def deliver_case(case_id: int, runtime: Runtime | None = None) -> int:
     return delivery.deliver_case(runtime or current(), case_id)
 
 
-def fetch_wechat_media(ticket_id: int, runtime: Runtime | None = None) -> int:
-    """Copy a WeChat ticket's media into the attachment store before WeChat's 3-day expiry."""
-    from gateway import wechat_media
-    return wechat_media.fetch_media(runtime or current(), ticket_id)
-
-
-def send_sms(outbox_id: int, runtime: Runtime | None = None) -> str | None:
-    """Send one text from the SMS outbox (retried with backoff; failures kept visible)."""
-    from gateway import sms_outbound
-    return sms_outbound.send_one(runtime or current(), outbox_id)
+def _channel_job(fn: Callable[[Runtime, int], Any]) -> Callable[..., Any]:
+    def job(arg: int, runtime: Runtime | None = None):
+        return fn(runtime or current(), arg)
+    job.__doc__ = fn.__doc__
+    return job
 
 
 def escalate_overdue(case_id: int, runtime: Runtime | None = None) -> int | None:
@@ -48,5 +47,13 @@ def send_notice(notice_id: int, runtime: Runtime | None = None) -> str | None:
 
 
 JOB_FUNCTIONS = {"normalize_ticket": normalize_ticket, "assign_case": assign_case, "deliver_case": deliver_case,
-                 "fetch_wechat_media": fetch_wechat_media, "send_sms": send_sms,
-                 "escalate_overdue": escalate_overdue, "send_notice": send_notice}
+                 "escalate_overdue": escalate_overdue, "send_notice": send_notice,
+                 **{name: _channel_job(fn) for name, fn in channel_jobs().items()}}
+
+
+def __getattr__(name: str):
+    # RQ imports `gateway.jobs.<name>`: channel jobs are found here like the stages above.
+    try:
+        return JOB_FUNCTIONS[name]
+    except KeyError:
+        raise AttributeError(name) from None

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from channels.notices import RATABLE, parse_quiet_hours, quiet_until, render_notice
-from gateway.notice_routes import route_for
+from gateway.notice_routes import Outcome, route_for, sender_for
 from gateway.runtime import Runtime
 from gateway.tables import cases, notices, tickets
 
@@ -141,8 +141,6 @@ def _set(runtime: Runtime, notice_id: int, **values) -> None:
 
 def send_notice(runtime: Runtime, notice_id: int) -> str | None:
     """Send one notice if due and ours; returns its new state (None: not ours to send now)."""
-    from gateway.notice_senders import SENDERS, Outcome
-
     notice = _claim(runtime, notice_id)
     if notice is None:
         return None
@@ -150,7 +148,7 @@ def send_notice(runtime: Runtime, notice_id: int) -> str | None:
     if until is not None:
         _set(runtime, notice.id, next_attempt_at=until, outcome=f"免打扰时段，推迟至 {until.isoformat()}")
         return "pending"
-    sender = SENDERS.get(notice.route)
+    sender = sender_for(notice.route)
     try:
         outcome = sender(runtime, notice) if sender else Outcome("failed", f"no sender for route {notice.route}")
     except Exception as exc:  # a bug in one sender must not stop the worker; the notice is retried

@@ -4,12 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, case, delete, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from gateway.tables import operators, utcnow
+from gateway.tables import operators, sign_in_attempts, utcnow
 
 ROLES = ("operator", "supervisor", "admin")
 RANK = {"operator": 1, "supervisor": 2, "admin": 3}
@@ -20,6 +22,8 @@ _DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt"
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=5)
+# Counts of pairs that stopped guessing are forgotten after this (and a flood of made-up names cannot pile up).
+STALE_ATTEMPTS = timedelta(days=1)
 
 
 class AccountLocked(Exception):
@@ -34,6 +38,7 @@ class OperatorError(ValueError):
 class Operator:
     name: str
     role: str
+    session_generation: int = 0
 
     def can(self, role: str) -> bool:
         """True when this operator's role is `role` or above it."""
@@ -61,37 +66,86 @@ def add_operator(engine: Engine, name: str, role: str, password: str) -> Operato
 def find_operator(engine: Engine, name: str) -> Operator | None:
     """The enabled operator of that name, or None."""
     with engine.connect() as conn:
-        row = conn.execute(select(operators.c.name, operators.c.role)
+        row = conn.execute(select(operators.c.name, operators.c.role, operators.c.session_generation)
                            .where(operators.c.name == name, operators.c.disabled.is_(False))).first()
-    return Operator(row.name, row.role) if row else None
+    return Operator(row.name, row.role, row.session_generation) if row else None
 
 
-def check_credentials(engine: Engine, name: str, password: str) -> Operator | None:
+def _count_attempt(conn, name: str, address: str, now) -> tuple[int, bool]:
+    """Count one sign-in attempt for (name, address) before anything is checked; (attempts, locked)."""
+    table = sign_in_attempts
+    expired = and_(table.c.locked_until.is_not(None), table.c.locked_until <= now)
+    stmt = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table).values(
+        name=name, address=address, failures=1, locked_until=None, updated_at=now)
+    # One statement, so parallel guesses each get their own number: the 6th of 16 concurrent ones is refused
+    # unevaluated. A lock that ran out starts the count again.
+    stmt = stmt.on_conflict_do_update(index_elements=["name", "address"], set_={
+        "failures": case((expired, 1), else_=table.c.failures + 1),
+        "locked_until": case((expired, None), else_=table.c.locked_until),
+        "updated_at": now,
+    }).returning(table.c.failures, table.c.locked_until)
+    failures, locked_until = conn.execute(stmt).one()
+    if locked_until is not None and locked_until > now:
+        return failures, True
+    if failures > MAX_FAILED_ATTEMPTS:
+        conn.execute(update(table).where(table.c.name == name, table.c.address == address,
+                                         table.c.locked_until.is_(None)).values(locked_until=now + LOCKOUT))
+        return failures, True
+    return failures, False
+
+
+def check_credentials(engine: Engine, name: str, password: str, address: str | None = None) -> Operator | None:
     """The operator when the name and password match an enabled account, else None.
 
-    After MAX_FAILED_ATTEMPTS wrong passwords in a row the account is locked for LOCKOUT (AccountLocked), so a
-    password cannot be guessed online; the right password during the lock does not open it either.
+    Every attempt is counted per (name as typed, client address) before the password is looked at; beyond
+    MAX_FAILED_ATTEMPTS wrong ones that pair is locked for LOCKOUT (AccountLocked), the right password included.
+    Unknown names count and lock exactly like known ones, so the answers tell no names apart, and a guesser at
+    one address cannot lock the operator out at another.
     """
     now = utcnow()
-    with engine.connect() as conn:
-        row = conn.execute(select(operators).where(operators.c.name == name.strip())).first()
-    valid = check_password_hash(row.password_hash if row else _DUMMY_HASH, password)
-    if row is None:
-        return None
-    if row.locked_until is not None and row.locked_until > now:
-        raise AccountLocked(row.name)
+    name = name.strip()[:100]
+    address = (address or "-")[:64]
     with engine.begin() as conn:
-        if valid:
-            conn.execute(update(operators).where(operators.c.id == row.id)
-                         .values(failed_attempts=0, locked_until=None))
-        else:
-            # Counted in the database (atomically), so parallel guesses and several web servers all count.
-            failed = conn.execute(update(operators).where(operators.c.id == row.id)
-                                  .values(failed_attempts=operators.c.failed_attempts + 1)
-                                  .returning(operators.c.failed_attempts)).scalar_one()
-            if failed >= MAX_FAILED_ATTEMPTS:
-                conn.execute(update(operators).where(operators.c.id == row.id)
-                             .values(failed_attempts=0, locked_until=now + LOCKOUT))
-    if row.disabled or not valid:
+        conn.execute(delete(sign_in_attempts).where(sign_in_attempts.c.updated_at < now - STALE_ATTEMPTS,
+                                                    or_(sign_in_attempts.c.locked_until.is_(None),
+                                                        sign_in_attempts.c.locked_until < now)))
+        _failures, locked = _count_attempt(conn, name, address, now)
+    if locked:
+        raise AccountLocked(name)
+    with engine.connect() as conn:
+        row = conn.execute(select(operators).where(operators.c.name == name)).first()
+    valid = check_password_hash(row.password_hash if row else _DUMMY_HASH, password)
+    if row is None or row.disabled or not valid:
         return None
-    return Operator(row.name, row.role)
+    with engine.begin() as conn:
+        conn.execute(delete(sign_in_attempts).where(sign_in_attempts.c.name == name,
+                                                    sign_in_attempts.c.address == address))
+    return Operator(row.name, row.role, row.session_generation)
+
+
+def end_sessions(engine: Engine, name: str) -> bool:
+    """Bump the account's session generation: every session it has ends on its next request."""
+    with engine.begin() as conn:
+        return bool(conn.execute(update(operators).where(operators.c.name == name).values(
+            session_generation=operators.c.session_generation + 1)).rowcount)
+
+
+def set_password(engine: Engine, name: str, password: str) -> None:
+    """A new password for an account; its sessions end. Raises OperatorError."""
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise OperatorError(f"the password must have at least {MIN_PASSWORD_CHARS} characters")
+    with engine.begin() as conn:
+        changed = conn.execute(update(operators).where(operators.c.name == name).values(
+            password_hash=generate_password_hash(password, method="scrypt"),
+            session_generation=operators.c.session_generation + 1)).rowcount
+    if not changed:
+        raise OperatorError(f"no operator named {name!r}")
+
+
+def disable_operator(engine: Engine, name: str) -> None:
+    """Disable an account: it cannot sign in, and its sessions end. Raises OperatorError."""
+    with engine.begin() as conn:
+        changed = conn.execute(update(operators).where(operators.c.name == name).values(
+            disabled=True, session_generation=operators.c.session_generation + 1)).rowcount
+    if not changed:
+        raise OperatorError(f"no operator named {name!r}")

@@ -13,8 +13,6 @@ from config import Settings
 log = logging.getLogger(__name__)
 
 QUEUE_NAMES = {False: "gateway", True: "gateway-urgent"}
-JOBS = ("normalize_ticket", "assign_case", "deliver_case", "fetch_wechat_media", "send_sms", "escalate_overdue",
-        "send_notice")
 
 
 class EmbeddedQueue:
@@ -61,7 +59,9 @@ class RedisQueue:
         from redis.exceptions import RedisError
         from rq import Retry
 
-        if job not in JOBS:
+        from gateway.jobs import JOB_FUNCTIONS  # here: the job table imports every channel, which imports this
+
+        if job not in JOB_FUNCTIONS:
             raise ValueError(f"unknown job {job}")
         try:
             self.queues[urgent].enqueue_call(

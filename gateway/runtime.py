@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from config import Settings
 from dedupe import Deduper
+from gateway.rate_limits import build_rate_limits
 from gateway.redaction import install_log_redaction, settings_secrets
 from gateway.queue import EmbeddedQueue, RedisQueue, make_queue
 from gateway.store import make_engine, migrate
@@ -29,6 +30,7 @@ class Runtime:
     deduper: Any
     http: requests.Session = field(default_factory=requests.Session)
     clock: Callable[[], datetime] = utcnow
+    limits: Any = None      # gateway.rate_limits.RateLimits
 
 
 _current: Runtime | None = None
@@ -44,7 +46,8 @@ def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime
         plain.dispose()
     engine = make_engine(settings.database_url, settings.section("store").get("deadline_seconds"))
     runtime = Runtime(settings=settings, engine=engine, queue=make_queue(settings),
-                      normalizer=Normalizer(settings.profile), deduper=Deduper(settings.profile))
+                      normalizer=Normalizer(settings.profile), deduper=Deduper(settings.profile),
+                      limits=build_rate_limits(settings))
     return runtime
 
 

@@ -162,7 +162,9 @@ CHANNELS: dict[str, Callable[[Settings, str, str, str], Outcome]] = {
 def _post(url: str, **kwargs) -> requests.Response:
     try:
         return requests.post(url, timeout=TIMEOUT, **kwargs)
-    except requests.ConnectionError:
+    except requests.ConnectionError as exc:
+        if "refused" not in str(exc).lower():
+            raise SimulationError(f"the connection to {url} failed: {exc}") from None
         raise SimulationError(f"no gateway answers at {url}: start one with `python -m gateway serve`, or give "
                               f"its address with --url") from None
     except requests.Timeout:

@@ -10,12 +10,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from gateway.delivery import due_cases
-from gateway.runtime import Runtime
+from gateway import registry
 from gateway.notices import pending_notice_work
-from gateway.sms_outbound import pending_sms_work
+from gateway.runtime import Runtime
 from gateway.supervision import escalation_work
 from gateway.tables import tickets
-from gateway.wechat_media import pending_media_work
 
 STAGE_JOBS = {"received": "normalize_ticket", "normalized": "assign_case"}
 
@@ -30,8 +29,9 @@ def pending_work(runtime: Runtime, stale_after: float, limit: int = 500) -> list
             .order_by(tickets.c.priority.desc(), tickets.c.id).limit(limit)).all()
     work = [(STAGE_JOBS[r.status], r.id, r.priority == "urgent") for r in rows]
     work += [("deliver_case", case_id, urgent) for case_id, urgent in due_cases(runtime, limit)]
-    work += pending_media_work(runtime, limit)
-    work += pending_sms_work(runtime, limit)
+    for channel in registry.CHANNELS:
+        if channel.pending_work is not None:
+            work += channel.pending_work(runtime, limit)
     work += escalation_work(runtime, limit)
     work += pending_notice_work(runtime, limit)
     return work

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
-                        MetaData, String, Table, Text, UniqueConstraint)
+                        MetaData, String, Table, Text, UniqueConstraint, text)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
@@ -182,6 +182,11 @@ attachments = Table(
     Column("filename", Text, nullable=True),
     Column("uploaded_by", String(100), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    # When the orphan sweep saw a ticket referencing the file (migration 0041); unclaimed files past the grace
+    # period are deleted (gateway/attachment_sweep.py).
+    Column("claimed_at", UtcDateTime, nullable=True),
+    Index("ix_attachments_unclaimed", "created_at", postgresql_where=text("claimed_at IS NULL"),
+          sqlite_where=text("claimed_at IS NULL")),
 )
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -280,6 +285,21 @@ operators = Table(
     Column("failed_attempts", Integer, nullable=False, default=0, server_default="0"),
     Column("locked_until", UtcDateTime, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    # Sessions carry the generation they started in; sign-out, a new password or disabling bumps it, which ends
+    # every session of the account on its next request (migration 0042). (failed_attempts and locked_until above
+    # are no longer used: guesses are counted per name and address in sign_in_attempts.)
+    Column("session_generation", Integer, nullable=False, default=0, server_default="0"),
+)
+
+# Wrong sign-ins per (name as typed, client address), counted before the password is checked (migration 0042):
+# an unknown name counts and locks like a known one, and a guesser elsewhere cannot lock an operator out.
+sign_in_attempts = Table(
+    "sign_in_attempts", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("address", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", UtcDateTime, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False, index=True),
 )
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from gateway.attachment_sweep import maybe_sweep_orphans
 from gateway.runtime import Runtime
 from gateway.sweeper import sweep_into_queue
 
@@ -20,6 +21,7 @@ def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
                 count = sweep_into_queue(runtime)
                 if count:
                     log.info("sweeper enqueued %d jobs", count)
+            maybe_sweep_orphans(runtime, runtime.queue.redis)
         except Exception as exc:  # Redis or the database away for a moment: try again next round
             log.warning("sweeper round failed: %s", exc)
 

@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from gateway.console.csrf import csrf_token
-from gateway.operators import AccountLocked, Operator, check_credentials, find_operator
+from gateway.operators import AccountLocked, Operator, check_credentials, end_sessions, find_operator
+from gateway.web.limits import request_address
 
 bp = Blueprint("auth", __name__)
 
@@ -34,7 +35,9 @@ def load_operator() -> None:
         return
     # Looked up on every request: a disabled account or a changed role takes effect at once.
     operator = find_operator(current_app.extensions["gateway"].engine, name)
-    if operator is None:
+    if operator is None or session.get("generation") != operator.session_generation:
+        # Disabled, or its sessions were ended (sign-out, a new password, `operators disable`): a cookie saved
+        # before then is worth nothing.
         session.clear()
         return
     session["seen"] = now
@@ -67,6 +70,19 @@ def _safe_next(target: str | None) -> str:
     return url_for("console.calls.new_call")
 
 
+def back_to_referrer() -> str:
+    """Where "back" goes: the referring console page as a relative path when it is this site's, else call entry.
+
+    The Referer header is the browser's (or an attacker's page's) to write: a link from evil.example must not
+    bounce a signed-in operator back to evil.example."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc and referrer.netloc != request.host:
+        return _safe_next(None)
+    if referrer.scheme and referrer.scheme != request.scheme:
+        return _safe_next(None)
+    return _safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     """The sign-in form, and the check of a name and password."""
@@ -75,14 +91,14 @@ def sign_in():
         try:
             operator: Operator | None = check_credentials(current_app.extensions["gateway"].engine,
                                                           request.form.get("name", ""),
-                                                          request.form.get("password", ""))
+                                                          request.form.get("password", ""), request_address())
         except AccountLocked:
             operator, error, status = None, "密码错误次数过多，该账号已暂时锁定，请 5 分钟后再试", 429
         if operator is not None:
             target = _safe_next(request.args.get("next"))
             session.clear()  # a new session on sign-in: no fixation of a token planted before
             session.permanent = True
-            session.update(operator=operator.name, seen=time.time())
+            session.update(operator=operator.name, seen=time.time(), generation=operator.session_generation)
             csrf_token()
             return redirect(target)
         if error is None:
@@ -94,6 +110,8 @@ def sign_in():
 
 @bp.post("/sign-out")
 def sign_out():
-    """End the session."""
+    """End the session, and every other session of the account (a copied cookie included)."""
+    if g.get("operator") is not None:
+        end_sessions(current_app.extensions["gateway"].engine, g.operator.name)
     session.clear()
     return redirect(url_for("console.auth.sign_in"))

@@ -11,8 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from channels.hotline import call_from_data
-from gateway.hotline_intake import accept_hotline_call
+from channels.hotline.call import call_from_data
+from gateway.hotline.intake import accept_hotline_call
 from gateway.intake import Acceptance, json_body_hash
 from gateway.runtime import Runtime
 from normalizer.pii import to_e164

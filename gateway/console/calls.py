@@ -11,7 +11,7 @@ from gateway.console.call_entry import read_call_form, submit_call
 from gateway.console.display import local_time, ticket_status
 from gateway.console.queries import caller_history
 from gateway.console.suggestions import suggest_cases
-from gateway.hotline_intake import UnknownCase
+from gateway.hotline.intake import UnknownCase
 from gateway.intake import IdempotencyConflict
 
 bp = Blueprint("calls", __name__)

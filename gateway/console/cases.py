@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from channels.hotline_schema import MAX_CASE_ID
+from channels.hotline.schema import MAX_CASE_ID
 from gateway.case_admin import CaseActionRefused, merge, unmerge
-from gateway.console.auth import signed_in
+from gateway.console.auth import back_to_referrer, signed_in
 from gateway.reads import case_view
 from gateway.references import normalize_reference
 
@@ -39,7 +39,7 @@ def find():
     number = request.args.get("id", "").strip()
     if not number.isdecimal() or len(number) > 18:
         flash("请输入案件编号（数字）", "error")
-        return redirect(request.referrer or url_for("console.calls.new_call"))
+        return redirect(back_to_referrer())
     return redirect(url_for("console.cases.show", case_id=int(number)))
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, g, jsonify, request, send_file
 from gateway.attachment_store import AttachmentRejected, find_file, store_file
 from gateway.web.auth import require_key
 from gateway.web.errors import ApiError
+from gateway.web.limits import refuse_if_limited
 
 bp = Blueprint("attachments", __name__)
 
@@ -17,6 +18,9 @@ def upload():
     runtime = current_app.extensions["gateway"]
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", "请以 multipart/form-data 上传，文件字段名为 file")
+    # The key's upload quota, counted before the body is read, by its declared size (an undeclared size is
+    # capped by the largest upload anyway).
+    refuse_if_limited(runtime.limits.check_upload(g.api_key.name, request.content_length or 0))
     files = request.files.getlist("file")
     if len(files) != 1:
         raise ApiError(400, "file_missing", "请上传且只上传一个文件（字段名 file）")
@@ -38,6 +42,9 @@ def download(token: str):
         raise ApiError(404, "attachment_not_found", "附件不存在")
     path, content_type = found
     response = send_file(path, mimetype=content_type, max_age=86400)
+    # A citizen's photo: the browser may keep it, a shared proxy or CDN must not.
+    response.cache_control.public = False
+    response.cache_control.private = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -8,6 +8,7 @@ from flask import current_app, g, request
 
 from config import ApiKey
 from gateway.web.errors import ApiError
+from gateway.web.limits import refuse_if_limited, request_address
 
 RANK = {"client": 0, "operator": 1, "supervisor": 2}
 
@@ -30,14 +31,20 @@ def require_key(min_role: str = "client", roles: tuple[str, ...] | None = None):
     def decorate(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            key = authenticate(current_app.extensions["gateway"].settings.api_keys,
-                               request.headers.get("Authorization"))
+            runtime = current_app.extensions["gateway"]
+            # Per client address and per key name: both off by default (one app backend or CTI system may
+            # front every citizen); counted before the key is checked, so guessing keys is slowed down too.
+            if runtime.limits.enabled("address"):
+                refuse_if_limited(runtime.limits.check(address=request_address()))
+            key = authenticate(runtime.settings.api_keys, request.headers.get("Authorization"))
             if key is None:
                 raise ApiError(401, "unauthorized", "缺少或错误的 API 密钥（Authorization: Bearer <密钥>）",
                                headers={"WWW-Authenticate": "Bearer"})
             allowed = key.role in roles if roles else RANK[key.role] >= RANK[min_role]
             if not allowed:
                 raise ApiError(403, "forbidden", "此密钥的角色无权执行该操作")
+            if runtime.limits.enabled("key"):
+                refuse_if_limited(runtime.limits.check(key=key.name))
             g.api_key = key
             return view(*args, **kwargs)
         return wrapped

@@ -33,7 +33,7 @@ def test_wrong_password_and_unknown_name_are_refused_alike(sqlite_operators):
 
 def test_password_guessing_locks_the_account_for_a_while(operators):
     from sqlalchemy import update
-    from gateway.tables import operators as operators_table
+    from gateway.tables import sign_in_attempts
     console = Console(operators)
     for _ in range(4):
         assert console.sign_in("wang", "guess").status_code == 401
@@ -44,7 +44,7 @@ def test_password_guessing_locks_the_account_for_a_while(operators):
     locked = other.sign_in("wang", PASSWORD)                            # even the right password, for now
     assert locked.status_code == 429 and "暂时锁定" in locked.get_data(as_text=True)
     with operators.runtime.engine.begin() as conn:                      # five minutes later
-        conn.execute(update(operators_table).values(locked_until=operators.runtime.clock().replace(year=2000)))
+        conn.execute(update(sign_in_attempts).values(locked_until=operators.runtime.clock().replace(year=2000)))
     assert other.sign_in("wang", PASSWORD).status_code == 302
 
 

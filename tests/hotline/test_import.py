@@ -156,7 +156,7 @@ def test_attach_to_case_in_a_file(run_cli, store):
 def test_a_database_failure_midway_is_resumed_by_running_again(run_cli, store, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from gateway import hotline_import
+    from gateway.hotline import csv_import as hotline_import
     real, calls = hotline_import.accept_hotline_call, []
 
     def failing(*args, **kwargs):

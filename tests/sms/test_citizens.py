@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from gateway.citizens import (confirm_phone, ensure_identity, link_claimed, start_phone_verification,
                               visible_identities)
-from gateway.sms_verification import NotAPhone, confirm_code, request_code
+from gateway.sms.verification import NotAPhone, confirm_code, request_code
 from gateway.tables import citizen_identities, ticket_citizens
 from tests.sms.simulator import CALLER
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.sms_outbound import (NotConfigured, RoutedTwilioHttpClient, SendFailed, TwilioSender, failed_texts,
+from gateway.sms.outbound import (NotConfigured, RoutedTwilioHttpClient, SendFailed, TwilioSender, failed_texts,
                                   make_sender, pending_sms_work, queue_sms, send_one)
 from tests.sms.simulator import ACCOUNT_SID, AUTH_TOKEN, CITY_NUMBER, CALLER
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import OperationalError
 
-import gateway.web.sms_views as sms_views
+import gateway.sms.views as sms_views
 
 BATCH = [
     {"phone_number": "13900139001", "content": "洪山区光谷大道路面塌陷", "send_time": "2026-11-27 08:01:00",

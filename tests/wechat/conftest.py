@@ -9,7 +9,7 @@ from sqlalchemy import select
 from gateway.embedded import run_pending
 from gateway.jobs import JOB_FUNCTIONS
 from gateway.tables import tickets
-from gateway.wechat_media import pending_media_work
+from gateway.wechat.media import pending_media_work
 from tests.harness.gateway import DOWNSTREAM_SECRET, Gateway, make_gateway
 from tests.wechat.fake_api import FakeWeChatAPI
 from tests.wechat.simulator import AES_KEY, APP_ID, APP_SECRET, TOKEN, Clock, WeChatServer

@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from gateway.jobs import JOB_FUNCTIONS
 from gateway.tables import wechat_media
-from gateway.wechat_client import DatabaseStorage, make_client, send_text
-from gateway.wechat_media import pending_media_work
+from gateway.wechat.client import DatabaseStorage, make_client, send_text
+from gateway.wechat.media import pending_media_work
 from tests.wechat.fake_api import AMR, JPEG, MP4
 from tests.wechat.simulator import OPENID, message
 

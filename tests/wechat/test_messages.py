@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gateway.tables import submissions, wechat_users
-from gateway.wechat_intake import HANDLERS
+from gateway.wechat.intake import HANDLERS
 from tests.wechat.simulator import FIXTURES, OPENID, fixture
 
 

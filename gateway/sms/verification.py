@@ -9,8 +9,8 @@ from channels.phone import parse_phone
 from gateway.citizens import confirm_phone, start_phone_verification
 from gateway.conversation import Later
 from gateway.runtime import Runtime
-from gateway.sms_config import load_sms_config
-from gateway.sms_outbound import queue_sms
+from gateway.sms.config import load_sms_config
+from gateway.sms.outbound import queue_sms
 
 
 class NotAPhone(ValueError):

@@ -10,8 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from channels.errors import ChannelError
 from channels.sms import twilio, uplink
 from gateway.intake import IdempotencyConflict
-from gateway.sms_config import SmsConfig, load_sms_config
-from gateway.sms_intake import TWIML, handle_sms
+from gateway.sms.config import SmsConfig, load_sms_config
+from gateway.sms.intake import TWIML, handle_sms
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)

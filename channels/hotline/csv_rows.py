@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from channels.hotline_schema import HotlineCall
+from channels.hotline.schema import HotlineCall
 
 COLUMNS = tuple(HotlineCall().fields)
 REQUIRED = ("call_id",)

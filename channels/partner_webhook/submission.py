@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Mapping
 
-from channels.app import ticket_fields
-from channels.app_schema import WebhookSubmission
+from channels.mobile_app.submission import ticket_fields
+from channels.report_schema import WebhookSubmission
 from channels.errors import ChannelError
 from channels.jsonbody import load_with, parse_json_object
 from channels.signing import verify_signed

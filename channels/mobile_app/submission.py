@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from channels.app_schema import AppSubmission
+from channels.report_schema import AppSubmission
 from channels.errors import ChannelError
 from channels.jsonbody import load_with, parse_json_object
 from normalizer.ticket import Attachment, Contact, Location, Ticket, new_ticket

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from channels.errors import ChannelError
-from channels.hotline import CHANNEL, HotlineSubmission, parse_hotline_call
-from channels.hotline_csv import CsvFileError, CsvRow, decode, read_rows
-from gateway.hotline_intake import UnknownCase, accept_hotline_call, live_case_id, scoped_call_id
+from channels.hotline.call import CHANNEL, HotlineSubmission, parse_hotline_call
+from channels.hotline.csv_rows import CsvFileError, CsvRow, decode, read_rows
+from gateway.hotline.intake import UnknownCase, accept_hotline_call, live_case_id, scoped_call_id
 from gateway.progress_bar import ProgressBar
 from gateway.intake import IdempotencyConflict, json_body_hash
 from gateway.runtime import Runtime

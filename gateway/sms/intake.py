@@ -6,7 +6,7 @@ shared conversation assembly (`gateway.conversation`), so a burst of texts from 
 one report, and a provider's retry (same MessageSid / sequence_id) gets the first answer and changes nothing.
 
 Twilio takes the reply in its webhook's answer (TwiML); a domestic uplink push cannot carry one, so there the
-reply goes to the outbox (`gateway.sms_outbound`) in the same transaction that stores the message.
+reply goes to the outbox (`gateway.sms.outbound`) in the same transaction that stores the message.
 """
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ from channels.wechat.intents import classify_text
 from gateway.citizens import ensure_identity, record_ticket
 from gateway.conversation import Part, Stored, close_conversation, store_reply, submit_part
 from gateway.runtime import Runtime
-from gateway.citizen_reports import own_reports_reply
-from gateway.sms_config import SmsConfig
-from gateway.notice_senders import set_sms_optout
-from gateway.sms_outbound import queue_sms
-from gateway.wechat_citizen import rate_report, ratable_report
+from gateway.chat.own_reports import own_reports_reply
+from gateway.sms.config import SmsConfig
+from gateway.sms.outbound import queue_sms
+from gateway.chat.ratings import rate_report, ratable_report
+from gateway.sms.notices import set_sms_optout
 from normalizer.ticket import Attachment, Contact, new_ticket
 
 log = logging.getLogger(__name__)

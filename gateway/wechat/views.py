@@ -6,8 +6,8 @@ from flask import Blueprint, Response, current_app, request
 from channels.errors import ChannelError
 from channels.wechat import check_url, empty_reply, open_request, parse_inbound, seal_reply, text_reply
 from gateway.intake import IdempotencyConflict
-from gateway.wechat_config import WeChatConfig, load_wechat_config
-from gateway.wechat_intake import handle_inbound
+from gateway.wechat.config import WeChatConfig, load_wechat_config
+from gateway.wechat.intake import handle_inbound
 
 bp = Blueprint("wechat", __name__)
 

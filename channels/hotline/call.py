@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from channels.errors import ChannelError
-from channels.hotline_schema import HotlineCall
+from channels.hotline.schema import HotlineCall
 from channels.jsonbody import load_with, parse_json_object
 from channels.times import parse_time
 from normalizer.ticket import Contact, Location, Ticket, new_ticket

@@ -20,7 +20,7 @@ from gateway.attachment_store import AttachmentRejected, StoredFile, store_file
 from gateway.events import add_event
 from gateway.runtime import Runtime
 from gateway.tables import tickets, wechat_media
-from gateway.wechat_client import NotConfigured, make_client
+from gateway.wechat.client import NotConfigured, make_client
 
 log = logging.getLogger(__name__)
 

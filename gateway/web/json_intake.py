@@ -1,26 +1,23 @@
-"""The JSON channels: the mobile app and partner platforms' webhooks."""
+"""What the JSON report channels (the mobile app, partner webhooks) share: body checks, attachment links, the answer."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import current_app, jsonify, request
 from sqlalchemy import select
 
-from channels.app import check_idempotency_key, parse_app_submission
-from channels.webhook import parse_webhook
-from gateway.intake import IdempotencyConflict, accept_submission, json_body_hash
+from gateway.intake import IdempotencyConflict, accept_submission
 from gateway.runtime import Runtime
 from gateway.tables import attachments
-from gateway.web.auth import require_key
 from gateway.web.errors import ApiError
 from normalizer.ticket import Ticket
 
-bp = Blueprint("intake", __name__)
 
-
-def _runtime() -> Runtime:
+def runtime_here() -> Runtime:
+    """The runtime of the app serving this request."""
     return current_app.extensions["gateway"]
 
 
-def _json_body() -> bytes:
+def json_body() -> bytes:
+    """The raw body of a JSON request; 415 for another content type."""
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "请使用 Content-Type: application/json")
     return request.get_data(cache=False)
@@ -55,7 +52,8 @@ def _answer(reference: str, ticket: Ticket, emergency: dict) -> dict:
     return body
 
 
-def _accept(runtime: Runtime, idem_channel: str, data_hash: str, raw: bytes, ticket: Ticket):
+def accept_report(runtime: Runtime, idem_channel: str, data_hash: str, raw: bytes, ticket: Ticket):
+    """Store a parsed report once per idempotency key; the JSON answer (201, or 200 for a repeat)."""
     _attachment_links(runtime, ticket)
     emergency = runtime.normalizer.quick_emergency(f"{ticket.title or ''}\n{ticket.text}")
     if emergency.get("emergency"):
@@ -67,28 +65,3 @@ def _accept(runtime: Runtime, idem_channel: str, data_hash: str, raw: bytes, tic
         raise ApiError(409, "idempotency_conflict", "该幂等键已用于内容不同的另一个请求") from None
     current_app.extensions["gateway_metrics"].submission(ticket.channel, "created" if result.created else "repeat")
     return jsonify(result.body), result.status
-
-
-@bp.post("/channels/app")
-@require_key()
-def app_submission():
-    """A report from the mobile app."""
-    runtime = _runtime()
-    key = check_idempotency_key(request.headers.get("Idempotency-Key"))
-    raw = _json_body()
-    limits = runtime.settings.section("intake")
-    ticket = parse_app_submission(raw, client=g.api_key.name, idempotency_key=key, now=runtime.clock(),
-                                  max_text_chars=limits.get("max_text_chars", 20000))
-    return _accept(runtime, "app", json_body_hash(raw), raw, ticket)
-
-
-@bp.post("/channels/webhook/<source>")
-def webhook_submission(source: str):
-    """A signed report from a partner platform."""
-    runtime = _runtime()
-    raw = request.get_data(cache=False)
-    limits = runtime.settings.section("intake")
-    _event_id, ticket = parse_webhook(source, runtime.settings.webhook_secrets, request.headers, raw,
-                                      now=runtime.clock(), zone=runtime.settings.timezone,
-                                      max_text_chars=limits.get("max_text_chars", 20000))
-    return _accept(runtime, f"webhook:{source}", json_body_hash(raw), raw, ticket)

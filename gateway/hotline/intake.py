@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from channels.hotline import CHANNEL, HotlineSubmission
+from channels.hotline.call import CHANNEL, HotlineSubmission
 from gateway.intake import Acceptance, accept_submission
 from gateway.runtime import Runtime
 from gateway.tables import cases

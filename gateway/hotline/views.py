@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from channels.hotline import parse_hotline_call
-from gateway.hotline_intake import UnknownCase, accept_hotline_call
+from channels.hotline.call import parse_hotline_call
+from gateway.hotline.intake import UnknownCase, accept_hotline_call
 from gateway.intake import IdempotencyConflict, json_body_hash
 from gateway.runtime import Runtime
 from gateway.web.auth import RANK, require_key

@@ -23,11 +23,11 @@ from gateway.citizens import link_claimed
 from gateway.conversation import Part, Stored, close_conversation, store_reply, submit_part
 from gateway.runtime import Runtime
 from gateway.tables import wechat_users
-from gateway.citizen_reports import own_reports_reply
-from gateway.wechat_citizen import rate_report, ratable_report
-from gateway.wechat_config import WeChatConfig
-from gateway.wechat_window import note_follower_action
-from gateway.wechat_media import JOB as MEDIA_JOB, attachment_id, queue_media
+from gateway.chat.own_reports import own_reports_reply
+from gateway.chat.ratings import rate_report, ratable_report
+from gateway.wechat.config import WeChatConfig
+from gateway.wechat.media import JOB as MEDIA_JOB, attachment_id, queue_media
+from gateway.wechat.notices import note_follower_action
 from normalizer.ticket import Attachment, Location, new_ticket
 
 

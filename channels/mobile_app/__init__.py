@@ -1,0 +1,1 @@
+"""The mobile app channel: a Bearer-authenticated JSON report with an `Idempotency-Key`. Pure functions only."""
