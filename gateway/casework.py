@@ -83,7 +83,7 @@ def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
             score=decision.score, evidence=decision.evidence, created_at=now))
         add_to_index(conn, ticket_id=ticket_id, case_id=case_id, received_at=ticket.received_at, keys=keys,
                      fingerprint=fingerprint, cap=dedupe_cfg.get("postings_cap", 200))
-        refresh_case_due(conn, runtime, case_id)  # the case's due date: the earliest of its reports'
+        refresh_case_due(conn, runtime, case_id, opened=action == "opened")  # the earliest of its reports' due dates
         fresh = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
         add_event(conn, case_id, event_type, fresh)
         hot.record_join(conn, runtime.settings, case_id, row.created_at, hot.case_facts(ticket.normalized, row.data),

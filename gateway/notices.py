@@ -214,11 +214,11 @@ def mark_called_back(runtime: Runtime, notice_id: int, operator: str) -> bool:
 
 
 def notice_view(row) -> dict[str, Any]:
-    """A notice as the console shows it (recipient masked: operators see the channel, not the number)."""
+    """A notice as operators see it: recipients masked, except the number an operator must call back."""
     from channels.phone import mask_phone
     recipient = mask_phone(row.recipient) if row.route in ("sms", "callback") else row.recipient[:6] + "…"
     return {"id": row.id, "case_id": row.case_id, "channel": row.channel, "route": row.route,
-            "recipient": recipient, "references": list(row.refs), "status": row.status, "state": row.state,
+            "recipient": recipient, "call": (row.payload or {}).get("phone") if row.route == "callback" else None, "references": list(row.refs), "status": row.status, "state": row.state,
             "outcome": row.outcome, "attempts": row.attempts, "body": row.body,
             "created_at": row.created_at.isoformat(), "sent_at": row.sent_at.isoformat() if row.sent_at else None,
             "last_error": row.last_error}

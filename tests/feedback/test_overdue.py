@@ -135,3 +135,15 @@ def test_due_date_and_level_follow_the_reports_after_unmerge_and_merge(gateway, 
     for event in _overdue_events(case_system):
         told.setdefault(event["case"]["id"], []).append(event["overdue"]["level"])
     assert told == {late_case: [1, 1, 3], new_case: [1, 3]}
+
+
+def test_a_case_opened_already_past_its_due_date_is_told_only_the_levels_it_reaches_later(gateway, case_system):
+    # An imported call from long ago: its case.opened carries the due date; no burst of escalations follows.
+    gateway.runtime.normalizer.working_days = 4
+    ref = _partner_report(gateway, "江夏区某村道路破损", "2025-09-24T10:00:00+08:00")
+    _pipeline(gateway, at("2025-10-10T12:00:00"))                   # level 2 already reached when it arrives
+    assert _escalate(gateway, at("2025-10-14T12:00:00")) == []
+    assert _escalate(gateway, at("2025-10-15T10:00:00")) == [3]
+    run_pending(gateway.runtime)
+    assert [e["overdue"]["level"] for e in _overdue_events(case_system)] == [3]
+    assert _case_of(gateway, ref)["status"] == "open"

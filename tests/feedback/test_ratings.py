@@ -103,3 +103,36 @@ def test_progress_and_the_query_answer_show_status_unit_and_reply(rig):
         ("resolved", "东西湖区城管执法局", "已劝离并清理占道摊点")]
     answer = rig.twilio.text(f"查询 {ref}").message
     assert ref in answer and "东西湖区城管执法局" in answer and "已劝离并清理占道摊点" in answer
+
+
+def test_console_lists_notices_and_an_operator_records_a_callers_rating(rig):
+    from gateway.operators import add_operator
+    from tests.console.conftest import PASSWORD, signed_in
+    add_operator(rig.runtime.engine, "wang", "operator", PASSWORD)
+    add_operator(rig.runtime.engine, "li", "supervisor", PASSWORD)
+    ref = rig.hotline_call("江汉区某小区垃圾站异味严重", "027-85551234")
+    rig.drain()
+    case_id = rig.ticket(ref).case_id
+    rig.update(case_id, "resolved", message="已清洗垃圾站")
+    rig.drain()
+    console = signed_in(rig.gw, "wang")
+    page = console.get("/console/notices").get_data(as_text=True)
+    assert "待回电" in page and ref in page and "+862785551234" in page
+    case_page = console.get(f"/console/cases/{case_id}").get_data(as_text=True)
+    assert "人工回电" in case_page and "已清洗垃圾站" in case_page
+    (notice,) = rig.notices()
+    assert console.post(f"/console/notices/{notice.id}/called").status_code == 302
+    assert rig.notices()[0].state == "done"
+
+    console.get(f"/console/cases/{case_id}")
+    assert console.post(f"/console/cases/{case_id}/rating",
+                        {"reference": ref, "rating": "1", "comment": "电话回访满意"}).status_code == 302
+    console.get(f"/console/cases/{case_id}")
+    console.post(f"/console/cases/{case_id}/rating", {"reference": ref, "rating": "3"})   # refused: rated once
+    rig.drain()
+    (event,) = _rated(rig)
+    assert (event["rating"], event["channel"], event["rated_by"], event["comment"]) == (1, "console", "wang",
+                                                                                        "电话回访满意")
+    assert console.get("/console/overdue").status_code == 403          # supervisors' list
+    lead = signed_in(rig.gw, "li")
+    assert "超期督办" in lead.get("/console/overdue").get_data(as_text=True)
