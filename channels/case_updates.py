@@ -7,8 +7,8 @@ from typing import Mapping
 
 from marshmallow import Schema, fields, validate
 
+from channels.case_ids import MAX_CASE_ID
 from channels.errors import ChannelError
-from channels.hotline.schema import MAX_CASE_ID
 from channels.jsonbody import load_with, parse_json_object
 from channels.signing import verify_signed
 from channels.times import parse_time

@@ -1,9 +1,11 @@
-"""The app channel's request body (also the partner webhooks' body, plus `received_at`)."""
+"""The report body the app sends and partner webhooks send (plus `received_at`), and the ticket fields it gives."""
 from __future__ import annotations
+
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from normalizer.ticket import CRS_NAMES
+from normalizer.ticket import CRS_NAMES, Attachment, Contact, Location
 
 _text = dict(validate=validate.Length(max=500))
 
@@ -66,3 +68,17 @@ class WebhookSubmission(AppSubmission):
     """A partner platform's report: the app's body plus when the report was originally made."""
 
     received_at = fields.String(allow_none=True)
+
+
+def ticket_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The ticket's fields from a validated report body (the app's or a partner webhook's)."""
+    contact = data.get("contact")
+    location = data.get("location")
+    return dict(
+        text=data["text"],
+        title=data.get("title"),
+        category=data.get("category"),
+        location=Location(**location) if location else None,
+        attachments=[Attachment(**a) for a in data.get("attachments", [])],
+        contact=Contact(**contact) if contact else None,
+    )

@@ -10,6 +10,9 @@ from typing import Any, Mapping
 from dotenv import dotenv_values
 
 DEFAULT_PROFILE = Path(__file__).with_name("wuhan.toml")
+# The secrets the gateway defines (not WeChat's token, whose length WeChat sets) must be at least this long: an
+# empty or short one is guessed, and a key with an empty secret once matched a header of blanks.
+MIN_SECRET_CHARS = 16
 ROLES = ("client", "operator", "supervisor")
 
 
@@ -163,7 +166,26 @@ def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[s
     return settings
 
 
+def check_secret(label: str, secret: str | None) -> None:
+    """Refuse an empty or short secret at start-up (ConfigError naming which one, never its value)."""
+    if secret is not None and len(secret) < MIN_SECRET_CHARS:
+        raise ConfigError(f"{label} has {len(secret)} characters; secrets need at least {MIN_SECRET_CHARS} "
+                          "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(24))')")
+
+
+def _check_secrets(settings: Settings) -> None:
+    for key in settings.api_keys:
+        check_secret(f"GATEWAY_API_KEYS key {key.name!r}", key.secret)
+    for source, secret in settings.webhook_secrets.items():
+        check_secret(f"GATEWAY_WEBHOOK_SECRETS source {source!r}", secret)
+    for label, name in (("DOWNSTREAM_SECRET", "downstream_secret"), ("GATEWAY_SECRET_KEY", "secret_key"),
+                        ("GATEWAY_APP_CALLBACK_SECRET", "app_callback_secret"),
+                        ("GATEWAY_SMS_UPLINK_TOKEN", "sms_uplink_token")):
+        check_secret(label, getattr(settings, name, None))
+
+
 def _check(settings: Settings) -> None:
+    _check_secrets(settings)
     try:
         from zoneinfo import ZoneInfo
         ZoneInfo(settings.timezone)

@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 from sqlalchemy import insert, select
 
+from gateway.private_files import open_private, private_dir
 from gateway.runtime import Runtime
 from gateway.tables import attachments
 
@@ -58,13 +59,13 @@ def store_file(runtime: Runtime, stream: BinaryIO, content_type: str, filename: 
     cfg = runtime.settings.section("attachments")
     max_bytes = cfg.get("max_bytes", 20 * 1024 * 1024)
     folder = runtime.settings.attachments_dir
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     file_id, token = secrets.token_hex(8), secrets.token_urlsafe(32)
     final = folder / file_id
     partial = folder / f".{file_id}.part"
     digest, size, head = hashlib.sha256(), 0, b""
     try:
-        with open(partial, "wb") as out:
+        with open_private(partial) as out:
             while chunk := stream.read(65536):
                 if not head:
                     head = chunk[:16]

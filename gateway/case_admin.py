@@ -8,6 +8,7 @@ from sqlalchemy import insert, select, update
 
 from gateway import hot
 from gateway.dedupe_index import move_reports
+from gateway.dispatch_store import suggested_unit
 from gateway.events import add_event
 from gateway.runtime import Runtime
 from gateway.supervision import refresh_case_due
@@ -59,7 +60,8 @@ def unmerge(runtime: Runtime, case_id: int, reference: str, actor: str, reason: 
         refresh_case_due(conn, runtime, new_id)
         moved = conn.execute(select(tickets).where(tickets.c.id == ticket.id)).one()
         add_event(conn, case.id, "case.unmerged", moved, {"new_case_id": new_id})
-        add_event(conn, new_id, "case.opened", moved, {"unmerged_from": case.id})
+        add_event(conn, new_id, "case.opened", moved, {"unmerged_from": case.id},
+                  case_fields={"suggested_unit": suggested_unit(conn, runtime.settings.profile, moved.data)})
         hot.move_reports(conn, runtime.settings, [ticket.id], case.id, new_id, now,
                          hot.case_facts((moved.data or {}).get("normalized"), moved.data))
     runtime.queue.enqueue("deliver_case", case.id)

@@ -5,6 +5,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from channels.case_updates import CaseUpdate
+from gateway.dispatch_store import learn_assignment
 from gateway.intake import stored_answer
 from gateway.notices import plan_notices
 from gateway.runtime import Runtime
@@ -37,6 +38,8 @@ def apply_case_update(runtime: Runtime, update_in: CaseUpdate, raw: bytes, diges
                 conn.execute(update(cases).where(cases.c.id == case.id).values(
                     status=update_in.status, message=update_in.message, unit=update_in.unit,
                     last_update_at=update_in.updated_at, updated_at=now))
+                if update_in.status == "assigned":
+                    learn_assignment(conn, case.id, update_in.unit, now)  # dispatch suggestions learn from it
                 # Every citizen of the case hears of it, in this transaction: an update is never applied
                 # without its notices, nor told twice.
                 plan_notices(conn, runtime, case.id, key, update_in.status, update_in.message, update_in.unit,

@@ -8,6 +8,7 @@ from sqlalchemy import insert, select, update
 from dedupe.types import Decision
 from gateway import hot
 from gateway.dedupe_index import add_to_index, find_candidates, lock_keys
+from gateway.dispatch_store import suggested_unit
 from gateway.events import add_event
 from gateway.runtime import Runtime
 from gateway.supervision import refresh_case_due
@@ -85,7 +86,9 @@ def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
                      fingerprint=fingerprint, cap=dedupe_cfg.get("postings_cap", 200))
         refresh_case_due(conn, runtime, case_id, opened=action == "opened")  # the earliest of its reports' due dates
         fresh = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
-        add_event(conn, case_id, event_type, fresh)
+        opened = {"suggested_unit": suggested_unit(conn, runtime.settings.profile, fresh.data)} \
+            if action == "opened" else None
+        add_event(conn, case_id, event_type, fresh, case_fields=opened)
         hot.record_join(conn, runtime.settings, case_id, row.created_at, hot.case_facts(ticket.normalized, row.data),
                         opened=action == "opened")
     log.info("ticket %s %s case %s", row.reference, action, case_id)

@@ -34,6 +34,9 @@ class ChannelSpec:
     notice_route: Callable[[Any, Any], Any] | None = None
     # route name -> fn(runtime, notice row) -> gateway.notice_routes.Outcome: how a notice goes out.
     notice_senders: Mapping[str, Callable[[Any, Any], Any]] = field(default_factory=dict)
+    # `python -m gateway simulate NAME TEXT`: name -> fn(settings, base URL, text, sender or None) -> Outcome, a
+    # message signed as the channel's sender would sign it (gateway/simulate.py).
+    simulators: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     # Parts that are switched on separately (SMS: Twilio and the uplink); by default the channel itself.
     parts: Callable[[Settings], Mapping[str, bool]] | None = None
 

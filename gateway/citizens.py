@@ -15,12 +15,11 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from channels.phone import mask_phone
 from gateway.tables import citizen_identities, citizens, phone_verifications, ticket_citizens
+from gateway.upsert import insert_for
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +39,6 @@ def split_identity(key: str) -> tuple[str, str] | None:
     return (kind, value) if sep and kind in KINDS and value else None
 
 
-def _upsert(conn: Connection, table):
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
-
-
 def _identity_row(conn: Connection, kind: str, value: str):
     return conn.execute(select(citizen_identities).where(citizen_identities.c.kind == kind,
                                                          citizen_identities.c.value == value)).first()
@@ -57,7 +52,7 @@ def ensure_identity(conn: Connection, kind: str, value: str, now: datetime, sour
     citizen_id = conn.execute(insert(citizens).values(created_at=now, updated_at=now)
                               .returning(citizens.c.id)).scalar_one()
     # The unique (kind, value) is the claim: a concurrent twin inserts nothing here and uses the winner's row.
-    inserted = conn.execute(_upsert(conn, citizen_identities).values(
+    inserted = conn.execute(insert_for(conn, citizen_identities).values(
         citizen_id=citizen_id, kind=kind, value=value, verified=True, verified_at=now, source=source,
         created_at=now).on_conflict_do_nothing().returning(citizen_identities.c.citizen_id)).first()
     if inserted is None:
@@ -75,7 +70,7 @@ def link_claimed(conn: Connection, anchor: tuple[str, str], claimed: tuple[str, 
     """
     citizen_id = ensure_identity(conn, *anchor, now, source)
     if _identity_row(conn, *claimed) is None:
-        conn.execute(_upsert(conn, citizen_identities).values(
+        conn.execute(insert_for(conn, citizen_identities).values(
             citizen_id=citizen_id, kind=claimed[0], value=claimed[1], verified=False, source=source,
             created_at=now).on_conflict_do_nothing())
     return citizen_id
@@ -97,8 +92,8 @@ def visible_identities(conn: Connection, key: str) -> list[str]:
 
 def record_ticket(conn: Connection, ticket_id: int, citizen_id: int, identity: str, now: datetime) -> None:
     """Remember which citizen a ticket's identity belonged to when it was filed."""
-    conn.execute(_upsert(conn, ticket_citizens).values(ticket_id=ticket_id, citizen_id=citizen_id,
-                                                       identity=identity, created_at=now).on_conflict_do_nothing())
+    conn.execute(insert_for(conn, ticket_citizens).values(ticket_id=ticket_id, citizen_id=citizen_id,
+                                                          identity=identity, created_at=now).on_conflict_do_nothing())
 
 
 def _code_hash(requester: str, phone: str, code: str) -> str:

@@ -1,4 +1,4 @@
-"""The command line: `python -m gateway serve | worker | deliveries replay | dedupe … | operators add`."""
+"""The command line: `python -m gateway serve | worker | deliveries | dedupe | dispatch | import | operators`."""
 from __future__ import annotations
 
 import argparse
@@ -102,6 +102,17 @@ def _dedupe_evaluate(args) -> int:
 
     settings = load_settings()
     run_evaluate(args.corpus, args.pairs, sys.stdout, settings.profile, args.window_days)
+    return 0
+
+
+def _dispatch_evaluate(args) -> int:
+    from gateway.dispatch_cli import run_evaluate
+
+    try:
+        run_evaluate(load_settings(), args.replay, sys.stdout, args.json)
+    except (OSError, ValueError) as exc:
+        print(f"dispatch evaluate: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -230,6 +241,15 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--pairs", required=True, metavar="PAIRS.jsonl")
     evaluate.add_argument("--window-days", type=float, default=None)
     evaluate.set_defaults(run=_dedupe_evaluate)
+    dispatch = sub.add_parser("dispatch", help="dispatch suggestions")
+    dispatch_sub = dispatch.add_subparsers(dest="action", required=True)
+    dispatch_eval = dispatch_sub.add_parser(
+        "evaluate", help="replay past cases in time order; top-1/top-3 accuracy of table, learned and both")
+    dispatch_eval.add_argument("--replay", metavar="FILE",
+                               help="JSON lines {received_at, unit, text, title?, category?, district?} "
+                                    "(default: the store's cases that have a unit)")
+    dispatch_eval.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    dispatch_eval.set_defaults(run=_dispatch_evaluate)
     imports = sub.add_parser("import", help="bulk imports")
     isub = imports.add_subparsers(dest="action", required=True)
     hotline = isub.add_parser("hotline", help="keyed-in calls from a CSV file (columns named as the hotline fields)")
@@ -243,8 +263,9 @@ def parser() -> argparse.ArgumentParser:
         description="Send TEXT to a running gateway as the channel's sender would (WeChat's servers, Twilio, a "
                     "domestic SMS uplink push, the call-center system), signed with the same configuration "
                     "(.env and the environment) the gateway reads, and print the reply the citizen would get.")
-    simulate.add_argument("channel", choices=("wechat", "sms", "uplink", "hotline"),
-                          help="wechat; sms (Twilio); uplink (domestic SMS push); hotline")
+    # No `choices`: the simulators are the registered channels', and loading the registry would slow every verb.
+    simulate.add_argument("channel", metavar="CHANNEL",
+                          help="wechat; sms (Twilio); uplink (domestic SMS push); hotline; any other registered one")
     simulate.add_argument("text", metavar="TEXT", help="what the citizen says")
     simulate.add_argument("--url", default=None, help="the gateway's address (default: GATEWAY_PUBLIC_URL, "
                                                       "else http://127.0.0.1:8000)")

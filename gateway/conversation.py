@@ -18,8 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -28,6 +26,7 @@ from gateway.intake import stored_answer
 from gateway.references import new_reference
 from gateway.runtime import Runtime
 from gateway.tables import conversation_parts, conversations, submissions, tickets
+from gateway.upsert import insert_for
 from normalizer.ticket import Attachment, Location, Ticket
 
 log = logging.getLogger(__name__)
@@ -100,13 +99,9 @@ def store_reply(runtime: Runtime, *, channel: str, idem_key: str, digest: str, r
     raise RuntimeError(f"could not store the reply to {channel}:{idem_key}")
 
 
-def _upsert_insert(conn: Connection, table):
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
-
-
 def lock_conversation(conn: Connection, channel: str, citizen: str, now: datetime):
     """The citizen's conversation row, created if new and locked until the transaction ends."""
-    conn.execute(_upsert_insert(conn, conversations).values(channel=channel, citizen=citizen, updated_at=now)
+    conn.execute(insert_for(conn, conversations).values(channel=channel, citizen=citizen, updated_at=now)
                  .on_conflict_do_nothing())
     query = select(conversations).where(conversations.c.channel == channel, conversations.c.citizen == citizen)
     if conn.dialect.name == "postgresql":

@@ -35,8 +35,10 @@ def report_view(row) -> dict[str, Any]:
 
 
 def add_event(conn: Connection, case_id: int, event_type: str, ticket_row=None,
-              extra: dict[str, Any] | None = None) -> str:
-    """Append one event to the case's outbox with the case's next sequence number; returns the event id."""
+              extra: dict[str, Any] | None = None, case_fields: dict[str, Any] | None = None) -> str:
+    """Append one event to the case's outbox with the case's next sequence number; returns the event id.
+
+    `extra` adds top-level fields to the event, `case_fields` fields of its `case` (`suggested_unit`)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(event_type)
     # The UPDATE takes the case's row lock, so two transactions never draw the same sequence number.
@@ -44,6 +46,7 @@ def add_event(conn: Connection, case_id: int, event_type: str, ticket_row=None,
                             .values(next_sequence=cases.c.next_sequence + 1, updated_at=utcnow())
                             .returning(cases.c.next_sequence)).scalar_one() - 1
     snapshot = case_snapshot(conn, case_id)
+    snapshot.update(case_fields or {})
     now = utcnow()
     event_id = str(uuid.uuid4())
     envelope = {"id": event_id, "type": event_type, "occurred_at": now.isoformat(), "sequence": sequence,

@@ -11,12 +11,11 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import and_, case, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from gateway.events import add_event
-from gateway.tables import hot_buckets, hot_cases, hot_group_buckets, hot_levels, tickets
+from gateway.tables import hot_buckets, hot_cases, hot_group_counts, hot_groups, hot_levels, tickets
+from gateway.upsert import insert_for
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 # The windows the hot list offers, in minutes; each has an upper-bound column in `hot_cases`.
@@ -27,12 +26,7 @@ DEFAULT_LEVELS = (5, 20, 100)
 DEFAULT_WINDOW_MINUTES = 60
 
 
-def insert_for(conn: Connection, table):
-    """The dialect's INSERT that knows ON CONFLICT (PostgreSQL and SQLite both do)."""
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
-
-
-def _add(conn: Connection, table, keys: Mapping[str, Any], **amounts: int) -> None:
+def add_counts(conn: Connection, table, keys: Mapping[str, Any], **amounts: int) -> None:
     """Add `amounts` to the row at `keys`, creating it when missing (one statement, safe under concurrency)."""
     stmt = insert_for(conn, table).values(**keys, **amounts)
     conn.execute(stmt.on_conflict_do_update(
@@ -71,6 +65,21 @@ def window_counts(conn: Connection, case_ids: Iterable[int], minutes: int, until
                         .where(hot_buckets.c.case_id.in_(ids), window_filter(minutes, until))
                         .group_by(hot_buckets.c.case_id)).all()
     return {case_id: int(n) for case_id, n in rows if n}
+
+
+def window_pairs(conn: Connection, case_ids: Iterable[int], minutes: int, until: int
+                 ) -> dict[int, tuple[int, int]]:
+    """(reports in the window ending at `until`, reports in the equal window just before) per case, one query."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    now, before = window_filter(minutes, until), window_filter(minutes, until - minutes * MINUTE)
+    n = hot_buckets.c.reports
+    rows = conn.execute(select(hot_buckets.c.case_id, func.sum(case((now, n), else_=0)),
+                               func.sum(case((before, n), else_=0)))
+                        .where(hot_buckets.c.case_id.in_(ids), or_(now, before))
+                        .group_by(hot_buckets.c.case_id)).all()
+    return {case_id: (int(a or 0), int(b or 0)) for case_id, a, b in rows}
 
 
 def case_windows(conn: Connection, case_id: int, until: int, extra_minutes: int | None = None) -> dict[str, int]:
@@ -119,7 +128,7 @@ def record_join(conn: Connection, settings, case_id: int, received_at: datetime,
     Call inside the transaction that put the report in the case, after the case's row lock is taken.
     """
     for (span, bucket), n in _bucket_rows([received_at]).items():
-        _add(conn, hot_buckets, {"case_id": case_id, "span": span, "bucket": bucket}, reports=n)
+        add_counts(conn, hot_buckets, {"case_id": case_id, "span": span, "bucket": bucket}, reports=n)
     levels, ladder_minutes = ladder(settings)
     at = epoch(received_at)
     counts = case_windows(conn, case_id, at, ladder_minutes)
@@ -142,14 +151,61 @@ def record_join(conn: Connection, settings, case_id: int, received_at: datetime,
     return fire_levels(conn, case_id, levels, ladder_minutes, counts, received_at)
 
 
+def group_window_start(window: str, until: int) -> int:
+    """First bucket of a group window ending at `until`: the window slides by its bucket span."""
+    span = GROUP_SPANS[window]
+    return until - until % span - (WINDOWS[window] * MINUTE - span)
+
+
+def group_pairs(conn: Connection, group_ids: list[int], window: str, until: int) -> dict[int, tuple[int, int, int]]:
+    """(new cases, reports, reports in the window before) per group in the window ending at `until`."""
+    if not group_ids:
+        return {}
+    c = hot_group_counts.c
+    start = group_window_start(window, until)
+    inside = c.bucket >= start
+    rows = conn.execute(
+        select(c.group_id, func.sum(case((inside, c.cases), else_=0)), func.sum(case((inside, c.reports), else_=0)),
+               func.sum(case((inside, 0), else_=c.reports)))
+        .where(c.group_id.in_(group_ids), c.span == GROUP_SPANS[window],
+               c.bucket >= start - WINDOWS[window] * MINUTE, c.bucket <= until)
+        .group_by(c.group_id)).all()
+    return {r[0]: (int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)) for r in rows}
+
+
+def _group_id(conn: Connection, key: Mapping[str, str], opened_at: datetime | None) -> int:
+    """The group's id, its row made when missing; an opening also moves `last_at` and takes the row's lock, which
+    serializes the group's openings so the count read after it sees every earlier one."""
+    where = and_(hot_groups.c.category == key["category"], hot_groups.c.district == key["district"])
+    if opened_at is None:
+        found = conn.execute(select(hot_groups.c.id).where(where)).scalar()
+        if found is not None:
+            return found
+    stmt = insert_for(conn, hot_groups).values(**key, last_at=opened_at, bound_1h=0, bound_24h=0, bound_7d=0)
+    if opened_at is None:
+        conn.execute(stmt.on_conflict_do_nothing())
+    else:
+        conn.execute(stmt.on_conflict_do_update(index_elements=list(key), set_={"last_at": case(
+            (or_(hot_groups.c.last_at.is_(None), hot_groups.c.last_at < stmt.excluded.last_at),
+             stmt.excluded.last_at), else_=hot_groups.c.last_at)}))
+    return conn.execute(select(hot_groups.c.id).where(where)).scalar_one()
+
+
 def _count_group(conn: Connection, facts: Mapping[str, Any], received_at: datetime, opened: bool) -> None:
     if not facts.get("category") or not facts.get("district"):
         return  # a topic is a kind of problem at a place: without both it belongs to no group
+    key = {"category": facts["category"][:200], "district": facts["district"][:50]}
+    group_id = _group_id(conn, key, received_at if opened else None)
     seconds = epoch(received_at)
     for span in set(GROUP_SPANS.values()):
-        _add(conn, hot_group_buckets, {"category": facts["category"][:200], "district": facts["district"][:50],
-                                       "span": span, "bucket": seconds - seconds % span},
-             reports=1, cases=1 if opened else 0)
+        add_counts(conn, hot_group_counts, {"group_id": group_id, "span": span, "bucket": seconds - seconds % span},
+                   reports=1, cases=1 if opened else 0)
+    if opened:
+        newest = epoch(conn.execute(select(hot_groups.c.last_at).where(hot_groups.c.id == group_id)).scalar_one())
+        # The new-case count when the group's newest case opened bounds every later count of each window.
+        bounds = {f"bound_{w}": group_pairs(conn, [group_id], w, newest).get(group_id, (0, 0, 0))[0]
+                  for w in WINDOWS}
+        conn.execute(update(hot_groups).where(hot_groups.c.id == group_id).values(**bounds))
 
 
 def fire_levels(conn: Connection, case_id: int, levels: list[int], ladder_minutes: int, counts: dict[str, int],
@@ -199,7 +255,7 @@ def move_reports(conn: Connection, settings, ticket_ids: list[int], from_case: i
         key = and_(hot_buckets.c.case_id == from_case, hot_buckets.c.span == span, hot_buckets.c.bucket == bucket)
         conn.execute(update(hot_buckets).where(key).values(reports=hot_buckets.c.reports - n))
         conn.execute(delete(hot_buckets).where(key, hot_buckets.c.reports <= 0))
-        _add(conn, hot_buckets, {"case_id": to_case, "span": span, "bucket": bucket}, reports=n)
+        add_counts(conn, hot_buckets, {"case_id": to_case, "span": span, "bucket": bucket}, reports=n)
     _refresh_summary(conn, from_case, now, None)
     _refresh_summary(conn, to_case, now, facts)
     levels, ladder_minutes = ladder(settings)

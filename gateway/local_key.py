@@ -11,6 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from config import ApiKey, Settings
+from config.settings import check_secret
+from gateway.private_files import private_dir
 
 # (key name, role, file under var/): the names a trial's requests are logged under.
 LOCAL_KEYS = (("local", "client", "api-key"), ("local-operator", "operator", "operator-key"))
@@ -19,8 +21,9 @@ LOCAL_KEYS = (("local", "client", "api-key"), ("local-operator", "operator", "op
 def _secret_in(path: Path) -> str:
     """The secret kept in `path`, made (readable by the owner only) the first time."""
     if path.is_file():
-        secret = path.read_text().strip()
+        secret = path.read_text().strip(" \t\r\n")
         if secret:
+            check_secret(str(path), secret)   # a short secret someone wrote there is refused, not used
             return secret
         path.unlink()
     secret = secrets.token_urlsafe(24)
@@ -39,6 +42,6 @@ def ensure_local_keys(settings: Settings) -> tuple[Settings, tuple[ApiKey, ...]]
     """Settings with a local `client` and `operator` key (made once, kept under var/) when none is configured."""
     if settings.api_keys:
         return settings, ()
-    Path(settings.var_dir).mkdir(parents=True, exist_ok=True)
+    private_dir(settings.var_dir)
     keys = tuple(ApiKey(name, _secret_in(Path(settings.var_dir) / file), role) for name, role, file in LOCAL_KEYS)
     return replace(settings, api_keys=keys), keys

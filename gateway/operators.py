@@ -5,13 +5,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import and_, case, delete, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from gateway.tables import operators, sign_in_attempts, utcnow
+from gateway.upsert import insert_for
 
 ROLES = ("operator", "supervisor", "admin")
 RANK = {"operator": 1, "supervisor": 2, "admin": 3}
@@ -75,7 +74,7 @@ def _count_attempt(conn, name: str, address: str, now) -> tuple[int, bool]:
     """Count one sign-in attempt for (name, address) before anything is checked; (attempts, locked)."""
     table = sign_in_attempts
     expired = and_(table.c.locked_until.is_not(None), table.c.locked_until <= now)
-    stmt = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table).values(
+    stmt = insert_for(conn, table).values(
         name=name, address=address, failures=1, locked_until=None, updated_at=now)
     # One statement, so parallel guesses each get their own number: the 6th of 16 concurrent ones is refused
     # unevaluated. A lock that ran out starts the count again.

@@ -12,11 +12,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from channels.chat.intents import RATINGS
 from gateway.events import add_event
 from gateway.runtime import Runtime
 from gateway.tables import case_ratings, cases, tickets
 
-RATINGS = {1: "满意", 2: "基本满意", 3: "不满意"}
 RATABLE_STATUSES = ("resolved", "closed")
 REOPEN_RATING = 3
 

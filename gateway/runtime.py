@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
@@ -13,6 +14,7 @@ from config import Settings
 from dedupe import Deduper
 from gateway.rate_limits import build_rate_limits
 from gateway.redaction import install_log_redaction, settings_secrets
+from gateway.private_files import private_dir
 from gateway.queue import EmbeddedQueue, RedisQueue, make_queue
 from gateway.store import make_engine, migrate
 from gateway.tables import utcnow
@@ -39,6 +41,8 @@ _current: Runtime | None = None
 def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
     """Connect to the store and the queue and load the models, once per process."""
     install_log_redaction(settings_secrets(settings))
+    if Path(settings.var_dir).is_dir():
+        private_dir(settings.var_dir)   # an older version left it 0755
     if run_migrations:
         # Without the statement deadline: a migration (or waiting for another process's) may take a while.
         plain = make_engine(settings.database_url)

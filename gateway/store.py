@@ -7,6 +7,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 
+from gateway.private_files import private_dir, private_file
+
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -20,7 +22,10 @@ def make_engine(url: str, deadline_seconds: float | None = None) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # A folder made here is 0700; one the operator chose is left as it is. The file itself (and so its
+            # journal and WAL, which SQLite creates with the database's mode) is 0600.
+            private_dir(Path(parsed.database).parent, tighten=False)
+            private_file(parsed.database)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _serialize_sqlite_writes(engine)
         return engine

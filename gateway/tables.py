@@ -457,16 +457,31 @@ hot_levels = Table(
     Column("reached_at", UtcDateTime, nullable=False),
 )
 
-# Reports and newly opened cases per (category, district) per minute, hour and day (`span`): hot topics that are many cases, not one.
-hot_group_buckets = Table(
-    "hot_group_buckets", metadata,
-    Column("category", String(200), primary_key=True),
-    Column("district", String(50), primary_key=True),
+# One row per category × district group: when its newest case opened and, per window, an upper bound of its new
+# cases (the exact count when that case opened), so the rising groups are ranked like the hot cases (migration 0073).
+hot_groups = Table(
+    "hot_groups", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("category", String(200), nullable=False),
+    Column("district", String(50), nullable=False),
+    Column("last_at", UtcDateTime, nullable=True),
+    Column("bound_1h", Integer, nullable=False, default=0),
+    Column("bound_24h", Integer, nullable=False, default=0),
+    Column("bound_7d", Integer, nullable=False, default=0),
+    UniqueConstraint("category", "district"),
+    Index(None, "bound_1h"),
+    Index(None, "bound_24h"),
+    Index(None, "bound_7d"),
+)
+
+# Reports and newly opened cases per group per minute, hour and day (`span`): hot topics that are many cases.
+hot_group_counts = Table(
+    "hot_group_counts", metadata,
+    Column("group_id", Id, ForeignKey("hot_groups.id"), primary_key=True),
     Column("span", Integer, primary_key=True, autoincrement=False),
     Column("bucket", BigInteger, primary_key=True, autoincrement=False),
     Column("reports", Integer, nullable=False),
     Column("cases", Integer, nullable=False),
-    Index(None, "span", "bucket"),
 )
 
 # What the case system's `assigned` updates taught: how many cases each unit took per feature (the unit prior

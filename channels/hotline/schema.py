@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from channels.case_ids import MAX_CASE_ID
+
 MAX_TURNS = 2000
-# Case ids are 64-bit (BIGINT; SQLite's INTEGER): a larger number names no case, and the database driver
-# would refuse to bind it (an OverflowError or a DataError, not a "no such case").
-MAX_CASE_ID = 2**63 - 1
 
 
 class StrictBoolean(fields.Boolean):

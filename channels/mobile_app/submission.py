@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from channels.report_schema import AppSubmission
 from channels.errors import ChannelError
 from channels.jsonbody import load_with, parse_json_object
-from normalizer.ticket import Attachment, Contact, Location, Ticket, new_ticket
+from channels.report_schema import AppSubmission, ticket_fields
+from normalizer.ticket import Ticket, new_ticket
 
 CHANNEL = "app"
 
@@ -19,20 +18,6 @@ def check_idempotency_key(value: str | None) -> str:
     if len(value) > 200 or not value.isprintable():
         raise ChannelError(400, "idempotency_key_invalid", "Idempotency-Key 应为不超过 200 个可打印字符")
     return value.strip()
-
-
-def ticket_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """The ticket's fields from a validated app-style body (shared with the partner webhooks)."""
-    contact = data.get("contact")
-    location = data.get("location")
-    return dict(
-        text=data["text"],
-        title=data.get("title"),
-        category=data.get("category"),
-        location=Location(**location) if location else None,
-        attachments=[Attachment(**a) for a in data.get("attachments", [])],
-        contact=Contact(**contact) if contact else None,
-    )
 
 
 def parse_app_submission(body: bytes, *, client: str, idempotency_key: str, now: datetime,

@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Mapping
 
-from channels.mobile_app.submission import ticket_fields
-from channels.report_schema import WebhookSubmission
 from channels.errors import ChannelError
 from channels.jsonbody import load_with, parse_json_object
+from channels.report_schema import WebhookSubmission, ticket_fields
 from channels.signing import verify_signed
 from channels.times import parse_time
 from normalizer.ticket import Ticket, new_ticket

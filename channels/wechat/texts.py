@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from channels.chat.texts import SHARED
+
 DEFAULTS = {
+    **SHARED,
     "welcome": ("欢迎关注{city}12345市民服务热线！\n"
                 "【反映问题】直接发送文字、语音、图片、视频或位置，说明时间、地点和具体情况，我们会生成受理编号。\n"
                 "【查询进度】发送“查询”查看您最近的诉求，或发送“查询 编号”。\n"
@@ -13,25 +16,9 @@ DEFAULTS = {
     "report_prompt": "请直接发送您要反映的问题（文字、语音、图片、视频或位置均可），我们将为您生成新的受理编号。",
     "query_none": "您还没有通过本公众号提交过诉求。",
     "query_not_found": "没有找到您提交的编号为 {reference} 的诉求，请核对编号。",
-    "query_header": "您最近的诉求：",
-    "query_line": "{reference}（{received}）：{status}",
-    "rate_prompt": "您的诉求（编号 {reference}）已办结。请回复数字评价：1 满意，2 基本满意，3 不满意。",
-    "rate_none": "您暂时没有待评价的诉求。",
-    "rated": "感谢您的评价（{label}），我们会继续改进工作。",
     "location_saved": "已收到您的位置。",
     "phone_saved": "已记录您的联系电话 {phone}，工作人员需要时会回电联系您。",
     "unsupported": "抱歉，暂不支持这种消息类型。请发送文字、语音、图片、视频或位置来反映问题。",
-}
-
-STATUS_TEXT = {
-    "received": "已受理，正在分拣",
-    "normalized": "已受理，正在分拣",
-    "open": "已立案，等待派单",
-    "accepted": "承办单位已受理",
-    "assigned": "已派单，正在办理",
-    "resolved": "已办理完毕，等待结案",
-    "closed": "已办结",
-    "merged": "已与同一问题的其他诉求合并办理",
 }
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from channels.wechat.texts import STATUS_TEXT, text
+from channels.chat.texts import STATUS_TEXT
 from gateway.citizens import visible_identities
 from gateway.references import normalize_reference
 from gateway.runtime import Runtime
@@ -35,6 +35,11 @@ def _status(row) -> str:
         reply = row.message if len(row.message) <= REPLY_CHARS else row.message[:REPLY_CHARS] + "…"
         label = f"{label}，答复：{reply}"
     return label
+
+
+def text(texts: Mapping[str, str], name: str, **values: str) -> str:
+    """The channel's text called `name` with `values` filled in (`texts` holds every name, overrides applied)."""
+    return texts[name].format(**values)
 
 
 def _reference_forms(reference: str) -> list[str]:

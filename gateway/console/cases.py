@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from channels.hotline.schema import MAX_CASE_ID
+from channels.case_ids import MAX_CASE_ID
 from gateway.case_admin import CaseActionRefused, merge, unmerge
 from gateway.console.auth import back_to_referrer, signed_in
 from gateway.reads import case_view

@@ -19,7 +19,7 @@ from typing import Any, Callable
 from sqlalchemy.engine import Connection
 
 from channels.sms.message import SmsMessage
-from channels.wechat.intents import classify_text
+from channels.chat.intents import classify_text
 from gateway.citizens import ensure_identity, record_ticket
 from gateway.conversation import Part, Stored, close_conversation, store_reply, submit_part
 from gateway.runtime import Runtime

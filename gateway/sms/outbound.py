@@ -21,8 +21,6 @@ from urllib.parse import quote, urlsplit
 
 import requests
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -31,6 +29,7 @@ from twilio.rest import Client
 from channels.phone import mask_phone
 from gateway.runtime import Runtime
 from gateway.tables import sms_outbox
+from gateway.upsert import insert_for
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +189,7 @@ def queue_sms(conn: Connection, runtime: Runtime, *, key: str, provider: str, to
               later: list, ticket_id: int | None = None) -> None:
     """Put a text in the outbox within the caller's transaction; `key` makes a repeat harmless."""
     now = runtime.clock()
-    stmt = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(sms_outbox).values(
+    stmt = insert_for(conn, sms_outbox).values(
         idem_key=key[:300], provider=provider, to_phone=to, body=body, ticket_id=ticket_id, status="pending",
         attempts=0, next_attempt_at=now, created_at=now)
     row = conn.execute(stmt.on_conflict_do_nothing().returning(sms_outbox.c.id)).first()

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import Schema, fields, validate
 
+from channels.case_ids import MAX_CASE_ID
 from channels.case_updates import parse_case_update
-from channels.hotline.schema import MAX_CASE_ID
 from channels.jsonbody import load_with, parse_json_object
 from gateway.case_admin import CaseActionRefused, merge, unmerge
 from gateway.case_updates import UnknownCase, apply_case_update

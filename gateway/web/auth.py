@@ -17,7 +17,11 @@ def authenticate(keys: tuple[ApiKey, ...], header: str | None) -> ApiKey | None:
     """The key whose secret the header carries, compared in constant time against every key."""
     if not header or not header.startswith("Bearer "):
         return None
-    given = header[len("Bearer "):].strip().encode()
+    # Only ASCII spaces around the secret: str.strip() would also eat a no-break space (and other Unicode
+    # blanks), turning "Bearer \xa0" into an empty secret.
+    given = header[len("Bearer "):].strip(" ").encode()
+    if not given:
+        return None
     found = None
     for key in keys:
         if hmac.compare_digest(key.secret.encode(), given):

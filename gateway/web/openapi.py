@@ -5,8 +5,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify
 
+from channels.case_ids import MAX_CASE_ID
 from channels.case_updates import CaseUpdateIn
-from channels.hotline.schema import MAX_CASE_ID
 from gateway import registry
 from gateway.web.api_views import MergeIn, RatingIn, UnmergeIn
 from gateway.web.openapi_ops import BEARER, SIGNED, op as _op, param as _path

@@ -11,8 +11,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
@@ -20,6 +18,7 @@ from wechatpy.session import SessionStorage
 
 from gateway.runtime import Runtime
 from gateway.tables import wechat_session
+from gateway.upsert import insert_for
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ class DatabaseStorage(SessionStorage):
             return
         expires = datetime.now(timezone.utc) + timedelta(seconds=int(ttl)) if ttl else None
         with self.engine.begin() as conn:
-            stmt = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(wechat_session).values(
+            stmt = insert_for(conn, wechat_session).values(
                 key=self._key(key), value=str(value), expires_at=expires)
             conn.execute(stmt.on_conflict_do_update(index_elements=["key"],
                                                     set_={"value": str(value), "expires_at": expires}))

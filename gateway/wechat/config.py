@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Mapping
 
+from channels.chat.texts import with_overrides
 from channels.wechat.security import Credentials, aes_key_bytes
+from channels.wechat.texts import DEFAULTS
 from config.settings import ConfigError, Settings
 
 MENU_ACTIONS = ("report", "query", "rate")
@@ -57,6 +59,6 @@ def load_wechat_config(settings: Settings) -> WeChatConfig:
         new_report_keywords=tuple(section.get("new_report_keywords", WeChatConfig.new_report_keywords)),
         query_limit=int(section.get("query_limit", 5)),
         menu=menu,
-        texts=dict(section.get("texts") or {}),
+        texts=with_overrides(DEFAULTS, section.get("texts") or {}),
         city=settings.section("city").get("name", ""),
     )

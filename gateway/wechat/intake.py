@@ -10,14 +10,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from channels.phone import parse_phone
 from channels.times import plausible_time
 from channels.wechat.inbound import CHANNEL, Inbound
-from channels.wechat.intents import classify_text
+from channels.chat.intents import classify_text
 from channels.wechat.texts import text
 from gateway.citizens import link_claimed
 from gateway.conversation import Part, Stored, close_conversation, store_reply, submit_part
@@ -25,6 +23,7 @@ from gateway.runtime import Runtime
 from gateway.tables import wechat_users
 from gateway.chat.own_reports import own_reports_reply
 from gateway.chat.ratings import rate_report, ratable_report
+from gateway.upsert import insert_for
 from gateway.wechat.config import WeChatConfig
 from gateway.wechat.media import JOB as MEDIA_JOB, attachment_id, queue_media
 from gateway.wechat.notices import note_follower_action
@@ -57,7 +56,7 @@ def _reply(ctx: Context, effect: Callable[[Connection, list], str | None]) -> St
 def _upsert_user(conn: Connection, ctx: Context, **values) -> None:
     now = ctx.runtime.clock()
     values["updated_at"] = now
-    stmt = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(wechat_users).values(
+    stmt = insert_for(conn, wechat_users).values(
         openid=ctx.inbound.openid, created_at=now, subscribed=values.pop("subscribed", True), **values)
     conn.execute(stmt.on_conflict_do_update(index_elements=["openid"],
                                             set_={**values, "subscribed": stmt.excluded.subscribed}))

@@ -74,3 +74,20 @@ def test_pages_show_local_times_and_chinese_statuses(sqlite_url, tmp_path, case_
         assert history[0]["received_local"] == shown[:16] and history[0]["status_name"] == "已交办"
     finally:
         gw.runtime.engine.dispose()
+
+
+def test_dead_letters_show_the_event_in_chinese_and_the_local_time(sqlite_url, tmp_path, case_system):
+    from gateway.tables import outbox
+    gw = make_gateway(sqlite_url, tmp_path, DOWNSTREAM_URL=case_system.url, GATEWAY_TIMEZONE="Asia/Shanghai")
+    try:
+        add_operator(gw.runtime.engine, "li", "supervisor", PASSWORD)
+        case_system.script = [400]
+        gw.post_app({"text": "江夏区纸坊街道文化路菜市场旁垃圾桶满了没人清运"})
+        gw.drain()
+        with gw.runtime.engine.connect() as conn:
+            dead_at = conn.execute(select(outbox.c.dead_at)).scalar_one()
+        page = _visible(signed_in(gw, "li").get("/console/dead-letters").get_data(as_text=True))
+        assert "立案（case.opened）" in page
+        assert dead_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") in page and "UTC" not in page
+    finally:
+        gw.runtime.engine.dispose()

@@ -90,7 +90,8 @@ def test_the_verb_table_says_which_verbs_this_version_has():
                 assert not _has(commands, usage), f"`{usage}` exists now: say 'yes' in docs/api.md's verb table"
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="the recipe signs with openssl")
+@pytest.mark.skipif(any(shutil.which(tool) is None for tool in ("bash", "curl", "openssl")),
+                    reason="the recipe needs bash, curl and openssl")
 def test_the_live_signing_recipe_is_accepted_by_a_gateway(tmp_path, procs):
     server = procs.serve(bare_environ(tmp_path, DOWNSTREAM_SECRET="case-system-secret"))
     client = (tmp_path / "var" / "api-key").read_text().strip()

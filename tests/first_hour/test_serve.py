@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.durability.support import REPO, free_port, wait_for
@@ -45,12 +48,24 @@ def test_without_keys_serve_makes_a_client_and_an_operator_key(tmp_path, procs):
     assert answer.status_code == 200 and reference in json.dumps(answer.json())
 
 
-def test_configured_keys_replace_both_local_keys(tmp_path, procs):
-    server = procs.serve(bare_environ(tmp_path, GATEWAY_API_KEYS="app:my-client-secret"))
+@pytest.mark.skipif(shutil.which("curl") is None or shutil.which("bash") is None,
+                    reason="the README's examples need bash and curl")
+def test_configured_keys_replace_both_local_keys_and_the_readme_says_how_to_keep_the_curls(tmp_path, procs):
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    keys = re.search(r"`GATEWAY_API_KEYS=([^`]+)`", readme[readme.index("replaces both local keys"):]).group(1)
+    assignment = re.search(r"run `(CLIENT_KEY=[^`]+)`", readme).group(1)
+    env = bare_environ(tmp_path, GATEWAY_API_KEYS=keys)
+    del env["GATEWAY_VAR_DIR"]
+    server = procs.serve(env)
     assert not (tmp_path / "var" / "api-key").exists() and not (tmp_path / "var" / "operator-key").exists()
-    answer = requests.post(f"{server.base_url}/channels/app", json={"text": "路灯坏了"},
-                           headers={"Authorization": "Bearer my-client-secret", "Idempotency-Key": "k"}, timeout=10)
-    assert answer.status_code == 201
+    block = readme_block("In a second terminal")
+    script = block.replace(block.splitlines()[0], assignment, 1).replace("http://127.0.0.1:8000", server.base_url)
+    script = script.replace('echo "$REF"\n', 'echo "$REF"\n' + _wait_for_case(server.base_url), 1)
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60, env={"PATH": os.environ["PATH"]})
+    assert done.returncode == 0, done.stderr
+    case = json.loads(done.stdout.splitlines()[2])
+    assert case["id"] == 1 and done.stdout.splitlines()[0] in json.dumps(case)
 
 
 def test_a_busy_port_is_one_line_and_a_failure(tmp_path):
@@ -96,15 +111,21 @@ def readme_block(after: str) -> str:
     return rest[start:rest.index("```", start)]
 
 
+def _wait_for_case(base_url: str) -> str:
+    """Shell lines that wait for the ticket's case: a reader takes seconds to paste the next line, while a script
+    on a loaded machine may be faster than the pipeline."""
+    return (f'for _ in $(seq 100); do curl -s -H "Authorization: Bearer $CLIENT_KEY" '
+            f'"{base_url}/api/v1/tickets/$REF" | grep -Eq \'"case": ?[{{]\' && break; sleep 0.2; done\n')
+
+
+@pytest.mark.skipif(shutil.which("curl") is None or shutil.which("bash") is None,
+                    reason="the README's examples need bash and curl")
 def test_the_readme_curls_work_when_pasted(tmp_path, procs):
     env = bare_environ(tmp_path)
     del env["GATEWAY_VAR_DIR"]          # the README's reader has the default: var/ in the working directory
     server = procs.serve(env)
     script = readme_block("In a second terminal").replace("http://127.0.0.1:8000", server.base_url)
-    # A reader takes seconds to paste the next line; a script on a loaded machine may be faster than the pipeline.
-    wait = (f'for _ in $(seq 100); do curl -s -H "Authorization: Bearer $CLIENT_KEY" '
-            f'"{server.base_url}/api/v1/tickets/$REF" | grep -Eq \'"case": ?[{{]\' && break; sleep 0.2; done\n')
-    script = script.replace('echo "$REF"\n', 'echo "$REF"\n' + wait, 1)
+    script = script.replace('echo "$REF"\n', 'echo "$REF"\n' + _wait_for_case(server.base_url), 1)
     done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, capture_output=True, text=True,
                           timeout=60, env={"PATH": os.environ["PATH"]})
     assert done.returncode == 0, done.stderr

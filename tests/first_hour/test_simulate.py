@@ -85,3 +85,13 @@ def test_a_channel_that_is_off_or_no_gateway_is_one_line(tmp_path):
     assert "GATEWAY_SMS_UPLINK_TOKEN is not set" in off.stderr
     nobody = run_cli(["-m", "gateway", "simulate", "wechat", "路灯坏了"], tmp_path, dict(env, WECHAT_TOKEN="t"))
     assert nobody.returncode == 1 and "no gateway answers" in nobody.stderr and "Traceback" not in nobody.stderr
+
+
+def test_every_simulator_comes_from_a_registered_channel_and_others_are_refused(tmp_path):
+    from gateway.registry import CHANNELS
+    from gateway.simulate import simulators
+    assert set(simulators()) == {"wechat", "sms", "uplink", "hotline"}
+    assert {name for spec in CHANNELS for name in spec.simulators} == set(simulators())
+    unknown = run_cli(["-m", "gateway", "simulate", "line", "路灯坏了"], tmp_path, bare_environ(tmp_path))
+    assert unknown.returncode == 1 and unknown.stderr.strip() == \
+        "error: no simulator for 'line'; one of: hotline, sms, uplink, wechat"

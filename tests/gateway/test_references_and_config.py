@@ -22,11 +22,12 @@ def test_references_are_short_unambiguous_and_not_sequential():
 def test_settings_from_environment_and_profile(tmp_path):
     profile = tmp_path / "city.toml"
     profile.write_text('[city]\nname = "某市"\n[delivery]\nretry_hours = 48\n', encoding="utf-8")
-    s = load_settings(environ={"GATEWAY_API_KEYS": "a:s1,b:s2:operator", "GATEWAY_WEBHOOK_SECRETS": "110:x",
+    s = load_settings(environ={"GATEWAY_API_KEYS": "a:secret-number-0001,b:secret-number-0002:operator",
+                               "GATEWAY_WEBHOOK_SECRETS": "110:partner-secret-0001",
                                "GATEWAY_PROFILE": str(profile), "GATEWAY_VAR_DIR": str(tmp_path)},
                       dotenv_path=None)
     assert [(k.name, k.role) for k in s.api_keys] == [("a", "client"), ("b", "operator")]
-    assert s.webhook_secrets == {"110": "x"}
+    assert s.webhook_secrets == {"110": "partner-secret-0001"}
     assert s.profile["city"]["name"] == "某市" and s.profile["delivery"]["retry_hours"] == 48
     assert s.profile["delivery"]["backoff_base_seconds"] == 10       # inherited from the defaults
     assert s.embedded and s.database_url == f"sqlite:///{tmp_path / 'gateway.db'}"

@@ -13,7 +13,7 @@ from gateway.app import create_app
 from gateway.embedded import run_pending
 from gateway.runtime import Runtime, build_runtime
 
-CLIENT_KEY = "client-secret-1"
+CLIENT_KEY = "client-secret-0001"   # 16 characters at least: the gateway refuses shorter secrets
 OPERATOR_KEY = "operator-secret-1"
 SUPERVISOR_KEY = "supervisor-secret-1"
 PARTNER_SECRET = "partner-110-secret"

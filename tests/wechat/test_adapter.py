@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from channels.errors import ChannelError
-from channels.wechat.intents import classify_text
+from channels.chat.intents import classify_text
 from channels.wechat.replies import seal_reply, text_reply
 from channels.wechat.security import Credentials, open_request
 from tests.wechat.simulator import AES_KEY, APP_ID, TOKEN, decrypt, encrypt, sign

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from channels.wechat.intents import classify_text
+from channels.chat.intents import classify_text
 from gateway.citizens import visible_identities
 from gateway.tables import citizen_identities
 from tests.wechat.simulator import OPENID, message
