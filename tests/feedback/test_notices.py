@@ -1,6 +1,7 @@
 """Every citizen of a case hears of its updates on their own channel, once, naming their own references."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -261,3 +262,40 @@ def test_console_case_page_lists_every_notice_and_its_outcome(rig):
     assert {n["route"] for n in listed} == {"wechat", "sms", "app", "callback"}
     assert all(n["state"] in ("sent", "callback") for n in listed)
     assert not any(CALLER in str(n) for n in listed)        # numbers masked
+
+
+def test_partner_platforms_hear_through_their_callback_when_the_profile_names_one(database_url, tmp_path,
+                                                                                  case_system, app_backend, apis):
+    from tests.harness.case_system import CaseSystem
+    from tests.harness.gateway import PARTNER_SECRET
+    with CaseSystem(PARTNER_SECRET) as partner:
+        rig = build_rig(database_url, tmp_path, case_system, app_backend, apis,
+                        profile={"notify": {"partner_callbacks": {"110": partner.url}}})
+        try:
+            response = rig.gw.post_signed("/channels/webhook/110", {"text": "江汉区某路口交通信号灯不亮",
+                                                                    "contact": {"user_id": "p-77"}},
+                                          secret=PARTNER_SECRET)
+            ref = response.get_json()["reference"]
+            rig.drain()
+            rig.update(rig.ticket(ref).case_id, "accepted")
+            rig.drain()
+            (notice,) = [e for e in partner.accepted() if e["type"] == "citizen.notice"]
+            assert notice["reference"] == ref and notice["user_id"] == "p-77" and notice["status"] == "accepted"
+            assert partner.rejected == []                  # signed with the source's own secret
+        finally:
+            rig.runtime.engine.dispose()
+
+
+def test_without_an_app_backend_or_partner_callback_nothing_is_queued(database_url, tmp_path, case_system,
+                                                                      app_backend, apis):
+    rig = build_rig(database_url, tmp_path, case_system, app_backend, apis)
+    try:
+        rig.runtime.settings = dataclasses.replace(rig.runtime.settings, app_callback_url=None)
+        ref = rig.app_report("江汉区某小区停水", "u-9")
+        rig.drain()
+        rig.update(rig.ticket(ref).case_id, "accepted")
+        rig.drain()
+        assert rig.notices() == [] and rig.app_notices() == []
+        assert rig.gw.get(f"/api/v1/tickets/{ref}").get_json()["progress"][0]["status"] == "accepted"
+    finally:
+        rig.runtime.engine.dispose()
