@@ -196,8 +196,4 @@ def _check(settings: Settings) -> None:
     if settings.app_callback_url and not settings.app_callback_secret:
         raise ConfigError("GATEWAY_APP_CALLBACK_URL is set but GATEWAY_APP_CALLBACK_SECRET is not: notices must be "
                           "signed")
-    try:
-        from channels.notices import parse_quiet_hours
-        parse_quiet_hours(settings.profile.get("notify", {}).get("quiet_hours"))
-    except ValueError as exc:
-        raise ConfigError(f"[notify] {exc}") from exc
+

@@ -11,7 +11,7 @@ from gateway.dedupe_index import add_to_index, find_candidates, lock_keys
 from gateway.dispatch_store import suggested_unit
 from gateway.events import add_event
 from gateway.runtime import Runtime
-from gateway.supervision import refresh_case_due
+from gateway.supervision import add_report_due
 from gateway.tables import case_links, cases, tickets
 from normalizer.ticket import ticket_from_dict
 
@@ -84,7 +84,7 @@ def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
             score=decision.score, evidence=decision.evidence, created_at=now))
         add_to_index(conn, ticket_id=ticket_id, case_id=case_id, received_at=ticket.received_at, keys=keys,
                      fingerprint=fingerprint, cap=dedupe_cfg.get("postings_cap", 200))
-        refresh_case_due(conn, runtime, case_id, opened=action == "opened")  # the earliest of its reports' due dates
+        add_report_due(conn, runtime, case_id, row.data, opened=action == "opened")
         fresh = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
         opened = {"suggested_unit": suggested_unit(conn, runtime.settings.profile, fresh.data)} \
             if action == "opened" else None

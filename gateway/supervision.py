@@ -67,23 +67,36 @@ def _report_due(data: dict[str, Any]) -> datetime | None:
     return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 
-def refresh_case_due(conn: Connection, runtime: Runtime, case_id: int, opened: bool = False) -> datetime | None:
-    """Recompute the case's due date from its reports (after a report joins or leaves it); returns it.
+def refresh_case_due(conn: Connection, runtime: Runtime, case_id: int) -> datetime | None:
+    """Recompute the case's due date from all its reports (after an unmerge or a forced merge); returns it.
 
     The level already told stays told; if the new due date puts the case at a lower level, the told level drops
-    to it, so reaching a level again against the new date is told again. A case `opened` by a report that was
-    already past its deadline (a late partner report, an imported call) counts the levels it starts at as told:
-    its `case.opened` carries the due date, and a bulk import must not become a burst of escalations.
+    to it, so reaching a level again against the new date is told again.
     """
     due = min(filter(None, (_report_due(r.data) for r in conn.execute(
         select(tickets.c.data).where(tickets.c.case_id == case_id)))), default=None)
     row = conn.execute(select(cases.c.overdue_level).where(cases.c.id == case_id)).one()
     levels, zone = overdue_levels(runtime), runtime.settings.timezone
-    level_now = level_at(due, runtime.clock(), levels, zone)
-    told = level_now if opened else min(row.overdue_level, level_now)
+    told = min(row.overdue_level, level_at(due, runtime.clock(), levels, zone))
     conn.execute(update(cases).where(cases.c.id == case_id).values(
         due_at=due, overdue_level=told, next_overdue_at=_next_deadline(due, told, levels, zone)))
     return due
+
+
+def add_report_due(conn: Connection, runtime: Runtime, case_id: int, data: dict[str, Any], opened: bool) -> None:
+    """A report joined (or opened) the case: its due date becomes the case's if earlier. One row read, however
+    many reports the case holds (a hot case takes hundreds a minute)."""
+    report_due = _report_due(data)
+    row = conn.execute(select(cases.c.due_at, cases.c.overdue_level).where(cases.c.id == case_id)).one()
+    if not opened and (report_due is None or (row.due_at is not None and row.due_at <= report_due)):
+        return  # the case's deadline stands
+    levels, zone = overdue_levels(runtime), runtime.settings.timezone
+    level_now = level_at(report_due, runtime.clock(), levels, zone)
+    # Opened already past its deadline (a late partner report, an imported call): the levels it starts at count
+    # as told, since case.opened carries the due date; joined with an earlier deadline: told levels stand.
+    told = level_now if opened else min(row.overdue_level, level_now)
+    conn.execute(update(cases).where(cases.c.id == case_id).values(
+        due_at=report_due, overdue_level=told, next_overdue_at=_next_deadline(report_due, told, levels, zone)))
 
 
 def escalation_work(runtime: Runtime, limit: int = 500) -> list[tuple[str, int, bool]]:
