@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, select, text  # noqa: E402
 from channels.times import parse_time  # noqa: E402
 from config import load_settings  # noqa: E402
 from dedupe.cluster import read_reports, run_cluster  # noqa: E402
-from gateway import casework, normalize_stage  # noqa: E402
+from gateway import pipeline  # noqa: E402
 from gateway.intake import accept_submission, raw_hash  # noqa: E402
 from gateway.runtime import build_runtime  # noqa: E402
 from gateway.tables import tickets  # noqa: E402
@@ -55,8 +55,7 @@ def replay(database_url: str, reports: list[dict], var_dir: str) -> tuple[dict[s
         raw = json.dumps(report, ensure_ascii=False).encode()
         accepted = accept_submission(runtime, channel="import", idem_key=str(report["id"]), digest=raw_hash(raw),
                                      raw=raw, ticket=ticket, answer=lambda ref: {"reference": ref})
-        normalize_stage.normalize_ticket(runtime, accepted.ticket_id)
-        casework.assign_case(runtime, accepted.ticket_id)
+        pipeline.process_batch(runtime, 1, [accepted.ticket_id])
     seconds = time.perf_counter() - started
     with runtime.engine.connect() as conn:
         rows = conn.execute(select(tickets.c.data, tickets.c.case_id)).all()

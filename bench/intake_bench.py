@@ -379,6 +379,252 @@ def table(results: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------------------------------------------
+# Open loop (`--open-loop`): fixed arrival rates, stepped up, under the repository's gunicorn.conf.py
+
+
+def gunicorn_conf(name: str, spec: str, chdir: Path, env: dict[str, str]) -> tuple[Child, int]:
+    """gunicorn with the repository's gunicorn.conf.py (the production settings), on a free local port."""
+    port = free_port()
+    argv = [sys.executable, "-m", "gunicorn", "-c", str(REPO / "gunicorn.conf.py"), "-b", f"127.0.0.1:{port}",
+            "--chdir", str(chdir), spec]
+    child = Child(name, argv, env, chdir)
+    wait_http(port, "/healthz", child)
+    return child, port
+
+
+class Sampler:
+    """Every second: tickets not yet in a case, case events not yet delivered, the machine's load."""
+
+    def __init__(self, engine, started: float):
+        from sqlalchemy import func, select
+
+        from gateway.tables import outbox, tickets
+        self.samples: list[dict] = []
+        self.stop = threading.Event()
+
+        def run() -> None:
+            while not self.stop.wait(1.0):
+                try:
+                    with engine.connect() as conn:
+                        waiting = conn.execute(select(func.count()).select_from(tickets).where(
+                            tickets.c.status.in_(["received", "normalized"]))).scalar()
+                        pending = conn.execute(select(func.count()).select_from(outbox).where(
+                            outbox.c.status == "pending")).scalar()
+                except Exception:  # a sample missed is no reason to stop the bench
+                    continue
+                self.samples.append({"t": round(time.time() - started, 1), "tickets_waiting": waiting,
+                                     "events_pending": pending, "load1": round(os.getloadavg()[0], 2)})
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(5)
+
+
+def open_loop_gateway(args, redis: PrivateRedis, mix_name: str) -> dict:
+    """The gateway with its workers under stepped open-loop load with one mix; then the drain."""
+    from open_loop import EventSink, Mix, step_up
+
+    from gateway.store import make_engine
+    url, name = fresh_database()
+    redis.client.flushall()
+    sink = EventSink(args.sink_delay_ms)
+    env = gateway_env(url, redis.url, sink.url)
+    web, port = gunicorn_conf(f"gunicorn-open-{mix_name}", "wsgi:app", REPO, env)
+    workers = [Child(f"worker-{mix_name}-{n}", [sys.executable, "-m", "gateway", "worker"], env, REPO)
+               for n in range(args.workers)]
+    engine = make_engine(url)
+    started = time.time()
+    sampler = Sampler(engine, started)
+    acked: dict[str, float] = {}
+    flood = 200 if mix_name == "flood" else 0
+    mixes: dict[float, object] = {}
+
+    def mix_for(rate: float):
+        mixes[rate] = Mix(seed=int(rate) * 7 + len(mix_name), flood_size=flood)
+        return mixes[rate]
+
+    def after_step(step: dict) -> dict:
+        last = sampler.samples[-1] if sampler.samples else {}
+        peak = max((s["tickets_waiting"] for s in sampler.samples if s["t"] >= time.time() - started
+                    - step["seconds"]), default=None)
+        return {"tickets_waiting_at_end": last.get("tickets_waiting"), "tickets_waiting_peak": peak,
+                "events_pending_at_end": last.get("events_pending")}
+
+    try:
+        print(f"gateway, {mix_name} mix, {args.workers} workers:", flush=True)
+        best, steps = step_up(port, args.rates, args.step_seconds, mix_for, args.p99_ms, on_step=after_step,
+                              flood_at=10.0 if flood else None, acked=acked)
+        last_submission = time.time()
+        deadline = last_submission + args.drain_timeout
+        while time.time() < deadline:
+            if sink.summary(acked)["reports_arrived"] >= len(acked):
+                break
+            time.sleep(0.5)
+        arrived = sink.summary(acked)
+        arrived["all_arrived"] = arrived["reports_arrived"] >= len(acked)
+        arrived["last_arrival_after_last_submission_s"] = round(max(e[0] for e in sink.events) - last_submission,
+                                                                1) if sink.events else None
+        totals = {k.decode(): int(v) for k, v in redis.client.hgetall("gateway:pipeline:totals").items()}
+        floods = flood_cases(engine, [m.flood_place for m in mixes.values()]) if flood else None
+        return {"mix": mix_name, "highest_sustained_rps": best, "steps": steps, "pipeline": arrived,
+                "acknowledged": len(acked), "flood_cases": floods, "pipeline_totals": totals,
+                "statements_per_ticket": round(totals["statements"] / totals["tickets"], 2)
+                if totals.get("tickets") else None,
+                "tickets_per_batch": round(totals["tickets"] / totals["batches"], 1) if totals.get("batches") else None,
+                "queue_depth": sampler.samples}
+    finally:
+        sampler.close()
+        for w in workers:
+            w.stop()
+        web.stop()
+        engine.dispose()
+        sink.stop()
+        drop_database(name)
+
+
+def flood_cases(engine, places: list[str]) -> list[int]:
+    """How many cases each flood's 200 reports ended in (1 is perfect)."""
+    from sqlalchemy import func, select
+
+    from gateway.tables import tickets
+    with engine.connect() as conn:
+        return [conn.execute(select(func.count(func.distinct(tickets.c.case_id))).where(
+            tickets.c.data["text"].as_string().contains(place))).scalar() for place in places]
+
+
+def delivery_backlog(args) -> dict:
+    """1,000 events waiting (as `cases` cases), a case system answering in `--sink-delay-ms`: the time the
+    Dispatcher takes to deliver them all, and whether each case's events arrived in sequence."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import insert
+
+    from open_loop import EventSink, in_sequence
+
+    from config import load_settings
+    from gateway.delivery import Dispatcher
+    from gateway.runtime import build_runtime
+    from gateway.tables import cases, outbox
+    results = {}
+    for n_cases in (1000, 10):
+        url, name = fresh_database()
+        sink = EventSink(args.sink_delay_ms)
+        env = gateway_env(url, "", sink.url)
+        env.pop("GATEWAY_REDIS_URL")
+        settings = load_settings(environ=env, dotenv_path=None)
+        runtime = build_runtime(settings)
+        try:
+            now = datetime.now(timezone.utc)
+            per_case = 1000 // n_cases
+            with runtime.engine.begin() as conn:
+                ids = conn.execute(insert(cases).returning(cases.c.id, sort_by_parameter_order=True), [
+                    {"status": "open", "priority": "normal", "next_sequence": per_case + 1, "opened_at": now,
+                     "updated_at": now} for _ in range(n_cases)]).scalars().all()
+                conn.execute(insert(outbox), [
+                    {"id": str(uuid.uuid4()), "case_id": c, "sequence": s, "type": "case.opened" if s == 1 else
+                     "case.report_added", "priority": 0, "status": "pending", "attempts": 0, "next_attempt_at": now,
+                     "created_at": now, "body": json.dumps({"type": "case.opened" if s == 1 else "case.report_added",
+                                                            "case": {"id": c}, "sequence": s, "report": None})}
+                    for c in ids for s in range(1, per_case + 1)])
+            dispatcher = Dispatcher(runtime)
+            began = time.perf_counter()
+            dispatcher.drain()
+            took = time.perf_counter() - began
+            dispatcher.close()
+            arrived = list(sink.events)
+            results[f"{n_cases} cases x {per_case}"] = {
+                "events": len(arrived), "in_sequence": in_sequence(arrived), "seconds": round(took, 2),
+                "events_per_s": round(len(arrived) / took, 1),
+                "concurrency": dispatcher.concurrency, "sink_delay_ms": args.sink_delay_ms,
+                "loadavg": [round(x, 2) for x in os.getloadavg()]}
+            print(f"delivery backlog, {n_cases} cases × {per_case}: {len(arrived)} events in {took:.2f} s "
+                  f"(load {os.getloadavg()[0]:.1f})", flush=True)
+        finally:
+            runtime.engine.dispose()
+            sink.stop()
+            drop_database(name)
+    return results
+
+
+def main_open_loop(args) -> int:
+    sys.path.insert(0, str(REPO / "bench"))
+    from open_loop import Mix, step_up
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    record: dict = {"when": datetime.now().isoformat(timespec="seconds"), "cpus": os.cpu_count(),
+                    "python": platform.python_version(), "args": vars(args),
+                    "uptime_before": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()}
+    if args.delivery_only:
+        record["delivery_backlog"] = delivery_backlog(args)
+    else:
+        print("bare flask:", flush=True)
+        child, port = gunicorn_conf("gunicorn-bare-open", "bare_app:app", REPO / "bench", base_env())
+        try:
+            bare_best, bare_steps = step_up(port, args.bare_rates or args.rates, args.step_seconds,
+                                            lambda rate: Mix(1), args.p99_ms)
+        finally:
+            child.stop()
+        record["bare"] = {"highest_sustained_rps": bare_best, "steps": bare_steps}
+        redis = PrivateRedis()
+        try:
+            for mix in args.mixes.split(","):
+                result = open_loop_gateway(args, redis, mix)
+                result["ratio_to_bare"] = round(result["highest_sustained_rps"] / bare_best, 2) if bare_best else None
+                record[mix] = result
+        finally:
+            redis.stop()
+        if not args.skip_delivery:
+            record["delivery_backlog"] = delivery_backlog(args)
+    record["uptime_after"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    text = open_loop_table(record)
+    print(text)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    (OUT / f"open-loop-{stamp}.json").write_text(json.dumps(record, ensure_ascii=False, indent=2, default=str))
+    (OUT / f"open-loop-{stamp}.txt").write_text(text + "\n")
+    print(f"\nwritten: bench/out/open-loop-{stamp}.json")
+    return 0
+
+
+def open_loop_table(record: dict) -> str:
+    lines = [f"machine: {record['cpus']} cores; before: {record['uptime_before']}; after: {record['uptime_after']}"]
+    if "bare" in record:
+        lines.append(f"bare flask: highest sustained {record['bare']['highest_sustained_rps']:.0f}/s "
+                     f"(p99 ≤ {record['args']['p99_ms']} ms, zero errors, "
+                     f"{record['args']['step_seconds']:.0f} s a step)")
+    for mix in ("usual", "flood"):
+        r = record.get(mix)
+        if not r:
+            continue
+        p = r["pipeline"]
+        lines.append(f"gateway, {mix} mix: highest sustained {r['highest_sustained_rps']:.0f}/s, "
+                     f"{r['ratio_to_bare']} of bare flask")
+        for s in r["steps"]:
+            lines.append(f"   {s['offered_rps']:>5.0f}/s  ok {s['ok']:>6}  err {s['errors']:>3}  "
+                         f"p50 {s['p50_ms']:>7} ms  p99 {s['p99_ms']:>8} ms  client cpu {s['client_cpu_share']:.2f}  "
+                         f"load {s['loadavg_after'][0]:.1f}"
+                         f"  waiting tickets end/peak {s.get('tickets_waiting_at_end')}/{s.get('tickets_waiting_peak')}"
+                         f"{'' if s['sustained'] else '  (not sustained)'}")
+        lines.append(f"   pipeline: {p['reports_arrived']}/{r['acknowledged']} acknowledged reports reached the case "
+                     f"system (last {p['last_arrival_after_last_submission_s']} s after the last submission); "
+                     f"{p['cases_opened']} cases, {p['cases_opened_twice']} opened twice; submission → case.opened "
+                     f"p50 {p['to_case_opened_p50_ms']} ms, p99 {p['to_case_opened_p99_ms']} ms")
+        lines.append(f"   SQL statements a ticket (queue → outbox, BEGIN/COMMIT included): {r['statements_per_ticket']}"
+                     f" ({r['tickets_per_batch']} tickets a batch)")
+        if r.get("flood_cases"):
+            lines.append(f"   each flood of 200 reports ended in cases: {r['flood_cases']}")
+        depth = r["queue_depth"][::5]
+        lines.append("   tickets waiting every 5 s: " + " ".join(str(s["tickets_waiting"]) for s in depth))
+    for label, d in (record.get("delivery_backlog") or {}).items():
+        lines.append(f"delivery backlog {label}: {d['events']} events in {d['seconds']} s ({d['events_per_s']}/s, "
+                     f"{'each case in sequence' if d['in_sequence'] else 'OUT OF SEQUENCE'}, "
+                     f"{d['concurrency']} senders, case system {d['sink_delay_ms']} ms, load {d['loadavg'][0]})")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--requests", type=int, default=5000)
@@ -390,7 +636,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rq-workers", type=int, default=2, help="workers in the pipeline phase")
     p.add_argument("--drain-timeout", type=float, default=300)
     p.add_argument("--skip-pipeline", action="store_true", help="no phase with RQ workers")
+    o = p.add_argument_group("open loop (--open-loop)")
+    o.add_argument("--open-loop", action="store_true", help="fixed arrival rates, stepped up (see bench/README.md)")
+    o.add_argument("--rates", type=lambda v: [float(x) for x in v.split(",")],
+                   default=[100, 200, 300, 400, 500, 600, 800], help="offered rates per second, in order")
+    o.add_argument("--bare-rates", type=lambda v: [float(x) for x in v.split(",")],
+                   default=[200, 400, 600, 800, 1000, 1200, 1600])
+    o.add_argument("--step-seconds", type=float, default=60)
+    o.add_argument("--p99-ms", type=float, default=100)
+    o.add_argument("--workers", type=int, default=2, help="`python -m gateway worker` processes")
+    o.add_argument("--mixes", default="usual,flood")
+    o.add_argument("--sink-delay-ms", type=float, default=5, help="the case system's answer time")
+    o.add_argument("--skip-delivery", action="store_true", help="no delivery-backlog measurement")
+    o.add_argument("--delivery-only", action="store_true", help="only the delivery-backlog measurement")
     args = p.parse_args(argv)
+    if args.open_loop:
+        return main_open_loop(args)
 
     OUT.mkdir(parents=True, exist_ok=True)
     redis = PrivateRedis()

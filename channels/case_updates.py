@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Mapping
 
 from marshmallow import Schema, fields, validate
@@ -14,6 +14,9 @@ from channels.signing import verify_signed
 from channels.times import parse_time
 
 UPDATE_STATUSES = ("accepted", "assigned", "resolved", "closed")
+# How far ahead of our clock an update may be dated (the two systems' clocks drift a little). Later updates are
+# ignored when older than the case's last, so one update dated 9999-12-31 would freeze the case for good.
+MAX_FUTURE = timedelta(minutes=5)
 
 
 class CaseUpdateIn(Schema):
@@ -45,4 +48,7 @@ def parse_case_update(secret: str, headers: Mapping[str, str], body: bytes, *, n
         updated_at = parse_time(data["updated_at"], zone)
     except ValueError:
         raise ChannelError(422, "invalid_fields", "请求字段有误", {"updated_at": ["应为 ISO 8601 时间"]}) from None
+    if updated_at > now + MAX_FUTURE:
+        raise ChannelError(422, "invalid_fields", "请求字段有误",
+                           {"updated_at": [f"不能晚于当前时间 {int(MAX_FUTURE.total_seconds() // 60)} 分钟以上"]})
     return CaseUpdate(event_id, data["case_id"], data["status"], data.get("message"), data.get("unit"), updated_at)

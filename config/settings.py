@@ -52,6 +52,9 @@ class Settings:
     app_callback_url: str | None = None
     app_callback_secret: str | None = None
     profile: Mapping[str, Any] = field(default_factory=dict)
+    # The whole environment (`.env` under the process's): a channel package reads its own variables here, so a
+    # new channel needs no field in this class.
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def embedded(self) -> bool:
@@ -152,6 +155,7 @@ def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[s
         app_callback_url=get("GATEWAY_APP_CALLBACK_URL"),
         app_callback_secret=get("GATEWAY_APP_CALLBACK_SECRET"),
         profile=profile,
+        env={name: value.strip() for name, value in env.items() if value and value.strip()},
     )
     if overrides:
         overrides = dict(overrides)

@@ -1,19 +1,24 @@
-"""Pipeline stage 2: a new case or the case the report joins (`normalized` → `in_case`), with its event."""
+"""Pipeline stage 2: a new case or the case each report joins (`normalized` → `in_case`), with its event."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
 
 from dedupe.types import Decision
+from dispatch import learned_features
 from gateway import hot
-from gateway.dedupe_index import add_to_index, find_candidates, lock_keys
-from gateway.dispatch_store import suggested_unit
-from gateway.events import add_event
+from gateway.bulk import update_rows
+from gateway.dedupe_index import BatchIndex, lock_all_keys
+from gateway.dispatch_store import StoreCounts, features_of, suggested_unit
+from gateway.events import add_report_events
 from gateway.runtime import Runtime
 from gateway.supervision import add_report_due
 from gateway.tables import case_links, cases, tickets
-from normalizer.ticket import ticket_from_dict
+from normalizer.ticket import Ticket
 
 log = logging.getLogger(__name__)
 
@@ -45,52 +50,96 @@ def _operator_decision(conn, ticket) -> tuple[Decision, str] | None:
     return Decision(case_id, None, {"rule": "attached by operator", "by": by, "case_id": case_id}), by
 
 
-def assign_case(runtime: Runtime, ticket_id: int) -> int | None:
-    """Decide and record the report's case in one transaction; returns the case id (None: nothing to do)."""
+class BatchCounts:
+    """The dispatch counts of every feature of a batch's new cases, read once (two statements), served as
+    `StoreCounts` would serve them."""
+
+    def __init__(self, conn: Connection, features: list[str]):
+        wanted = sorted(set(features))
+        store = StoreCounts(conn)
+        self._totals = store.totals(wanted) if wanted else {}
+        self._units = store.units(wanted) if wanted else {}
+
+    def totals(self, features: list[str]) -> dict[str, int]:
+        return {f: self._totals[f] for f in features if f in self._totals}
+
+    def units(self, features: list[str]) -> dict[str, dict[str, int]]:
+        return {f: self._units[f] for f in features if f in self._units}
+
+
+@dataclass
+class Placed:
+    """A report of the batch, in its case."""
+
+    ticket_id: int
+    case_id: int
+    urgent: bool
+
+
+def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Ticket, bool]]) -> list[Placed]:
+    """Decide and record the case of every (row, normalized ticket, urgent) of a batch, in order, in `conn`'s
+    transaction.
+
+    The batch's reports see each other (two duplicates in one batch make one case). Writes are one statement per
+    table for the whole batch: cases, tickets, case links, the index (reports, postings) and the outbox.
+    """
+    if not batch:
+        return []
     deduper = runtime.deduper
-    with runtime.engine.begin() as conn:
-        query = select(tickets).where(tickets.c.id == ticket_id)
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = conn.execute(query).first()
-        if row is None or row.status != "normalized":
-            return None
-        ticket = ticket_from_dict(row.data)
-        fingerprint = deduper.fingerprint(ticket)
-        keys = deduper.blocking_keys(fingerprint)
-        lock_keys(conn, keys)
-        now = runtime.clock()
-        dedupe_cfg = runtime.settings.section("dedupe")
+    now = runtime.clock()
+    cfg = runtime.settings.section("dedupe")
+    fingerprints = [deduper.fingerprint(ticket) for _, ticket, _ in batch]
+    key_lists = [deduper.blocking_keys(fp) for fp in fingerprints]
+    lock_all_keys(conn, (k for keys in key_lists for k in keys))
+    index = BatchIndex(conn, key_lists, now, cfg.get("closed_case_days", 30), cfg.get("max_candidates", 64))
+    new_cases: list[tuple[int, bool]] = []   # (placeholder, urgent) of the cases this batch opens
+    decided = []
+    for (row, ticket, urgent), fingerprint, keys in zip(batch, fingerprints, key_lists):
         decision, actor = _operator_decision(conn, ticket) or (None, "dedupe")
-        if decision is None:
-            candidates = find_candidates(conn, keys, now, dedupe_cfg.get("closed_case_days", 30),
-                                         dedupe_cfg.get("max_candidates", 64))
-            decision = deduper.decide(fingerprint, ticket.received_at, candidates)
-        urgent = row.priority == "urgent"
-        if decision.case_id is None:
-            case_id = conn.execute(insert(cases).values(
-                status="open", priority="urgent" if urgent else "normal", next_sequence=1,
-                opened_at=now, updated_at=now).returning(cases.c.id)).scalar_one()
-            action, event_type = "opened", "case.opened"
+        if decision is not None:
+            decision.case_id = _live_case(conn, decision.case_id)
         else:
-            case_id = _live_case(conn, decision.case_id)
-            action, event_type = "joined", "case.report_added"
-            if urgent:
-                conn.execute(update(cases).where(cases.c.id == case_id).values(priority="urgent"))
-        conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(
-            status="in_case", case_id=case_id, in_case_at=now, updated_at=now))
-        conn.execute(insert(case_links).values(
-            case_id=case_id, ticket_id=ticket_id, action=action, actor=actor,
-            score=decision.score, evidence=decision.evidence, created_at=now))
-        add_to_index(conn, ticket_id=ticket_id, case_id=case_id, received_at=ticket.received_at, keys=keys,
-                     fingerprint=fingerprint, cap=dedupe_cfg.get("postings_cap", 200))
-        add_report_due(conn, runtime, case_id, row.data, opened=action == "opened")
-        fresh = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
-        opened = {"suggested_unit": suggested_unit(conn, runtime.settings.profile, fresh.data)} \
-            if action == "opened" else None
-        add_event(conn, case_id, event_type, fresh, case_fields=opened)
-        hot.record_join(conn, runtime.settings, case_id, row.created_at, hot.case_facts(ticket.normalized, row.data),
-                        opened=action == "opened")
-    log.info("ticket %s %s case %s", row.reference, action, case_id)
-    runtime.queue.enqueue("deliver_case", case_id, urgent=urgent)
-    return case_id
+            decision = deduper.decide(fingerprint, ticket.received_at, index.candidates(keys))
+        if decision.case_id is None:
+            # Cases of this batch have negative placeholders until the INSERT gives them ids.
+            decision.case_id = -(len(new_cases) + 1)
+            new_cases.append((decision.case_id, urgent))
+            action = "opened"
+        else:
+            action = "joined"
+        index.add(ticket_id=row.id, case_id=decision.case_id, received_at=ticket.received_at, keys=keys,
+                  fingerprint=fingerprint)
+        decided.append((row, ticket, urgent, decision, action, actor))
+    real: dict[int, int] = {}
+    if new_cases:
+        ids = conn.execute(insert(cases).returning(cases.c.id, sort_by_parameter_order=True), [
+            {"status": "open", "priority": "urgent" if urgent else "normal", "next_sequence": 1, "opened_at": now,
+             "updated_at": now} for _, urgent in new_cases]).scalars().all()
+        real = {placeholder: case_id for (placeholder, _), case_id in zip(new_cases, ids)}
+    case_of = {row.id: real.get(decision.case_id, decision.case_id) for row, _, _, decision, _, _ in decided}
+    datas = [ticket.to_dict() for _, ticket, _, _, _, _ in decided]
+    update_rows(conn, tickets, [
+        {"id": row.id, "status": "in_case", "case_id": case_of[row.id], "in_case_at": now, "updated_at": now,
+         "data": data, "citizen": ticket.citizen, "priority": "urgent" if urgent else "normal"}
+        for (row, ticket, urgent, _, _, _), data in zip(decided, datas)])
+    conn.execute(insert(case_links), [
+        {"case_id": case_of[row.id], "ticket_id": row.id, "action": action, "actor": actor, "score": decision.score,
+         "evidence": decision.evidence, "created_at": now} for row, _, _, decision, action, actor in decided])
+    index.flush(conn, case_of, cfg.get("postings_cap", 200))
+    # A new case carries the unit the dispatch model suggests; the counts it reads are read once for the batch.
+    opening = [data for data, (_, _, _, _, action, _) in zip(datas, decided) if action == "opened"]
+    counts = BatchCounts(conn, [f for data in opening for f in learned_features(features_of(data))])
+    for (row, _, _, _, action, _), data in zip(decided, datas):
+        add_report_due(conn, runtime, case_of[row.id], data, opened=action == "opened")  # before the events
+    add_report_events(conn, [
+        (case_of[row.id], "case.opened" if action == "opened" else "case.report_added", row.id,
+         dict(data, reference=row.reference, status="in_case", case_id=case_of[row.id]), urgent,
+         {"suggested_unit": suggested_unit(conn, runtime.settings.profile, data, counts)} if action == "opened"
+         else None)
+        for (row, _, urgent, _, action, _), data in zip(decided, datas)])
+    hot.record_joins(conn, runtime.settings, [
+        (case_of[row.id], row.created_at, hot.case_facts(ticket.normalized, row.data), action == "opened")
+        for row, ticket, _, _, action, _ in decided])
+    for row, _, _, _, action, _ in decided:
+        log.info("ticket %s %s case %s", row.reference, action, case_of[row.id])
+    return [Placed(row.id, case_of[row.id], urgent) for row, _, urgent, _, _, _ in decided]

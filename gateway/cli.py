@@ -67,7 +67,7 @@ def _serve(args) -> int:
 
 def _worker(args) -> int:
     from gateway.runtime import build_runtime, install
-    from gateway.worker import run_worker
+    from gateway.worker import lower_priority, run_worker
 
     settings = load_settings()
     if settings.embedded:
@@ -75,6 +75,7 @@ def _worker(args) -> int:
         return 2
     runtime = build_runtime(settings)
     install(runtime)
+    lower_priority(runtime)
     run_worker(runtime, burst=args.burst)
     return 0
 

@@ -1,4 +1,4 @@
-"""Conversation assembly for chat channels (WeChat now, SMS later): a citizen's burst of messages is one report.
+"""Conversation assembly for chat channels (WeChat, SMS, DingTalk): a citizen's burst of messages is one report.
 
 A message from a citizen within `window` of the report they opened joins that report instead of opening another.
 Each (channel, citizen) has one `conversations` row, locked for the whole decision, so two messages of one burst

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from dedupe.ranking import rank_postings
 from dedupe.types import Candidate
 from gateway.tables import cases, dedupe_postings, dedupe_reports
+from gateway.upsert import insert_for
 
 DEFAULT_POSTINGS_CAP = 200
 DEFAULT_MAX_CANDIDATES = 64
@@ -88,3 +89,79 @@ def add_to_index(conn: Connection, *, ticket_id: int, case_id: int, received_at:
 def move_reports(conn: Connection, ticket_ids: list[int], case_id: int) -> None:
     """Point indexed reports at another case (after a merge or unmerge)."""
     conn.execute(update(dedupe_reports).where(dedupe_reports.c.ticket_id.in_(ticket_ids)).values(case_id=case_id))
+
+
+def lock_all_keys(conn: Connection, keys: Iterable[str]) -> None:
+    """`lock_keys` in one statement: a whole batch's keys, in a fixed order (so never a deadlock)."""
+    if conn.dialect.name != "postgresql":
+        return
+    numbers = sorted({key_hash(k) for k in keys})
+    if numbers:
+        conn.execute(text("SELECT count(pg_advisory_xact_lock(n)) FROM unnest(CAST(:ns AS bigint[])) AS n"),
+                     {"ns": numbers})
+
+
+class BatchIndex:
+    """The index as one batch of decisions sees it: the store's rows for the batch's keys, read once under the
+    keys' locks, plus the batch's own reports, so two duplicates in one batch find each other.
+
+    Three reads when built, two writes in `flush`, however many reports the batch holds.
+    """
+
+    def __init__(self, conn: Connection, key_lists: list[list[str]], now: datetime, closed_days: float,
+                 limit: int = DEFAULT_MAX_CANDIDATES):
+        self.limit = limit
+        self.postings: dict[int, list[int]] = {}
+        hashes = list({key_hash(k) for keys in key_lists for k in keys})
+        if hashes:
+            for row in conn.execute(select(dedupe_postings).where(dedupe_postings.c.key.in_(hashes))):
+                self.postings[row.key] = _unpack(row.ids)
+        # The stored reports each report of the batch may be offered: its own ranking over the store's postings
+        # (the batch's reports are newer, so they can only push a stored report out of the ranking, never in).
+        wanted: set[int] = set()
+        for keys in key_lists:
+            wanted.update(rank_postings((self.postings.get(key_hash(k), []) for k in keys), limit))
+        self.reports: dict[int, Candidate] = {}
+        if wanted:
+            rows = conn.execute(select(dedupe_reports.c.ticket_id, dedupe_reports.c.case_id,
+                                       dedupe_reports.c.received_at, dedupe_reports.c.fingerprint)
+                                .where(dedupe_reports.c.ticket_id.in_(wanted))).all()
+            states = {r.id: r for r in conn.execute(select(cases.c.id, cases.c.status, cases.c.last_update_at)
+                                                    .where(cases.c.id.in_({r.case_id for r in rows})))}
+            recently = now - timedelta(days=closed_days)
+            for r in rows:
+                case = states.get(r.case_id)
+                if case is None or case.status == "merged":
+                    continue
+                if case.status in ("resolved", "closed") and (case.last_update_at or now) < recently:
+                    continue
+                self.reports[r.ticket_id] = Candidate(r.case_id, r.ticket_id, r.received_at, r.fingerprint)
+        self.new_reports: list[dict[str, Any]] = []
+        self.touched: set[int] = set()
+
+    def candidates(self, keys: list[str]) -> list[Candidate]:
+        """What `find_candidates` would answer for these keys, the batch's earlier reports included."""
+        ids = rank_postings((self.postings.get(key_hash(k), []) for k in keys), self.limit)
+        return [self.reports[i] for i in ids if i in self.reports]
+
+    def add(self, *, ticket_id: int, case_id: int, received_at: datetime, keys: list[str],
+            fingerprint: Mapping[str, Any]) -> None:
+        """Index one report of the batch (`case_id` may be a placeholder until `flush`)."""
+        self.reports[ticket_id] = Candidate(case_id, ticket_id, received_at, dict(fingerprint))
+        self.new_reports.append({"ticket_id": ticket_id, "received_at": received_at,
+                                 "fingerprint": dict(fingerprint)})
+        for number in dict.fromkeys(key_hash(k) for k in keys):
+            self.postings.setdefault(number, []).append(ticket_id)
+            self.touched.add(number)
+
+    def flush(self, conn: Connection, case_of: Mapping[int, int], cap: int = DEFAULT_POSTINGS_CAP) -> None:
+        """Write the batch's reports (with their real case ids) and postings: one statement each."""
+        if self.new_reports:
+            conn.execute(insert(dedupe_reports), [dict(r, case_id=case_of[r["ticket_id"]]) for r in self.new_reports])
+        if not self.touched:
+            return
+        rows = [{"key": n, "ids": _pack(self.postings[n][-cap:])} for n in sorted(self.touched)]
+        # One multi-row statement (an ON CONFLICT executemany would be sent row by row).
+        upsert = insert_for(conn, dedupe_postings).values(rows)
+        conn.execute(upsert.on_conflict_do_update(index_elements=[dedupe_postings.c.key],
+                                                  set_={"ids": upsert.excluded.ids}))

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import requests
-from sqlalchemy import and_, or_, select, update
+from requests.adapters import HTTPAdapter
+from sqlalchemy import and_, func, or_, select, update
 
 from channels.signing import signed_headers
 from gateway.redaction import redact
@@ -21,7 +24,7 @@ from gateway.tables import outbox, tickets
 
 log = logging.getLogger(__name__)
 
-PARKED_WITHOUT_URL = timedelta(seconds=30)
+DEFAULT_CONCURRENCY = 16
 
 
 def _outcome(status: int) -> str:
@@ -47,22 +50,28 @@ def _lease(runtime: Runtime) -> timedelta:
 
 def _claim_next(runtime: Runtime, case_id: int):
     """The case's next event if it is due and this call won its lease; else None."""
-    now = runtime.clock()
     with runtime.engine.begin() as conn:
-        event = conn.execute(select(outbox).where(outbox.c.case_id == case_id, outbox.c.status == "pending")
-                             .order_by(outbox.c.sequence).limit(1)).first()
-        if event is None or event.next_attempt_at > now:
-            return None
-        # The claim re-checks what was read (attempts, due time): another worker may have sent and finished
-        # this event between the read and here, and must not be followed by an early second send.
-        won = conn.execute(update(outbox).where(
-            outbox.c.id == event.id, outbox.c.status == "pending", outbox.c.attempts == event.attempts,
-            outbox.c.next_attempt_at <= now, or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
-        ).values(lease_until=now + _lease(runtime))).rowcount
+        return _claim_in(conn, runtime, case_id)
+
+
+def _claim_in(conn, runtime: Runtime, case_id: int):
+    now = runtime.clock()
+    event = conn.execute(select(outbox).where(outbox.c.case_id == case_id, outbox.c.status == "pending")
+                         .order_by(outbox.c.sequence).limit(1)).first()
+    if event is None or event.next_attempt_at > now:
+        return None
+    # The claim re-checks what was read (attempts, due time): another worker may have sent and finished
+    # this event between the read and here, and must not be followed by an early second send.
+    won = conn.execute(update(outbox).where(
+        outbox.c.id == event.id, outbox.c.status == "pending", outbox.c.attempts == event.attempts,
+        outbox.c.next_attempt_at <= now, or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
+    ).values(lease_until=now + _lease(runtime))).rowcount
     return event if won else None
 
 
-def _finish(runtime: Runtime, event, outcome: str, error: str | None) -> None:
+def _finish(runtime: Runtime, event, outcome: str, error: str | None, claim_next: bool = False):
+    """Record the send's outcome; with `claim_next`, claim the case's next event in the same transaction
+    (one round of the database per event of a busy case, not two)."""
     now = runtime.clock()
     retry_for = timedelta(hours=runtime.settings.section("delivery").get("retry_hours", 24))
     error = redact(error)   # the case system's URL may carry a token in its query string
@@ -83,9 +92,11 @@ def _finish(runtime: Runtime, event, outcome: str, error: str | None) -> None:
         if outcome == "delivered" and event.ticket_id is not None:
             conn.execute(update(tickets).where(tickets.c.id == event.ticket_id, tickets.c.status == "in_case")
                          .values(status="delivered", updated_at=now))
+        following = _claim_in(conn, runtime, event.case_id) if claim_next and outcome != "retry" else None
     level = logging.INFO if outcome == "delivered" else logging.WARNING
     log.log(level, "event %s (%s, case %s #%s): %s%s", event.id, event.type, event.case_id, event.sequence,
             outcome, f" ({error})" if error else "")
+    return following
 
 
 def send_event(runtime: Runtime, event) -> tuple[str, str | None]:
@@ -108,22 +119,48 @@ def send_event(runtime: Runtime, event) -> tuple[str, str | None]:
 def deliver_case(runtime: Runtime, case_id: int, max_events: int = 100) -> int:
     """Send the case's due events in sequence; returns how many were acknowledged."""
     delivered = 0
-    for _ in range(max_events):
-        if not runtime.settings.downstream_url:
-            # No case system configured: the events wait in the outbox, looked at again now and then.
-            with runtime.engine.begin() as conn:
-                conn.execute(update(outbox).where(outbox.c.case_id == case_id, outbox.c.status == "pending")
-                             .values(next_attempt_at=runtime.clock() + PARKED_WITHOUT_URL))
-            return delivered
-        event = _claim_next(runtime, case_id)
+    if not runtime.settings.downstream_url:
+        return 0  # no case system configured: the events wait in the outbox, due the moment one is
+    return send_from(runtime, _claim_next(runtime, case_id), max_events)
+
+
+def send_from(runtime: Runtime, event, max_events: int = 100) -> int:
+    """Send a claimed event, then its case's next ones while they are due; returns how many were acknowledged."""
+    delivered = 0
+    for left in range(max_events - 1, -1, -1):
         if event is None:
             return delivered
         outcome, error = send_event(runtime, event)
-        _finish(runtime, event, outcome, error)
+        event = _finish(runtime, event, outcome, error, claim_next=left > 0)
         if outcome == "retry":
             return delivered
         delivered += outcome == "delivered"
     return delivered
+
+
+def claim_heads(runtime: Runtime, limit: int, exclude=()) -> list:
+    """Lease the next event of up to `limit` cases whose next event is due (none of `exclude`), urgent cases
+    first, in one transaction; returns the leased events. Only a case's lowest pending sequence is ever claimed."""
+    now = runtime.clock()
+    free = or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now)
+    due = (select(outbox.c.case_id).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now, free)
+           .group_by(outbox.c.case_id).order_by(func.max(outbox.c.priority).desc(), func.min(outbox.c.next_attempt_at))
+           .limit(limit))
+    if exclude:
+        due = due.where(outbox.c.case_id.notin_(list(exclude)))
+    inner = outbox.alias("earlier")
+    first = (select(func.min(inner.c.sequence)).where(inner.c.case_id == outbox.c.case_id, inner.c.status == "pending")
+             .scalar_subquery())
+    with runtime.engine.begin() as conn:
+        case_ids = list(conn.execute(due).scalars())
+        if not case_ids:
+            return []
+        heads = list(conn.execute(select(outbox.c.id).where(
+            outbox.c.case_id.in_(case_ids), outbox.c.status == "pending", outbox.c.sequence == first)).scalars())
+        # The lease re-checks the row itself: another worker may have sent or leased a head meanwhile.
+        return conn.execute(update(outbox).where(
+            outbox.c.id.in_(heads), outbox.c.status == "pending", outbox.c.next_attempt_at <= now, free)
+            .values(lease_until=now + _lease(runtime)).returning(*outbox.c)).all()
 
 
 def due_cases(runtime: Runtime, limit: int = 500) -> list[tuple[int, bool]]:
@@ -151,3 +188,78 @@ def replay_dead(runtime: Runtime, event_ids: list[str] | None = None) -> int:
     for case_id in case_ids:
         runtime.queue.enqueue("deliver_case", case_id)
     return count
+
+
+def unpark(runtime: Runtime) -> int:
+    """Make events that were put off only because no case system was configured due now (an older version
+    postponed them by 30 s at a time, so they trickled out in bursts once `DOWNSTREAM_URL` was set)."""
+    now = runtime.clock()
+    with runtime.engine.begin() as conn:
+        return conn.execute(update(outbox).where(
+            outbox.c.status == "pending", outbox.c.attempts == 0, outbox.c.next_attempt_at > now)
+            .values(next_attempt_at=now)).rowcount
+
+
+class Dispatcher:
+    """Sends the due events of many cases at once: a bounded pool of sender threads, one case per thread at a
+    time (so each case's events still go one after the other, in sequence), over one keep-alive HTTP session."""
+
+    def __init__(self, runtime: Runtime, concurrency: int | None = None):
+        self.runtime = runtime
+        self.concurrency = concurrency or int(runtime.settings.section("delivery").get("concurrency",
+                                                                                        DEFAULT_CONCURRENCY))
+        # One connection per sender thread, kept alive between events (requests' default pool keeps 10).
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.concurrency)
+        runtime.http.mount("http://", adapter)
+        runtime.http.mount("https://", adapter)
+        self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="deliver")
+        self.busy: set[int] = set()
+        self.lock = threading.Lock()
+        self.idle = threading.Condition(self.lock)
+        self.sent = 0
+        if runtime.settings.downstream_url:
+            unpark(runtime)
+
+    def dispatch(self, limit: int = 500) -> int:
+        """Lease the next event of every due case that no sender here holds (one transaction) and hand each to
+        the pool, which sends it and the case's following ones; returns how many cases were handed out."""
+        if not self.runtime.settings.downstream_url:
+            return 0
+        with self.lock:
+            busy = set(self.busy)
+        events = claim_heads(self.runtime, limit, exclude=busy)
+        with self.lock:
+            self.busy.update(event.case_id for event in events)
+        for event in events:
+            self.pool.submit(self._send_case, event)
+        return len(events)
+
+    def _send_case(self, event) -> None:
+        try:
+            sent = send_from(self.runtime, event)
+        except Exception:  # one case's trouble (the store blinking) must not stop the others; its lease runs out
+            log.exception("delivering case %s failed; it is tried again later", event.case_id)
+            sent = 0
+        with self.lock:
+            self.busy.discard(event.case_id)
+            self.sent += sent
+            self.idle.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no case is being sent; False when `timeout` ran out first."""
+        with self.lock:
+            return self.idle.wait_for(lambda: not self.busy, timeout)
+
+    def drain(self, rounds: int = 50) -> int:
+        """Send everything due now, until nothing due is left (at most `rounds` looks); returns how many events
+        were acknowledged."""
+        before = self.sent
+        for _ in range(rounds):
+            handed = self.dispatch()
+            self.wait_idle()
+            if not handed:
+                break
+        return self.sent - before
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)

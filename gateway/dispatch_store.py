@@ -47,12 +47,15 @@ def features_of(data: Mapping[str, Any]) -> dict[str, list[str]]:
                          normalized.get("text") or data.get("text"))
 
 
-def suggested_unit(conn: Connection, profile: Mapping[str, Any], data: Mapping[str, Any]) -> dict | None:
-    """`case.suggested_unit` for a case opened by this ticket: {name, score, basis} or None."""
+def suggested_unit(conn: Connection, profile: Mapping[str, Any], data: Mapping[str, Any], counts=None) -> dict | None:
+    """`case.suggested_unit` for a case opened by this ticket: {name, score, basis} or None.
+
+    `counts` (default: read from the store on `conn`) lets the pipeline read a whole batch's counts at once."""
     try:
         facts = case_facts(data.get("normalized"), data)
         table = RoutingTable.from_profile(profile).units(facts["category"], facts["district"])
-        prediction = predict(StoreCounts(conn), table, features_of(data), DispatchConfig.from_profile(profile))
+        prediction = predict(counts or StoreCounts(conn), table, features_of(data),
+                             DispatchConfig.from_profile(profile))
     except Exception:  # a suggestion is a hint: never let it stop a case from opening
         log.exception("dispatch suggestion failed; the case opens without one")
         return None

@@ -5,7 +5,7 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Boolean, Integer, case, column, func, insert, select, update, values
 from sqlalchemy.engine import Connection
 
 from gateway.tables import cases, outbox, tickets, utcnow
@@ -59,3 +59,65 @@ def add_event(conn: Connection, case_id: int, event_type: str, ticket_row=None,
         body=json.dumps(envelope, ensure_ascii=False), status="pending", attempts=0,
         next_attempt_at=now, created_at=now))
     return event_id
+
+
+def add_report_events(conn: Connection, items: list[tuple[int, str, int, dict[str, Any], bool, dict | None]]
+                      ) -> list[str]:
+    """Append one event per report that just entered a case (case id, type, ticket id, report view, urgent, fields
+    added to the event's `case` such as `suggested_unit`), in order.
+
+    `add_event` for a batch: one UPDATE of the cases' sequences (which marks a case urgent when an urgent report
+    joined it), one count of their reports and one INSERT, however many events. Each report must already be
+    stored in its case; an event's `reports` counts its case's reports up to and including its own.
+    """
+    if not items:
+        return []
+    wanted: dict[int, list[int]] = {}
+    for index, (case_id, *_) in enumerate(items):
+        wanted.setdefault(case_id, []).append(index)
+    urgent = {case_id for case_id, _, _, _, is_urgent, _ in items if is_urgent}
+    now = utcnow()
+    case_rows = _advance_sequences(conn, {c: len(ix) for c, ix in wanted.items()}, urgent, now)
+    counts = dict(conn.execute(select(tickets.c.case_id, func.count()).where(tickets.c.case_id.in_(list(wanted)))
+                               .group_by(tickets.c.case_id)).all())
+    rows = []
+    for case_id, indexes in wanted.items():
+        row = case_rows[case_id]
+        first = row.next_sequence - len(indexes)
+        for offset, index in enumerate(indexes):
+            _, event_type, ticket_id, report, _, case_fields = items[index]
+            # The later reports of this case in the batch are already counted; this event tells the case before them.
+            reports = counts.get(case_id, 0) - (len(indexes) - 1 - offset)
+            snapshot = {"id": row.id, "status": row.status, "reports": reports, "priority": row.priority,
+                        "opened_at": row.opened_at.isoformat(), "unit": row.unit, "message": row.message,
+                        "merged_into": row.merged_into, "due_at": row.due_at.isoformat() if row.due_at else None}
+            snapshot.update(case_fields or {})
+            event_id = str(uuid.uuid4())
+            envelope = {"id": event_id, "type": event_type, "occurred_at": now.isoformat(),
+                        "sequence": first + offset, "case": snapshot, "report": report}
+            rows.append((index, {
+                "id": event_id, "case_id": case_id, "sequence": first + offset, "type": event_type,
+                "ticket_id": ticket_id, "priority": 1 if row.priority == "urgent" else 0,
+                "body": json.dumps(envelope, ensure_ascii=False), "status": "pending", "attempts": 0,
+                "next_attempt_at": now, "created_at": now}))
+    rows.sort(key=lambda r: r[0])
+    conn.execute(insert(outbox), [row for _, row in rows])
+    return [row["id"] for _, row in rows]
+
+
+def _advance_sequences(conn: Connection, counts: dict[int, int], urgent: set[int], now) -> dict[int, Any]:
+    """Reserve `counts[case]` sequence numbers for each case (taking the case rows' locks); the updated rows."""
+    priority = lambda is_urgent: "urgent" if is_urgent else cases.c.priority  # noqa: E731
+    if conn.dialect.name != "postgresql":  # SQLite: one writer at a time anyway, and no UPDATE … FROM VALUES
+        result = {}
+        for case_id, n in counts.items():
+            result[case_id] = conn.execute(update(cases).where(cases.c.id == case_id).values(
+                next_sequence=cases.c.next_sequence + n, updated_at=now, priority=priority(case_id in urgent))
+                .returning(*cases.c)).one()
+        return result
+    given = values(column("case_id", Integer), column("n", Integer), column("urgent", Boolean), name="given").data(
+        [(case_id, n, case_id in urgent) for case_id, n in sorted(counts.items())])
+    rows = conn.execute(update(cases).where(cases.c.id == given.c.case_id).values(
+        next_sequence=cases.c.next_sequence + given.c.n, updated_at=now,
+        priority=case((given.c.urgent, "urgent"), else_=cases.c.priority)).returning(*cases.c)).all()
+    return {row.id: row for row in rows}

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 
+from gateway.bulk import update_rows
 from gateway.events import add_event
 from gateway.tables import hot_buckets, hot_cases, hot_group_counts, hot_groups, hot_levels, tickets
 from gateway.upsert import insert_for
@@ -265,3 +266,119 @@ def move_reports(conn: Connection, settings, ticket_ids: list[int], from_case: i
 
 def utc_from_epoch(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, timezone.utc)
+
+
+def record_joins(conn: Connection, settings, joins: list[tuple[int, datetime, Mapping[str, Any], bool]]) -> None:
+    """`record_join` for a batch of reports (case id, gateway receipt, facts, opened), in order, with one statement
+    per table: the buckets, the windows of the batch's cases, their summaries, the topic groups, and (only when a
+    case reached a level) the levels. A case's counts and the levels it reaches are those after its last report of
+    the batch. Call after the cases' row locks are taken, as for `record_join`.
+    """
+    if not joins:
+        return
+    buckets: Counter = Counter()
+    groups: dict[tuple[str, str], list[tuple[datetime, bool]]] = {}
+    per_case: dict[int, list[tuple[datetime, Mapping[str, Any]]]] = {}
+    for case_id, received_at, facts, opened in joins:
+        for (span, bucket), n in _bucket_rows([received_at]).items():
+            buckets[(case_id, span, bucket)] += n
+        per_case.setdefault(case_id, []).append((received_at, facts))
+        if facts.get("category") and facts.get("district"):
+            # A topic is a kind of problem at a place: without both a report belongs to no group.
+            groups.setdefault((facts["category"][:200], facts["district"][:50]), []).append((received_at, opened))
+    stmt = insert_for(conn, hot_buckets).values([{"case_id": c, "span": s, "bucket": b, "reports": n}
+                                                 for (c, s, b), n in sorted(buckets.items())])
+    conn.execute(stmt.on_conflict_do_update(index_elements=["case_id", "span", "bucket"],
+                                            set_={"reports": hot_buckets.c.reports + stmt.excluded.reports}))
+    levels, ladder_minutes = ladder(settings)
+    windows = dict(WINDOWS, ladder=ladder_minutes)
+    # Each case's windows end at its newest report of the batch; one read per distinct minute (mostly one).
+    until_of = {case_id: epoch(max(r for r, _ in reports)) for case_id, reports in per_case.items()}
+    counts_of: dict[int, dict[str, int]] = {}
+    by_minute: dict[int, list[int]] = {}
+    for case_id, until in until_of.items():
+        by_minute.setdefault(until // MINUTE, []).append(case_id)
+    for minute, case_ids in by_minute.items():
+        until = minute * MINUTE
+        sums = [func.coalesce(func.sum(case((window_filter(m, until), hot_buckets.c.reports), else_=0)), 0)
+                for m in windows.values()]
+        for row in conn.execute(select(hot_buckets.c.case_id, *sums).where(hot_buckets.c.case_id.in_(case_ids))
+                                .group_by(hot_buckets.c.case_id)):
+            counts_of[row[0]] = {name: int(n) for name, n in zip(windows, row[1:])}
+    summaries = {r.case_id: r for r in conn.execute(select(hot_cases).where(hot_cases.c.case_id.in_(list(per_case))))}
+    inserts, updates = [], []
+    for case_id, reports in per_case.items():
+        counts = counts_of.get(case_id, {name: 0 for name in windows})
+        newest, oldest = max(r for r, _ in reports), min(r for r, _ in reports)
+        facts = {}
+        for _, f in reports:  # the first report that tells a fact gives it (as one join after another would)
+            for k in ("title", "district", "category"):
+                if f.get(k) and k not in facts:
+                    facts[k] = f[k]
+        summary = summaries.get(case_id)
+        if summary is None:
+            inserts.append({"case_id": case_id, "reports": len(reports), "first_at": oldest, "last_at": newest,
+                            "title": facts.get("title"), "district": facts.get("district"),
+                            "category": facts.get("category"), **{f"bound_{w}": counts[w] for w in WINDOWS}})
+            continue
+        is_newest = summary.last_at is None or newest >= summary.last_at
+        bounds = {f"bound_{w}": counts[w] if is_newest else getattr(summary, f"bound_{w}") + len(reports)
+                  for w in WINDOWS}
+        updates.append({"case_id": case_id, "reports": summary.reports + len(reports),
+                        "last_at": newest if is_newest else summary.last_at,
+                        "first_at": min(summary.first_at or oldest, oldest), **bounds,
+                        **{k: getattr(summary, k) or facts.get(k) for k in ("title", "district", "category")}})
+    if inserts:
+        conn.execute(insert_for(conn, hot_cases).values(inserts))
+    if updates:
+        update_rows(conn, hot_cases, updates, key="case_id")
+    if groups:
+        _count_groups(conn, groups)
+    reaching = {c: n for c, n in counts_of.items() if levels and n["ladder"] >= levels[0]}
+    for case_id, counts in sorted(reaching.items()):
+        fire_levels(conn, case_id, levels, ladder_minutes, counts, max(r for r, _ in per_case[case_id]))
+
+
+def _count_groups(conn: Connection, groups: dict[tuple[str, str], list[tuple[datetime, bool]]]) -> None:
+    """`_count_group` for a batch: the groups' rows (made when missing; an opening moves `last_at` and takes the
+    row's lock), their counts, and the new-case bounds of the groups that had an opening, in a few statements."""
+    openings = {key: max((r for r, opened in reports if opened), default=None) for key, reports in groups.items()}
+    stmt = insert_for(conn, hot_groups).values([
+        {"category": c, "district": d, "last_at": openings[(c, d)], "bound_1h": 0, "bound_24h": 0, "bound_7d": 0}
+        for c, d in sorted(groups)])
+    rows = conn.execute(stmt.on_conflict_do_update(index_elements=["category", "district"], set_={"last_at": case(
+        (or_(hot_groups.c.last_at.is_(None), hot_groups.c.last_at < stmt.excluded.last_at), stmt.excluded.last_at),
+        else_=hot_groups.c.last_at)}).returning(hot_groups.c.id, hot_groups.c.category, hot_groups.c.district,
+                                                 hot_groups.c.last_at)).all()
+    ids = {(r.category, r.district): r.id for r in rows}
+    counts: dict[tuple[int, int, int], list[int]] = {}
+    for key, reports in groups.items():
+        for received_at, opened in reports:
+            seconds = epoch(received_at)
+            for span in set(GROUP_SPANS.values()):
+                row = counts.setdefault((ids[key], span, seconds - seconds % span), [0, 0])
+                row[0] += 1
+                row[1] += 1 if opened else 0
+    stmt = insert_for(conn, hot_group_counts).values([
+        {"group_id": g, "span": s, "bucket": b, "reports": n, "cases": k}
+        for (g, s, b), (n, k) in sorted(counts.items())])
+    conn.execute(stmt.on_conflict_do_update(
+        index_elements=["group_id", "span", "bucket"],
+        set_={"reports": hot_group_counts.c.reports + stmt.excluded.reports,
+              "cases": hot_group_counts.c.cases + stmt.excluded.cases}))
+    # The new-case count when a group's newest case opened bounds every later count of each window. A window's
+    # count depends on its end only to its bucket span, so the groups are read together per window and bucket.
+    opened = {r.id: epoch(r.last_at) for r in rows if openings[(r.category, r.district)] is not None}
+    if not opened:
+        return
+    bounds: dict[int, dict[str, Any]] = {g: {"id": g} for g in opened}
+    for window in WINDOWS:
+        span = GROUP_SPANS[window]
+        by_end: dict[int, list[int]] = {}
+        for g, newest in opened.items():
+            by_end.setdefault(newest - newest % span, []).append(g)
+        for end, group_ids in by_end.items():
+            found = group_pairs(conn, group_ids, window, end)
+            for g in group_ids:
+                bounds[g][f"bound_{window}"] = found.get(g, (0, 0, 0))[0]
+    update_rows(conn, hot_groups, [bounds[g] for g in sorted(bounds)])

@@ -1,25 +1,28 @@
 """The pipeline's job functions at stable import paths (RQ names them as `gateway.jobs.<name>`).
 
-Each takes one id (JSON), runs on the process's installed runtime, and is idempotent. The pipeline's own stages are
-defined here; each channel's jobs come from its registered spec and are found under the same path.
+Each takes one id (JSON), runs on the process's installed runtime, and is idempotent. The workers carry tickets
+into cases in batches (gateway.pipeline) and send events from their dispatcher; `normalize_ticket`, `assign_case`
+and `deliver_case` remain for one ticket or case at a time (tools, tests, jobs queued by an older version). Each
+channel's jobs come from its registered spec and are found under the same path.
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from gateway import casework, delivery, normalize_stage
+from gateway import delivery, pipeline
 from gateway.registry import channel_jobs
 from gateway.runtime import Runtime, current
 
 
 def normalize_ticket(ticket_id: int, runtime: Runtime | None = None) -> bool:
-    """Stage 1: normalize a received ticket."""
-    return normalize_stage.normalize_ticket(runtime or current(), ticket_id)
+    """Stages 1 and 2 for one ticket: normalize it and put it in its case; True when this call moved it on."""
+    return bool(pipeline.process_batch(runtime or current(), 1, [ticket_id]))
 
 
 def assign_case(ticket_id: int, runtime: Runtime | None = None) -> int | None:
-    """Stage 2: dedupe a normalized ticket into a case."""
-    return casework.assign_case(runtime or current(), ticket_id)
+    """Stages 1 and 2 for one ticket; returns its case id (None: it was not ready)."""
+    placed = pipeline.process_batch(runtime or current(), 1, [ticket_id])
+    return placed[0].case_id if placed else None
 
 
 def deliver_case(case_id: int, runtime: Runtime | None = None) -> int:

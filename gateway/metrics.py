@@ -3,10 +3,11 @@ so the figures are right however many web and worker processes there are."""
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import func, select
 
 from gateway.hot_view import HotCollector
@@ -30,6 +31,8 @@ class StoreCollector:
             with runtime.engine.connect() as conn:
                 by_status = conn.execute(select(tickets.c.status, func.count()).group_by(tickets.c.status)).all()
                 events = conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
+                due = conn.execute(select(func.count()).select_from(outbox).where(
+                    outbox.c.status == "pending", outbox.c.next_attempt_at <= runtime.clock())).scalar()
                 overdue = overdue_counts(conn)
                 notice_states = notice_counts(conn)
                 since = runtime.clock() - timedelta(minutes=5)
@@ -59,12 +62,39 @@ class StoreCollector:
         depth = runtime.queue.depth()
         if depth is not None:
             yield GaugeMetricFamily("gateway_queue_depth", "Jobs waiting in the RQ queues", value=depth)
+        totals = runtime.queue.pipeline_totals()
+        for name, text in (("batches", "Pipeline batches committed"), ("tickets", "Tickets carried into cases"),
+                           ("statements", "SQL statements of the pipeline's batches, BEGIN and COMMIT included")):
+            yield CounterMetricFamily(f"gateway_pipeline_{name}", text, value=totals.get(name, 0))
+        yield GaugeMetricFamily("gateway_pipeline_backlog", "Tickets waiting to be carried into a case",
+                                value=sum(c for s, c in by_status if s in ("received", "normalized")))
+        yield GaugeMetricFamily("gateway_outbox_due", "Case events due for the case system", value=due)
         seconds = sorted((b - a).total_seconds() for a, b in spans)
         lat = GaugeMetricFamily("gateway_pipeline_latency_seconds",
                                 "Stored → in a case, over the last 5 minutes", labels=["quantile"])
         for q in (0.5, 0.99):
             lat.add_metric([str(q)], seconds[min(len(seconds) - 1, int(q * len(seconds)))] if seconds else 0.0)
         yield lat
+
+
+class CachedCollector:
+    """A store collector's figures kept for `seconds`: /metrics has no auth, and without this every scrape (or
+    anyone hammering the URL) ran GROUP BY counts over whole tables. One scrape at a time recomputes; the others
+    in that moment get its result."""
+
+    def __init__(self, inner, runtime: Runtime, seconds: float):
+        self.inner, self.runtime, self.seconds = inner, runtime, seconds
+        self.lock = threading.Lock()
+        self.families: list = []
+        self.until = None
+
+    def collect(self):
+        with self.lock:
+            now = self.runtime.clock()
+            if self.until is None or now >= self.until:
+                self.families = list(self.inner.collect())
+                self.until = now + timedelta(seconds=self.seconds)
+            return list(self.families)
 
 
 class Metrics:
@@ -74,8 +104,9 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.submissions = Counter("gateway_submissions", "Submissions by channel and outcome",
                                    ["channel", "outcome"], registry=self.registry)
-        self.registry.register(StoreCollector(runtime))
-        self.registry.register(HotCollector(runtime))
+        seconds = float(runtime.settings.section("metrics").get("cache_seconds", 5))
+        self.registry.register(CachedCollector(StoreCollector(runtime), runtime, seconds))
+        self.registry.register(CachedCollector(HotCollector(runtime), runtime, seconds))
 
     def submission(self, channel: str, outcome: str) -> None:
         """Count one submission (created, repeat, rejected …)."""

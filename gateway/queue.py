@@ -1,7 +1,11 @@
 """Job queues: RQ on Redis in production; in embedded mode a wake-up for the in-process worker.
 
-Jobs carry JSON (ids only) and deterministic job ids, and every job is idempotent: the database, not the
-queue, says what is left to do, so a lost or repeated job costs nothing but time.
+The pipeline's stages (tickets into cases, case events to the case system) are not queued one job per ticket:
+the workers claim their work from the database in batches, and a submission only rings a doorbell (a short Redis
+list a waiting worker blocks on) so that an idle worker starts at once rather than at its next look. Other work
+(WeChat media, SMS) goes through RQ as JSON with deterministic job ids; a job id already waiting or running is
+never pushed again. Every job is idempotent: the database, not the queue, says what is left to do, so a lost or
+repeated job or doorbell costs nothing but time.
 """
 from __future__ import annotations
 
@@ -13,6 +17,13 @@ from config import Settings
 log = logging.getLogger(__name__)
 
 QUEUE_NAMES = {False: "gateway", True: "gateway-urgent"}
+# Jobs whose work the batch loops claim from the database: enqueueing them rings the stage's doorbell.
+STAGE_OF_JOB = {"normalize_ticket": "tickets", "assign_case": "tickets", "deliver_case": "deliveries"}
+DOORBELL = "gateway:doorbell:{}"
+TOTALS = "gateway:pipeline:totals"
+DOORBELL_LENGTH = 16   # enough to wake every worker; more rings than that say nothing new
+# An RQ job in one of these states will run: pushing its id again would only make RQ run it twice.
+WAITING = {"queued", "started", "scheduled", "deferred"}
 
 
 class EmbeddedQueue:
@@ -21,14 +32,27 @@ class EmbeddedQueue:
     embedded = True
 
     def __init__(self):
-        self.wake = threading.Event()
+        self.wake_event = threading.Event()
+        self.totals: dict[str, int] = {}
+
+    def wake(self, stage: str = "tickets", urgent: bool = False) -> bool:
+        self.wake_event.set()
+        return True
 
     def enqueue(self, job: str, arg: int, urgent: bool = False) -> bool:
-        self.wake.set()
+        self.wake_event.set()
         return True
 
     def depth(self) -> int | None:
         return None
+
+    def count_batch(self, tickets: int, statements: int) -> None:
+        """Add a pipeline batch to this process's totals (`pipeline_totals`)."""
+        for name, value in (("batches", 1), ("tickets", tickets), ("statements", statements)):
+            self.totals[name] = self.totals.get(name, 0) + value
+
+    def pipeline_totals(self) -> dict[str, int]:
+        return dict(self.totals)
 
     def ping(self) -> None:
         return None
@@ -48,14 +72,32 @@ class RedisQueue:
         from redis.retry import Retry as RedisRetry
 
         # Enqueueing happens after the commit, on the caller's time: a Redis that is away must cost at most
-        # a second (the sweeper enqueues later), never a retry loop.
+        # a second (the workers find the work in the database later), never a retry loop.
         self.redis = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=3,
                                     retry=RedisRetry(NoBackoff(), 0))
         self.queues = {urgent: Queue(name, connection=self.redis, serializer=JSONSerializer)
                        for urgent, name in QUEUE_NAMES.items()}
 
+    def wake(self, stage: str = "tickets", urgent: bool = False) -> bool:
+        """Ring the stage's doorbell (one round trip); False (logged) when Redis is down."""
+        from redis.exceptions import RedisError
+        key = DOORBELL.format(stage)
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.lpush(key, 1)
+            pipe.ltrim(key, 0, DOORBELL_LENGTH - 1)
+            pipe.execute()
+            return True
+        except RedisError as exc:
+            log.warning("doorbell %s failed, the workers look on their own: %s", stage, exc)
+            return False
+
+    def wait(self, stage: str, timeout: float) -> bool:
+        """Block until the stage's doorbell rings or `timeout` seconds pass; True when it rang."""
+        return self.redis.blpop([DOORBELL.format(stage)], timeout=max(1, int(timeout))) is not None
+
     def enqueue(self, job: str, arg: int, urgent: bool = False) -> bool:
-        """Put a job on the queue; False (logged) when Redis is down: the sweeper enqueues it later."""
+        """Put a job on the queue unless it waits there already; False (logged) when Redis is down."""
         from redis.exceptions import RedisError
         from rq import Retry
 
@@ -63,9 +105,15 @@ class RedisQueue:
 
         if job not in JOB_FUNCTIONS:
             raise ValueError(f"unknown job {job}")
+        if job in STAGE_OF_JOB:
+            return self.wake(STAGE_OF_JOB[job], urgent)
+        job_id = f"{job}-{arg}"
         try:
+            status = self.redis.hget(f"rq:job:{job_id}", "status")
+            if status is not None and status.decode() in WAITING:
+                return False
             self.queues[urgent].enqueue_call(
-                func=f"gateway.jobs.{job}", args=[arg], job_id=f"{job}-{arg}", result_ttl=0,
+                func=f"gateway.jobs.{job}", args=[arg], job_id=job_id, result_ttl=0,
                 failure_ttl=7 * 86400, retry=Retry(max=3, interval=[2, 10, 60]), timeout=120)
             return True
         except RedisError as exc:
@@ -78,6 +126,26 @@ class RedisQueue:
             return sum(q.count for q in self.queues.values())
         except RedisError:
             return None
+
+    def count_batch(self, tickets: int, statements: int) -> None:
+        """Add a pipeline batch to the totals all workers share (`pipeline_totals`); best effort."""
+        from redis.exceptions import RedisError
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.hincrby(TOTALS, "batches", 1)
+            pipe.hincrby(TOTALS, "tickets", tickets)
+            pipe.hincrby(TOTALS, "statements", statements)
+            pipe.execute()
+        except RedisError:
+            pass
+
+    def pipeline_totals(self) -> dict[str, int]:
+        """Batches, tickets and SQL statements of the pipeline so far, over all workers."""
+        from redis.exceptions import RedisError
+        try:
+            return {k.decode(): int(v) for k, v in self.redis.hgetall(TOTALS).items()}
+        except RedisError:
+            return {}
 
     def ping(self) -> None:
         self.redis.ping()

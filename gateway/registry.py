@@ -1,10 +1,11 @@
 """The channels this gateway serves, each registered once, by its package's `SPEC`."""
 from __future__ import annotations
 
-from gateway import hotline, mobile_app, partner_webhook, sms, wechat
+from gateway import dingtalk, hotline, mobile_app, partner_webhook, sms, wechat
 from gateway.channel_spec import ChannelSpec
 
-CHANNELS: tuple[ChannelSpec, ...] = (mobile_app.SPEC, partner_webhook.SPEC, wechat.SPEC, hotline.SPEC, sms.SPEC)
+CHANNELS: tuple[ChannelSpec, ...] = (mobile_app.SPEC, partner_webhook.SPEC, wechat.SPEC, hotline.SPEC, sms.SPEC,
+                                     dingtalk.SPEC)
 
 
 def channel_jobs() -> dict:

@@ -41,6 +41,9 @@ def make_engine(url: str, deadline_seconds: float | None = None) -> Engine:
         "tcp_user_timeout": 5000, "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3,
         "keepalives_count": 3, "options": "-c statement_timeout=15000 -c lock_timeout=10000",
     })
+    # A many-row INSERT is one multi-row statement (as with RETURNING), not one statement per row pipelined:
+    # the pipeline writes a batch per table in one statement (gateway.pipeline).
+    engine.dialect.use_insertmanyvalues_wo_returning = True
     if deadline_seconds:
         from gateway.store_deadline import install_deadline
         install_deadline(engine, deadline_seconds)

@@ -81,6 +81,9 @@ tickets = Table(
     Column("in_case_at", UtcDateTime, nullable=True),
     # The canonical ticket in its wire format (normalizer.ticket.TicketSchema).
     Column("data", Json, nullable=False),
+    # A ticket the pipeline failed on is set aside until then (gateway.pipeline), so it cannot hold up the others.
+    Column("pipeline_failures", Integer, nullable=False, default=0, server_default="0"),
+    Column("pipeline_retry_at", UtcDateTime, nullable=True),
     Index(None, "status", "updated_at"),
     Index(None, "case_id"),
     Index(None, "citizen", "received_at"),

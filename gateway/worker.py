@@ -1,15 +1,74 @@
-"""`python -m gateway worker`: an RQ worker for the pipeline, plus the sweeper that re-enqueues what waits."""
+"""`python -m gateway worker`: the pipeline's loops, an RQ worker for the other jobs, and the sweeper.
+
+In one process, each in its own thread:
+- tickets: claims up to `[pipeline] batch_size` ready tickets at a time and carries them into cases
+  (gateway.pipeline); when none is ready it waits for the doorbell a submission rings, or one second;
+- deliveries: hands every due case to a bounded pool of senders (gateway.delivery.Dispatcher);
+- the sweeper: re-enqueues the channels' RQ jobs (WeChat media, SMS) whose job was lost, never one that is still
+  queued; and removes attachments nobody claimed;
+- RQ (the main thread): those jobs, urgent queue first.
+
+The process lowers its own CPU priority (`[pipeline] worker_nice`, default 10) so that on a machine it shares with
+the web processes an acknowledgement never waits for the pipeline: the pipeline catches up in the gaps.
+"""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from gateway.attachment_sweep import maybe_sweep_orphans
+from gateway.delivery import Dispatcher
+from gateway.embedded import run_pending
+from gateway.pipeline import process_batch
 from gateway.runtime import Runtime
 from gateway.sweeper import sweep_into_queue
 
 log = logging.getLogger(__name__)
 SWEEPER_LOCK = "gateway:sweeper"
+IDLE_SECONDS = 1.0
+
+
+def lower_priority(runtime: Runtime) -> int:
+    """Lower this process's CPU priority by `[pipeline] worker_nice` (Unix nice); returns the new niceness."""
+    step = int(runtime.settings.section("pipeline").get("worker_nice", 10))
+    if step <= 0 or not hasattr(os, "nice"):
+        return 0
+    niceness = os.nice(step)
+    log.info("worker niceness %d: web processes come first", niceness)
+    return niceness
+
+
+def _wait(runtime: Runtime, stage: str, stop: threading.Event) -> None:
+    """Until the stage's doorbell rings, or a second passes (a lost ring costs at most that)."""
+    try:
+        runtime.queue.wait(stage, IDLE_SECONDS)
+    except Exception:  # Redis away: look in the database on a timer meanwhile
+        stop.wait(IDLE_SECONDS)
+
+
+def _tickets_forever(runtime: Runtime, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            if process_batch(runtime):
+                continue
+        except Exception as exc:  # the database away for a moment: try again shortly
+            log.warning("pipeline batch failed: %s", exc)
+            stop.wait(IDLE_SECONDS)
+            continue
+        _wait(runtime, "tickets", stop)
+
+
+def _deliveries_forever(runtime: Runtime, stop: threading.Event, dispatcher: Dispatcher) -> None:
+    while not stop.is_set():
+        try:
+            handed = dispatcher.dispatch()
+        except Exception as exc:
+            log.warning("delivery round failed: %s", exc)
+            stop.wait(IDLE_SECONDS)
+            continue
+        if not handed:
+            _wait(runtime, "deliveries", stop)
 
 
 def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
@@ -27,19 +86,29 @@ def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
 
 
 def run_worker(runtime: Runtime, burst: bool = False) -> None:
-    """Work the urgent queue first, then the normal one, until stopped (or, with `burst`, until empty)."""
+    """Work until stopped (or, with `burst`, until nothing is left)."""
     from rq import SimpleWorker
     from rq.serializers import JSONSerializer
 
     queue = runtime.queue
-    stop = threading.Event()
-    sweeper = threading.Thread(target=_sweep_forever, args=(runtime, stop), daemon=True, name="sweeper")
-    sweeper.start()
     # SimpleWorker runs jobs in this process instead of forking one per job: the runtime (engine, models)
     # is built once, and a fork would share the database connections with the child.
     worker = SimpleWorker([queue.queues[True], queue.queues[False]], connection=queue.redis,
                           serializer=JSONSerializer)
+    dispatcher = Dispatcher(runtime)
+    stop = threading.Event()
     try:
-        worker.work(burst=burst, with_scheduler=False)
+        if burst:
+            while run_pending(runtime, dispatcher=dispatcher) + int(worker.work(burst=True, with_scheduler=False)):
+                pass
+            return
+        loops = [threading.Thread(target=_tickets_forever, args=(runtime, stop), daemon=True, name="tickets"),
+                 threading.Thread(target=_deliveries_forever, args=(runtime, stop, dispatcher), daemon=True,
+                                  name="deliveries"),
+                 threading.Thread(target=_sweep_forever, args=(runtime, stop), daemon=True, name="sweeper")]
+        for thread in loops:
+            thread.start()
+        worker.work(burst=False, with_scheduler=False)
     finally:
         stop.set()
+        dispatcher.close()

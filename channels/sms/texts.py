@@ -19,6 +19,7 @@ DEFAULTS = {
     "query_not_found": "没有找到本手机号码提交的编号为 {reference} 的诉求，请核对编号。",
     "unsubscribed": "【{city}12345】您已退订诉求办理进度短信。回复“订阅”可恢复。",
     "resubscribed": "【{city}12345】已恢复诉求办理进度短信通知。",
+    "rate_limited": "【{city}12345】您发送短信过于频繁，本条未能受理，请稍后再发。紧急情况请拨打110、119、120。",
     "verify_code": "【{city}12345】您的验证码是 {code}，{minutes} 分钟内有效。如非本人操作请忽略。",
 }
 

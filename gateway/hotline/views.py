@@ -9,6 +9,7 @@ from gateway.intake import IdempotencyConflict, json_body_hash
 from gateway.runtime import Runtime
 from gateway.web.auth import RANK, require_key
 from gateway.web.errors import ApiError
+from gateway.web.limits import refuse_limited_report
 
 bp = Blueprint("hotline", __name__)
 
@@ -28,6 +29,7 @@ def hotline_call():
         # Forcing a report into a case is an operator's decision; answered before the case is looked up, so a
         # client key learns nothing about which cases exist.
         raise ApiError(403, "forbidden", "并入案件（attach_to_case）需要话务员（operator）及以上角色的密钥")
+    refuse_limited_report(submission.ticket)
     try:
         result = accept_hotline_call(runtime, submission, raw, json_body_hash(raw), scope=f"key:{g.api_key.name}")
     except UnknownCase as exc:

@@ -19,4 +19,4 @@ def webhook_submission(source: str):
     _event_id, ticket = parse_webhook(source, runtime.settings.webhook_secrets, request.headers, raw,
                                       now=runtime.clock(), zone=runtime.settings.timezone,
                                       max_text_chars=limits.get("max_text_chars", 20000))
-    return accept_report(runtime, f"webhook:{source}", json_body_hash(raw), raw, ticket)
+    return accept_report(runtime, f"webhook:{source}", json_body_hash(raw), raw, ticket, source=source)

@@ -18,15 +18,17 @@ from typing import Any, Callable
 
 from sqlalchemy.engine import Connection
 
-from channels.sms.message import SmsMessage
 from channels.chat.intents import classify_text
+from channels.sms.message import SmsMessage
+from gateway.chat.emergency import emergency_advice
+from gateway.chat.own_reports import own_reports_reply
+from gateway.chat.ratings import rate_report, ratable_report
 from gateway.citizens import ensure_identity, record_ticket
 from gateway.conversation import Part, Stored, close_conversation, store_reply, submit_part
+from gateway.rate_limits import phone_sender
 from gateway.runtime import Runtime
-from gateway.chat.own_reports import own_reports_reply
 from gateway.sms.config import SmsConfig
 from gateway.sms.outbound import queue_sms
-from gateway.chat.ratings import rate_report, ratable_report
 from gateway.sms.notices import set_sms_optout
 from normalizer.ticket import Attachment, Contact, new_ticket
 
@@ -76,21 +78,13 @@ def _reply(ctx: Context, effect: Callable[[Connection, list], str | None]) -> St
                        effect=body)
 
 
-def _emergency_advice(ctx: Context, text: str) -> str:
-    check = getattr(ctx.runtime.normalizer, "quick_emergency", None)
-    if not text or check is None:
-        return ""
-    result = check(text) or {}
-    return (result.get("advice") or "") if result.get("emergency") else ""
-
-
 def _report(ctx: Context, report_text: str, *, force_new: bool = False) -> Stored:
     """Open a report with this text, or add it to the one this number opened within the window."""
     message, sender = ctx.message, ctx.message.sender
     attachments = [Attachment(url=m.url, content_type=m.content_type) for m in message.media]
     details = {"provider": message.provider, "message_id": message.message_id, "fields": message.fields}
     part = Part(text=report_text, attachments=attachments, extra=details)
-    advice = _emergency_advice(ctx, report_text)
+    advice = emergency_advice(ctx.runtime, report_text)
 
     def make_ticket(conn: Connection):
         now = ctx.runtime.clock()
@@ -187,3 +181,15 @@ def handle_sms(runtime: Runtime, cfg: SmsConfig, message: SmsMessage, raw: bytes
     """Dispatch one text by its sender's kind; the stored answer's `reply` is what to say back (None: nothing)."""
     handler = HANDLERS.get(message.sender.kind, on_text)
     return handler(Context(runtime, cfg, message, raw, reply_by))
+
+
+def sms_sender(message: SmsMessage) -> str | None:
+    """The rate-limit identity of a text's sender (one per number, however the provider writes it)."""
+    return phone_sender(message.sender.e164 or message.sender.raw)
+
+
+def record_limited(runtime: Runtime, message: SmsMessage, raw: bytes) -> Stored:
+    """Keep an over-limit text as limited under its key, without a ticket or a reply: the provider's batch is
+    answered, a re-push of it is a repeat, and operations can still see what came."""
+    return store_reply(runtime, channel=CHANNEL, idem_key=message.idem_key, digest=hashlib.sha256(raw).hexdigest(),
+                       raw=raw, effect=lambda conn, later: {"reply": None, "limited": True})

@@ -27,6 +27,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from channels.phone import mask_phone
+from gateway.redaction import redact
 from gateway.runtime import Runtime
 from gateway.tables import sms_outbox
 from gateway.upsert import insert_for
@@ -251,7 +252,7 @@ def send_one(runtime: Runtime, outbox_id: int) -> str | None:
         values.update(status="sent", sent_at=runtime.clock(), last_error=None,
                       provider_message_id=make_sender(runtime, row.provider).send(row.to_phone, row.body)[:100])
     except SendFailed as exc:
-        values["last_error"] = str(exc)[:1000]
+        values["last_error"] = redact(str(exc))[:1000]   # a provider URL or signature must not be kept
         if exc.permanent or values["attempts"] >= int(cfg.get("max_attempts", 8)):
             values.update(status="failed", failed_at=runtime.clock())
             log.error("SMS %s to %s failed for good after %s attempts: %s", row.id, mask_phone(row.to_phone),

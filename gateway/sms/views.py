@@ -11,7 +11,7 @@ from channels.errors import ChannelError
 from channels.sms import twilio, uplink
 from gateway.intake import IdempotencyConflict
 from gateway.sms.config import SmsConfig, load_sms_config
-from gateway.sms.intake import TWIML, handle_sms
+from gateway.sms.intake import TWIML, handle_sms, record_limited, sms_sender
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)
@@ -52,6 +52,10 @@ def twilio_message():
             raise
         message = twilio.parse_message(params, region=cfg.region, received_at=runtime.clock(),
                                        max_text_chars=cfg.max_text_chars)
+        if not runtime.limits.check(senders=[sms_sender(message)]).allowed:
+            # One number flooding: a polite text back (Twilio sends the TwiML reply), nothing stored.
+            current_app.extensions["gateway_metrics"].submission("sms", "limited")
+            return _twiml(twilio.twiml(cfg.texts["rate_limited"]))
         stored = handle_sms(runtime, cfg, message, body, TWIML)
     except ChannelError as exc:
         return _twiml(twilio.twiml_error(exc.code, exc.message), exc.status)
@@ -82,10 +86,16 @@ def uplink_push():
                                    now=runtime.clock(), max_text_chars=cfg.max_text_chars)
     except ChannelError as exc:
         return _uplink_error(exc.status, exc.code, exc.message)
-    stored, failed = 0, []
+    stored, failed, limited = 0, [], 0
     for message, raw in batch:
         try:
-            handle_sms(runtime, cfg, message, raw, cfg.uplink_provider)
+            if runtime.limits.check(senders=[sms_sender(message)]).allowed:
+                handle_sms(runtime, cfg, message, raw, cfg.uplink_provider)
+            else:
+                # The batch keeps its own rule (code 0 once every message is recorded): an over-limit sender's
+                # text is recorded as limited, not turned into a ticket.
+                record_limited(runtime, message, raw)
+                limited += 1
             stored += 1
         except IdempotencyConflict:
             # The provider reused a sequence_id for another text: keep the first, and say so, but do not make
@@ -97,6 +107,8 @@ def uplink_push():
             failed.append(message.message_id)
     metrics = current_app.extensions["gateway_metrics"]
     metrics.submission("sms", "created" if not failed else "failed")
+    if limited:
+        metrics.submission("sms", "limited")
     if failed:
         response = jsonify(uplink.answer(1, "部分消息未能保存，请重新推送", error="store_failed",
                                          stored=stored, failed=failed))

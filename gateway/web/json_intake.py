@@ -8,6 +8,7 @@ from gateway.intake import IdempotencyConflict, accept_submission
 from gateway.runtime import Runtime
 from gateway.tables import attachments
 from gateway.web.errors import ApiError
+from gateway.web.limits import refuse_limited_report
 from normalizer.ticket import Ticket
 
 
@@ -52,8 +53,11 @@ def _answer(reference: str, ticket: Ticket, emergency: dict) -> dict:
     return body
 
 
-def accept_report(runtime: Runtime, idem_channel: str, data_hash: str, raw: bytes, ticket: Ticket):
-    """Store a parsed report once per idempotency key; the JSON answer (201, or 200 for a repeat)."""
+def accept_report(runtime: Runtime, idem_channel: str, data_hash: str, raw: bytes, ticket: Ticket, *,
+                  source: str | None = None):
+    """Store a parsed report once per idempotency key; the JSON answer (201, or 200 for a repeat, 429 when its
+    sender or partner source is over a limit)."""
+    refuse_limited_report(ticket, source=source)
     _attachment_links(runtime, ticket)
     emergency = runtime.normalizer.quick_emergency(f"{ticket.title or ''}\n{ticket.text}")
     if emergency.get("emergency"):

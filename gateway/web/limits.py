@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from gateway.rate_limits import RateLimits, Verdict, limited_message
+from gateway.rate_limits import RateLimits, Verdict, limited_message, ticket_senders
 from gateway.web.errors import ApiError
 
 
@@ -22,3 +22,11 @@ def refuse_if_limited(verdict: Verdict) -> None:
     if not verdict.allowed:
         raise ApiError(429, "rate_limited", limited_message(verdict.retry_after),
                        headers={"Retry-After": str(verdict.retry_after)})
+
+
+def refuse_limited_report(ticket, *, source: str | None = None) -> None:
+    """429 when the report's citizen sender (or its partner source) is over its limit; counted before storing."""
+    verdict = limits().check(senders=ticket_senders(ticket), source=source)
+    if not verdict.allowed:
+        current_app.extensions["gateway_metrics"].submission(ticket.channel, "limited")
+    refuse_if_limited(verdict)

@@ -17,7 +17,7 @@ MENU_ACTIONS = ("report", "query", "rate")
 class WeChatConfig:
     credentials: Credentials | None
     max_body_bytes: int = 65536
-    max_clock_skew_seconds: int = 300
+    max_clock_skew_seconds: int = 60
     window: timedelta = timedelta(minutes=10)
     last_location_max_age: timedelta = timedelta(minutes=60)
     location_event_crs: str = "GCJ-02"
@@ -51,7 +51,7 @@ def load_wechat_config(settings: Settings) -> WeChatConfig:
     return WeChatConfig(
         credentials=creds,
         max_body_bytes=int(section.get("max_body_bytes", 65536)),
-        max_clock_skew_seconds=int(section.get("max_clock_skew_seconds", 300)),
+        max_clock_skew_seconds=int(section.get("max_clock_skew_seconds", 60)),
         window=timedelta(minutes=float(section.get("conversation_window_minutes", 10))),
         last_location_max_age=timedelta(minutes=float(section.get("last_location_max_age_minutes", 60))),
         location_event_crs=section.get("location_event_crs", "GCJ-02"),

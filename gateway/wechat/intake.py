@@ -12,17 +12,18 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from channels.chat.intents import classify_text
 from channels.phone import parse_phone
 from channels.times import plausible_time
 from channels.wechat.inbound import CHANNEL, Inbound
-from channels.chat.intents import classify_text
 from channels.wechat.texts import text
+from gateway.chat.emergency import emergency_advice
+from gateway.chat.own_reports import own_reports_reply
+from gateway.chat.ratings import rate_report, ratable_report
 from gateway.citizens import link_claimed
 from gateway.conversation import Part, Stored, close_conversation, store_reply, submit_part
 from gateway.runtime import Runtime
 from gateway.tables import wechat_users
-from gateway.chat.own_reports import own_reports_reply
-from gateway.chat.ratings import rate_report, ratable_report
 from gateway.upsert import insert_for
 from gateway.wechat.config import WeChatConfig
 from gateway.wechat.media import JOB as MEDIA_JOB, attachment_id, queue_media
@@ -71,14 +72,6 @@ def _last_location(conn: Connection, ctx: Context) -> Location | None:
     return Location(lat=row.last_lat, lng=row.last_lng, crs=row.last_crs or "GCJ-02")
 
 
-def _emergency_advice(ctx: Context, body: str | None) -> str:
-    check = getattr(ctx.runtime.normalizer, "quick_emergency", None)
-    if not body or check is None:
-        return ""
-    result = check(body) or {}
-    return (result.get("advice") or "") if result.get("emergency") else ""
-
-
 def _report(ctx: Context, report_text: str, *, force_new: bool = False) -> Stored:
     """Open a report with this message, or add it to the one the citizen opened within the window."""
     inbound = ctx.inbound
@@ -86,7 +79,7 @@ def _report(ctx: Context, report_text: str, *, force_new: bool = False) -> Store
                    for m in inbound.media]
     details = {"msg_type": inbound.kind, "msg_id": inbound.msg_id, "fields": inbound.fields}
     part = Part(text=report_text, attachments=attachments, location=inbound.location, extra=details)
-    advice = _emergency_advice(ctx, report_text)
+    advice = emergency_advice(ctx.runtime, report_text)
 
     def make_ticket(conn: Connection):
         location, extra = inbound.location, {"wechat": details}

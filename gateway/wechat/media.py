@@ -18,6 +18,7 @@ from wechatpy.exceptions import WeChatClientException
 from channels.wechat.inbound import Media
 from gateway.attachment_store import AttachmentRejected, StoredFile, store_file
 from gateway.events import add_event
+from gateway.redaction import redact
 from gateway.runtime import Runtime
 from gateway.tables import tickets, wechat_media
 from gateway.wechat.client import NotConfigured, make_client
@@ -136,6 +137,8 @@ def _link(runtime: Runtime, row, stored: StoredFile) -> None:
 
 
 def _fail(runtime: Runtime, row, error: str, permanent: bool) -> None:
+    # requests quotes the URL it failed on: WeChat's token URL carries the app secret, media/get the access token.
+    error = redact(error)
     now = runtime.clock()
     attempts = row.attempts + 1
     expired = now - row.created_at > MEDIA_LIFETIME

@@ -90,10 +90,10 @@ def test_progress_and_the_query_answer_show_status_unit_and_reply(rig):
     ref = rig.twilio.text("东西湖区金银湖路边摊占道经营", sender=CALLER).reference
     rig.drain()
     case_id = rig.ticket(ref).case_id
-    first = rig.clock()
+    first = rig.clock() - timedelta(hours=3)      # the case system's own times; never ahead of the gateway's
     rig.update(case_id, "accepted", unit=None, at=first)
     rig.update(case_id, "assigned", unit="东西湖区城管执法局", at=first + timedelta(minutes=5))
-    older = rig.update(case_id, "accepted", unit="旧单位", at=first - timedelta(hours=1))
+    older = rig.update(case_id, "accepted", unit="旧单位", at=first - timedelta(minutes=30))
     assert older.get_json()["applied"] is False
     rig.update(case_id, "resolved", unit="东西湖区城管执法局", message="已劝离并清理占道摊点",
                at=first + timedelta(hours=2))

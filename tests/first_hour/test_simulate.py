@@ -90,8 +90,19 @@ def test_a_channel_that_is_off_or_no_gateway_is_one_line(tmp_path):
 def test_every_simulator_comes_from_a_registered_channel_and_others_are_refused(tmp_path):
     from gateway.registry import CHANNELS
     from gateway.simulate import simulators
-    assert set(simulators()) == {"wechat", "sms", "uplink", "hotline"}
+    assert set(simulators()) == {"wechat", "sms", "uplink", "hotline", "dingtalk"}
     assert {name for spec in CHANNELS for name in spec.simulators} == set(simulators())
     unknown = run_cli(["-m", "gateway", "simulate", "line", "路灯坏了"], tmp_path, bare_environ(tmp_path))
     assert unknown.returncode == 1 and unknown.stderr.strip() == \
-        "error: no simulator for 'line'; one of: hotline, sms, uplink, wechat"
+        "error: no simulator for 'line'; one of: dingtalk, hotline, sms, uplink, wechat"
+
+
+def test_the_worked_example_channel_dingtalk_simulates_against_serve(tmp_path, procs):
+    # docs/adding-a-channel.md's channel: switched on by its one variable, reached by `simulate dingtalk`.
+    env = start(tmp_path, procs, "DINGTALK_APP_SECRET=dingtalk-secret-for-a-try\n")
+    done = run_cli(["-m", "gateway", "simulate", "dingtalk", "汉阳区钟家村路灯坏了"], tmp_path, env)
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert done.stdout.startswith("200 您的诉求已受理") and REFERENCE.search(done.stdout)
+    wrong = run_cli(["-m", "gateway", "simulate", "dingtalk", "路灯坏了"], tmp_path,
+                    dict(env, DINGTALK_APP_SECRET="another-secret-entirely"))
+    assert wrong.returncode == 1 and wrong.stdout.startswith("401 signature_invalid")

@@ -49,7 +49,7 @@ def test_a_new_spec_in_the_registry_is_all_it_takes(sqlite_url, tmp_path, monkey
     assert gw.client.post("/channels/toy").status_code == 201
     assert "/channels/toy" in build_spec()["paths"]
     from gateway.sweeper import pending_work
-    assert ("toy_job", 7, True) in pending_work(gw.runtime, stale_after=30) and seen
+    assert ("toy_job", 7, True) in pending_work(gw.runtime) and seen
     from gateway.app import channel_states
     assert channel_states(gw.runtime)["toy"] is True
     gw.runtime.engine.dispose()

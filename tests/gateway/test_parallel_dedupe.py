@@ -19,12 +19,12 @@ TEST_REDIS = REDIS_URL
 WORKER = """
 import sys, time
 from config import load_settings
-from gateway import jobs
+from gateway.pipeline import process_batch
 from gateway.runtime import build_runtime
 runtime = build_runtime(load_settings(dotenv_path=None))
 time.sleep(max(0, float(sys.argv[1]) - time.time()))
-for ticket_id in sys.argv[2:]:
-    jobs.assign_case(int(ticket_id), runtime=runtime)
+while process_batch(runtime, int(sys.argv[2])):  # small batches, so the two workers' batches interleave
+    pass
 """
 VARIANTS = ["武昌区中南路某小区门口的下水道堵了，污水横流，气味很大",
             "中南路某小区门口下水道堵塞，污水流到路上，味道很难闻",
@@ -41,14 +41,11 @@ def test_simultaneous_duplicates_end_in_one_case(pg_database, tmp_path, case_sys
     gw = make_gateway(pg_database, tmp_path, GATEWAY_REDIS_URL=TEST_REDIS, DOWNSTREAM_URL=case_system.url)
     for i in range(12):  # one incident, reported by twelve citizens in three wordings
         gw.post_app({"text": VARIANTS[i % 3], "contact": {"user_id": f"citizen-{i}"}})
-    # Normalize everything first, so that the dedupe decisions are what the two workers race on.
-    from gateway import jobs
-    for ticket_id in range(1, 13):
-        jobs.normalize_ticket(ticket_id, runtime=gw.runtime)
-    # Two worker processes, each with its own runtime, start on the same instant on interleaved tickets.
+    # Two worker processes, each with its own runtime, start on the same instant and claim batches of 1 and 2
+    # (FOR UPDATE SKIP LOCKED): their batches' dedupe decisions race, and within a batch the reports see each other.
     start_at = time.time() + 4
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(start_at), *map(str, range(first, 13, 2))],
-                                cwd=ROOT, env=env, stderr=subprocess.PIPE) for first in (1, 2)]
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(start_at), str(size)],
+                                cwd=ROOT, env=env, stderr=subprocess.PIPE) for size in (1, 2)]
     for worker in workers:
         _, err = worker.communicate(timeout=90)
         assert worker.returncode == 0, err.decode()[-2000:]

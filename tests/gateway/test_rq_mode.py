@@ -20,26 +20,41 @@ def rq_gateway(database_url, tmp_path, case_system):
     require_service("Redis", "127.0.0.1", 6379)
     Redis.from_url(TEST_REDIS).flushdb()
     gw = make_gateway(database_url, tmp_path, DOWNSTREAM_URL=case_system.url, GATEWAY_REDIS_URL=TEST_REDIS,
-                      profile={"pipeline": {"stale_after_seconds": 0}})
+                      profile={"pipeline": {"sweep_interval_seconds": 1}})
     yield gw
     Redis.from_url(TEST_REDIS).flushdb()
     gw.runtime.engine.dispose()
 
 
-def test_jobs_go_through_rq_as_json_and_reach_the_case_system(rq_gateway, case_system):
+def test_a_submission_rings_the_doorbell_and_a_worker_carries_it_to_the_case_system(rq_gateway, case_system):
     reference = rq_gateway.post_app({"text": "东西湖区某路口信号灯故障"}).json["reference"]
     redis = Redis.from_url(TEST_REDIS)
-    [job_key] = [k for k in redis.keys("rq:job:*")]
-    assert job_key.decode() == "rq:job:normalize_ticket-1"
-    assert json.loads(zlib.decompress(redis.hget(job_key, "data")))[0] == "gateway.jobs.normalize_ticket"
+    # No job per ticket: the submission rings the pipeline's doorbell; workers claim tickets from the database.
+    assert redis.keys("rq:job:*") == [] and redis.llen("gateway:doorbell:tickets") == 1
     run_worker(rq_gateway.runtime, burst=True)
     assert [e["report"]["reference"] for e in case_system.accepted()] == [reference]
     assert rq_gateway.get(f"/api/v1/tickets/{reference}").json["status"] == "delivered"
 
 
-def test_work_lost_with_the_queue_is_found_by_the_sweeper(rq_gateway, case_system):
+def test_work_lost_with_the_queue_is_found_in_the_database(rq_gateway, case_system):
     reference = rq_gateway.post_app({"text": "积水严重"}).json["reference"]
     Redis.from_url(TEST_REDIS).flushdb()          # the queue forgot everything
-    assert sweep_into_queue(rq_gateway.runtime) == 1
     run_worker(rq_gateway.runtime, burst=True)
     assert [e["report"]["reference"] for e in case_system.accepted()] == [reference]
+
+
+def test_the_sweeper_never_enqueues_a_job_that_is_still_queued(rq_gateway, monkeypatch):
+    from gateway import sweeper
+    # Five texts the database says are due (whatever the channel: the sweeper only hands work to the queue).
+    monkeypatch.setattr(sweeper, "pending_work", lambda runtime, limit=500: [("send_sms", n, False)
+                                                                             for n in range(1, 6)])
+    redis = Redis.from_url(TEST_REDIS)
+    assert [sweep_into_queue(rq_gateway.runtime) for _ in range(3)] == [5, 0, 0]
+    assert redis.llen("rq:queue:gateway") == 5
+    job_key = "rq:job:send_sms-1"
+    assert json.loads(zlib.decompress(redis.hget(job_key, "data")))[0] == "gateway.jobs.send_sms"
+    # Once a job has run and is gone, its work (if still due) is swept in again.
+    redis.delete(job_key)
+    redis.lrem("rq:queue:gateway", 0, "send_sms-1")
+    assert sweep_into_queue(rq_gateway.runtime) == 1
+    assert redis.llen("rq:queue:gateway") == 5

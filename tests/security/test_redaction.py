@@ -9,6 +9,7 @@ from gateway.redaction import redact
 from gateway.tables import outbox
 from tests.durability.support import free_port
 from tests.harness.gateway import CLIENT_KEY, make_gateway
+from tests.wechat.conftest import wechat_api  # noqa: F401 (a fixture)
 
 URL_TOKEN = "url-token-8f3a91c2d4e5"
 
@@ -53,3 +54,22 @@ def test_redact_keeps_what_is_not_secret():
                             "(Caused by ConnectTimeout)")
     assert redact("X-Gateway-Signature: sha256=00ff, status 401") == "X-Gateway-Signature: [redacted], status 401"
     assert redact("路灯坏了？三天了 ok?") == "路灯坏了？三天了 ok?"
+
+
+def test_wechat_unreachable_keeps_the_app_secret_out_of_the_log_and_the_media_row(sqlite_url, tmp_path, case_system,
+                                                                                   wechat_api, caplog):
+    from gateway.tables import wechat_media
+    from tests.wechat.conftest import build_rig
+    from tests.wechat.simulator import APP_SECRET, message
+
+    down = f"http://127.0.0.1:{free_port()}/cgi-bin/"
+    rig = build_rig(sqlite_url, tmp_path, case_system, wechat_api, profile={"wechat": {"api_base_url": down}})
+    caplog.set_level(logging.DEBUG)
+    rig.wechat.push(message("image", msg_id=1, PicUrl="http://mmbiz.qpic.cn/p/0", MediaId="IMG"))
+    rig.drain()
+    with rig.runtime.engine.connect() as conn:
+        [row] = conn.execute(select(wechat_media)).all()
+    assert row.status == "pending" and "/cgi-bin/token?" in row.last_error
+    assert APP_SECRET not in row.last_error and "secret=[redacted]" in row.last_error
+    assert "secret=[redacted]" in caplog.text and APP_SECRET not in caplog.text
+    rig.runtime.engine.dispose()
