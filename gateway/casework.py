@@ -16,7 +16,7 @@ from gateway.dedupe_index import BatchIndex, lock_all_keys
 from gateway.dispatch_store import StoreCounts, features_of, suggested_unit
 from gateway.events import add_report_events
 from gateway.runtime import Runtime
-from gateway.supervision import add_report_due
+from gateway.supervision import batch_case_dues
 from gateway.tables import case_links, cases, tickets
 from normalizer.ticket import Ticket
 
@@ -111,10 +111,13 @@ def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Tick
                   fingerprint=fingerprint)
         decided.append((row, ticket, urgent, decision, action, actor))
     real: dict[int, int] = {}
+    # Each case's due date (the earliest of its reports'), before the events that carry it.
+    dues = batch_case_dues(conn, runtime, [(decision.case_id, {"normalized": ticket.normalized})
+                                           for _, ticket, _, decision, _, _ in decided])
     if new_cases:
         ids = conn.execute(insert(cases).returning(cases.c.id, sort_by_parameter_order=True), [
             {"status": "open", "priority": "urgent" if urgent else "normal", "next_sequence": 1, "opened_at": now,
-             "updated_at": now} for _, urgent in new_cases]).scalars().all()
+             "updated_at": now, **dues[placeholder]} for placeholder, urgent in new_cases]).scalars().all()
         real = {placeholder: case_id for (placeholder, _), case_id in zip(new_cases, ids)}
     case_of = {row.id: real.get(decision.case_id, decision.case_id) for row, _, _, decision, _, _ in decided}
     datas = [ticket.to_dict() for _, ticket, _, _, _, _ in decided]
@@ -129,8 +132,6 @@ def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Tick
     # A new case carries the unit the dispatch model suggests; the counts it reads are read once for the batch.
     opening = [data for data, (_, _, _, _, action, _) in zip(datas, decided) if action == "opened"]
     counts = BatchCounts(conn, [f for data in opening for f in learned_features(features_of(data))])
-    for (row, _, _, _, action, _), data in zip(decided, datas):
-        add_report_due(conn, runtime, case_of[row.id], data, opened=action == "opened")  # before the events
     add_report_events(conn, [
         (case_of[row.id], "case.opened" if action == "opened" else "case.report_added", row.id,
          dict(data, reference=row.reference, status="in_case", case_id=case_of[row.id]), urgent,

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
+from gateway.bulk import update_rows
 from gateway.events import add_event
 from gateway.runtime import Runtime
 from gateway.tables import cases, tickets
@@ -83,20 +84,40 @@ def refresh_case_due(conn: Connection, runtime: Runtime, case_id: int) -> dateti
     return due
 
 
-def add_report_due(conn: Connection, runtime: Runtime, case_id: int, data: dict[str, Any], opened: bool) -> None:
-    """A report joined (or opened) the case: its due date becomes the case's if earlier. One row read, however
-    many reports the case holds (a hot case takes hundreds a minute)."""
-    report_due = _report_due(data)
-    row = conn.execute(select(cases.c.due_at, cases.c.overdue_level).where(cases.c.id == case_id)).one()
-    if not opened and (report_due is None or (row.due_at is not None and row.due_at <= report_due)):
-        return  # the case's deadline stands
-    levels, zone = overdue_levels(runtime), runtime.settings.timezone
-    level_now = level_at(report_due, runtime.clock(), levels, zone)
-    # Opened already past its deadline (a late partner report, an imported call): the levels it starts at count
-    # as told, since case.opened carries the due date; joined with an earlier deadline: told levels stand.
-    told = level_now if opened else min(row.overdue_level, level_now)
-    conn.execute(update(cases).where(cases.c.id == case_id).values(
-        due_at=report_due, overdue_level=told, next_overdue_at=_next_deadline(report_due, told, levels, zone)))
+def batch_case_dues(conn: Connection, runtime: Runtime, reports: list[tuple[int, dict[str, Any]]]
+                    ) -> dict[int, dict[str, Any]]:
+    """Due dates for a batch of reports entering cases: (case id, or a negative placeholder for a case the batch
+    opens; the report's wire data). Returns the supervision columns of each new case (for its INSERT) and updates
+    the existing cases whose deadline a report brings forward, in at most two statements for the whole batch.
+
+    A case opened already past its deadline (a late partner report, an imported call) counts the levels it starts
+    at as told: its case.opened carries the due date, and a bulk import must not become a burst of escalations.
+    A report bringing a case's deadline forward leaves the levels told as they were.
+    """
+    levels, zone, now = overdue_levels(runtime), runtime.settings.timezone, runtime.clock()
+    earliest: dict[int, datetime | None] = {}
+    for case_id, data in reports:
+        due = _report_due(data)
+        known = earliest.get(case_id)
+        earliest[case_id] = due if known is None else (min(known, due) if due else known)
+    opened = {}
+    for case_id, due in earliest.items():
+        if case_id < 0:
+            told = level_at(due, now, levels, zone)
+            opened[case_id] = {"due_at": due, "overdue_level": told,
+                               "next_overdue_at": _next_deadline(due, told, levels, zone)}
+    joined = {case_id: due for case_id, due in earliest.items() if case_id > 0 and due is not None}
+    if joined:
+        changes = []
+        for row in conn.execute(select(cases.c.id, cases.c.due_at, cases.c.overdue_level)
+                                .where(cases.c.id.in_(sorted(joined)))):
+            due = joined[row.id]
+            if row.due_at is None or due < row.due_at:
+                told = min(row.overdue_level, level_at(due, now, levels, zone))
+                changes.append({"id": row.id, "due_at": due, "overdue_level": told,
+                                "next_overdue_at": _next_deadline(due, told, levels, zone)})
+        update_rows(conn, cases, changes)
+    return opened
 
 
 def escalation_work(runtime: Runtime, limit: int = 500) -> list[tuple[str, int, bool]]:
