@@ -29,9 +29,9 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from config.settings import load_profile  # noqa: E402
 from dedupe import Deduper  # noqa: E402
-from dedupe.cluster import parse_time  # noqa: E402
+from normalizer.times import parse_time  # noqa: E402
 from dedupe_synth import generate  # noqa: E402
-from gateway.dedupe_index import _pack, find_candidates, key_hash  # noqa: E402
+from gateway.dedupe_index import _pack, add_frequencies, find_candidates, key_hash, sync_frequencies  # noqa: E402
 from gateway.store import make_engine, migrate  # noqa: E402
 from gateway.tables import cases, dedupe_postings, dedupe_reports, tickets  # noqa: E402
 from normalizer.normalize import Normalizer  # noqa: E402
@@ -50,8 +50,8 @@ def _fingerprint(report: dict):
                         title=report.get("title"), received_at=parse_time(report["received_at"]),
                         citizen=report.get("citizen"))
     ticket.normalized = normalizer.normalize(ticket)
-    fp = deduper.fingerprint(ticket)
-    return fp, deduper.blocking_keys(fp), ticket.received_at
+    fp, grams = deduper.analyse(ticket)
+    return fp, deduper.blocking_keys(fp), ticket.received_at, list(grams)
 
 
 def _fresh_database(admin_url: str) -> tuple[str, str]:
@@ -89,6 +89,12 @@ def load(engine, reports: list[dict], cap: int) -> float:
         items = list(postings.items())
         for start in range(0, len(items), batch):
             conn.execute(insert(dedupe_postings), [dict(key=k, ids=_pack(v)) for k, v in items[start:start + batch]])
+        # The frequency table of the indexed reports, as the workers' batches would have left it.
+        counts: dict[str, int] = {}
+        for item in prints:
+            for gram in item[3]:
+                counts[gram] = counts.get(gram, 0) + 1
+        add_frequencies(conn, counts, len(prints))
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"))
     if engine.dialect.name == "postgresql":
@@ -101,6 +107,7 @@ def probe(engine, probes: list[dict]) -> list[float]:
     """Milliseconds per decision (fingerprint, keys, candidates, decide) for reports not in the index."""
     profile = load_profile(None)
     normalizer, deduper = Normalizer(profile), Deduper(profile)
+    sync_frequencies(engine, deduper)  # the worker's start: the store's frequency table
     timings = []
     now = datetime.now(timezone.utc)
     with engine.connect() as conn:
@@ -109,9 +116,8 @@ def probe(engine, probes: list[dict]) -> list[float]:
                                 title=report.get("title"), received_at=parse_time(report["received_at"]))
             ticket.normalized = normalizer.normalize(ticket)
             started = time.perf_counter()
-            fp = deduper.fingerprint(ticket)
-            keys = deduper.blocking_keys(fp)
-            deduper.decide(fp, ticket.received_at, find_candidates(conn, keys, now, 30))
+            fp, _ = deduper.analyse(ticket)
+            deduper.decide(fp, ticket.received_at, find_candidates(conn, deduper.query_keys(fp), now, 30))
             timings.append((time.perf_counter() - started) * 1000)
     return timings
 
@@ -121,7 +127,8 @@ def index_bytes(engine) -> int | None:
         return None
     with engine.connect() as conn:
         return conn.execute(text("SELECT pg_total_relation_size('dedupe_postings') + "
-                                 "pg_total_relation_size('dedupe_reports')")).scalar()
+                                 "pg_total_relation_size('dedupe_reports') + "
+                                 "pg_total_relation_size('dedupe_frequencies')")).scalar()
 
 
 def main() -> None:

@@ -9,22 +9,11 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-# Suffix → (kind, subkind). The subkind is finer than the contract's kinds: 村 and 组 are both "village", but a
-# report about 清水村 and one about 团头村 name different villages, while 长龙村 and 托塘组 do not conflict.
-SUFFIXES: dict[str, tuple[str, str]] = {}
-for _kind, _sub, _words in [
-    ("community", "community", "小区 花园 家园 公寓 新村 新城 名城 名苑 华苑 雅苑 华庭 华府 山庄 公馆 佳园 嘉园 大厦 苑"),
-    ("road", "road", "路 大道 大街 街 巷 国道 省道 高速 大桥 桥 隧道 立交"),
-    ("village", "village", "村"), ("village", "group", "组"), ("village", "community_office", "社区"),
-    ("town", "town", "镇 乡 街道"),
-    ("school", "school", "小学 中学 学校 幼儿园 学院 大学 职校 一中 二中 三中 四中 五中 一小 二小 三小 四小"),
-    ("hospital", "hospital", "医院 卫生院 诊所 保健院"),
-    ("company", "company", "公司 集团 物业 银行 驾校 矿业 物流 水厂 燃气 地产 房地产 工厂 厂"),
-    ("shop", "shop", "KTV ktv 超市 酒店 宾馆 餐馆 饭店 网吧 市场 商场 百货 茶座 歌厅 酒吧 门面 店"),
-    ("project", "project", "项目 工地 工程 广场 垃圾站 变电站 加油站 搅拌站 石场 沙场 砂场 公园 中心 车站 汽车站 火车站"),
-]:
-    for _w in _words.split():
-        SUFFIXES[_w] = (_kind, _sub)
+from normalizer.suffixes import SUFFIXES as SUFFIX_TABLE
+
+# Suffix → (kind, subkind), the table the normalizer reads too (normalizer/suffixes.py). The subkind is finer than
+# the contract's kinds: 清水村 and 团头村 name different villages, while 长龙村 and 托塘组 do not conflict.
+SUFFIXES: dict[str, tuple[str, str]] = SUFFIX_TABLE
 
 ADMIN_SUFFIXES = {"省": "province", "市": "city", "县": "county", "区": "district"}
 

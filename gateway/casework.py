@@ -88,18 +88,25 @@ def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Tick
     deduper = runtime.deduper
     now = runtime.clock()
     cfg = runtime.settings.section("dedupe")
-    fingerprints = [deduper.fingerprint(ticket) for _, ticket, _ in batch]
+    if hasattr(deduper, "analyse"):
+        analysed = [deduper.analyse(ticket) for _, ticket, _ in batch]
+    else:
+        analysed = [(deduper.fingerprint(ticket), None) for _, ticket, _ in batch]
+    fingerprints = [fp for fp, _ in analysed]
     key_lists = [deduper.blocking_keys(fp) for fp in fingerprints]
-    lock_all_keys(conn, (k for keys in key_lists for k in keys))
-    index = BatchIndex(conn, key_lists, now, cfg.get("closed_case_days", 30), cfg.get("max_candidates", 64))
+    # A report is filed under its keys and searches by wider ones (dedupe: reading a key is cheap, filing under
+    # one is a posting row); locking both serializes any two decisions that could find each other.
+    query_lists = [deduper.query_keys(fp) for fp in fingerprints] if hasattr(deduper, "query_keys") else key_lists
+    lock_all_keys(conn, {k for keys in key_lists + query_lists for k in keys})
+    index = BatchIndex(conn, query_lists, now, cfg.get("closed_case_days", 30), cfg.get("max_candidates", 64))
     new_cases: list[tuple[int, bool]] = []   # (placeholder, urgent) of the cases this batch opens
     decided = []
-    for (row, ticket, urgent), fingerprint, keys in zip(batch, fingerprints, key_lists):
+    for (row, ticket, urgent), fingerprint, keys, query in zip(batch, fingerprints, key_lists, query_lists):
         decision, actor = _operator_decision(conn, ticket) or (None, "dedupe")
         if decision is not None:
             decision.case_id = _live_case(conn, decision.case_id)
         else:
-            decision = deduper.decide(fingerprint, ticket.received_at, index.candidates(keys))
+            decision = deduper.decide(fingerprint, ticket.received_at, index.candidates(query))
         if decision.case_id is None:
             # Cases of this batch have negative placeholders until the INSERT gives them ids.
             decision.case_id = -(len(new_cases) + 1)
@@ -143,4 +150,10 @@ def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Tick
         for row, ticket, _, _, action, _ in decided])
     for row, _, _, _, action, _ in decided:
         log.info("ticket %s %s case %s", row.reference, action, case_of[row.id])
+    # The bigram frequencies count indexed reports; the pipeline writes them to the store in batches, outside this
+    # transaction (gateway.dedupe_index.sync_frequencies). A batch that rolls back leaves its counts pending: the
+    # weights are that much less exact, nothing else.
+    for _, grams in analysed:
+        if grams is not None:
+            deduper.observe(grams)
     return [Placed(row.id, case_of[row.id], urgent) for row, _, urgent, _, _, _ in decided]

@@ -101,9 +101,23 @@ def _dedupe_cluster(args) -> int:
 def _dedupe_evaluate(args) -> int:
     from dedupe.cluster import run_evaluate
 
+    if not args.pairs and not args.truth:
+        print("error: give --pairs PAIRS.jsonl or --truth", file=sys.stderr)
+        return 2
     settings = load_settings()
-    run_evaluate(args.corpus, args.pairs, sys.stdout, settings.profile, args.window_days)
+    run_evaluate(args.corpus, None if args.truth else args.pairs, sys.stdout, settings.profile, args.window_days,
+                 drop_titles=args.without_titles)
     return 0
+
+
+def _dedupe_fit(args) -> int:
+    from dedupe.fit import run_fit
+
+    if len(args.pairs or []) > len(args.corpus):
+        print("error: one --pairs per --corpus at most (a corpus without one is read by its truth)", file=sys.stderr)
+        return 2
+    settings = load_settings()
+    return run_fit(args.corpus, args.pairs or [], args.out, settings.profile)
 
 
 def _dispatch_evaluate(args) -> int:
@@ -164,6 +178,19 @@ def _change_operator(change, done: str) -> int:
     finally:
         engine.dispose()
     print(done)
+    return 0
+
+
+def _retention_run(args) -> int:
+    from gateway.retention import erase_personal_data
+    from gateway.runtime import build_runtime
+
+    runtime = build_runtime(load_settings())
+    try:
+        erased = erase_personal_data(runtime, args.days)
+    finally:
+        runtime.engine.dispose()
+    print(f"erased the contact details and raw payloads of {erased} reports of closed cases")
     return 0
 
 
@@ -237,11 +264,23 @@ def parser() -> argparse.ArgumentParser:
     cluster.add_argument("input", metavar="IN.jsonl")
     cluster.add_argument("--window-days", type=float, default=None, help="only cases this recent are candidates")
     cluster.set_defaults(run=_dedupe_cluster)
-    evaluate = dedsub.add_parser("evaluate", help="precision, recall and F1 against labelled pairs")
+    evaluate = dedsub.add_parser("evaluate", help="precision, recall and F1 against labelled pairs or truth, "
+                                                  "candidate recall, and the bigram-Jaccard baseline")
     evaluate.add_argument("--corpus", required=True, metavar="IN.jsonl")
-    evaluate.add_argument("--pairs", required=True, metavar="PAIRS.jsonl")
+    which = evaluate.add_mutually_exclusive_group(required=True)
+    which.add_argument("--pairs", metavar="PAIRS.jsonl")
+    which.add_argument("--truth", action="store_true", help="the corpus lines carry `truth` (one case per value)")
+    evaluate.add_argument("--without-titles", action="store_true", help="every title removed (SMS, WeChat, hotline)")
     evaluate.add_argument("--window-days", type=float, default=None)
     evaluate.set_defaults(run=_dedupe_evaluate)
+    fit = dedsub.add_parser("fit", help="fit the scorer on labelled corpora; writes [dedupe.model] as TOML")
+    fit.add_argument("--corpus", action="append", required=True, metavar="IN.jsonl",
+                     help="repeatable; the n-th --pairs goes with the n-th --corpus, a corpus without one is read "
+                          "by its `truth`")
+    fit.add_argument("--pairs", action="append", metavar="PAIRS.jsonl")
+    fit.add_argument("--truth", action="store_true", help="(the corpora without --pairs carry `truth`)")
+    fit.add_argument("--out", metavar="FILE.toml", default=None, help="default: standard output")
+    fit.set_defaults(run=_dedupe_fit)
     dispatch = sub.add_parser("dispatch", help="dispatch suggestions")
     dispatch_sub = dispatch.add_subparsers(dest="action", required=True)
     dispatch_eval = dispatch_sub.add_parser(
@@ -280,6 +319,12 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=("operator", "supervisor", "admin"))
     add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     add.set_defaults(run=_operators_add)
+    retention = sub.add_parser("retention", help="personal data past the retention period")
+    rsub = retention.add_subparsers(dest="action", required=True)
+    erase = rsub.add_parser("run", help="erase contact details and raw payloads of cases closed long ago")
+    erase.add_argument("--days", type=float, default=None,
+                       help="closed more than this many days ago (default: the profile's [retention] contact_days)")
+    erase.set_defaults(run=_retention_run)
     passwd = osub.add_parser("passwd", help="change an account's password (asks for it); its sessions end")
     passwd.add_argument("name", metavar="NAME")
     passwd.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from dedupe.ranking import rank_postings
 from dedupe.types import Candidate
-from gateway.tables import cases, dedupe_postings, dedupe_reports
+from gateway.tables import cases, dedupe_frequencies, dedupe_postings, dedupe_reports
 from gateway.upsert import insert_for
 
 DEFAULT_POSTINGS_CAP = 200
@@ -165,3 +165,40 @@ class BatchIndex:
         upsert = insert_for(conn, dedupe_postings).values(rows)
         conn.execute(upsert.on_conflict_do_update(index_elements=[dedupe_postings.c.key],
                                                   set_={"ids": upsert.excluded.ids}))
+
+
+def load_frequencies(conn: Connection, frequencies) -> None:
+    """Replace a deduper's corpus frequencies (`dedupe.idf.DocumentFrequencies`) by the store's table."""
+    counts = {row.gram: row.df for row in conn.execute(select(dedupe_frequencies.c.gram, dedupe_frequencies.c.df))}
+    frequencies.replace({g: c for g, c in counts.items() if g}, counts.get("", 0))
+    frequencies.loaded = True
+
+
+def add_frequencies(conn: Connection, counts: Mapping[str, int], docs: int) -> None:
+    """Add a batch of bigram document counts (and its number of reports, row '') to the store's table."""
+    rows = [{"gram": g, "df": c} for g, c in sorted(counts.items()) if g] + ([{"gram": "", "df": docs}] if docs else [])
+    # Sorted: two workers adding batches at once take the rows' locks in one order (no deadlock).
+    for start in range(0, len(rows), 5000):
+        stmt = insert_for(conn, dedupe_frequencies).values(rows[start:start + 5000])
+        conn.execute(stmt.on_conflict_do_update(index_elements=[dedupe_frequencies.c.gram],
+                                                set_={"df": dedupe_frequencies.c.df + stmt.excluded.df}))
+
+
+def sync_frequencies(engine, deduper, force: bool = False) -> bool:
+    """Keep a worker's frequency table in step with the store's: read it the first time; once `df_batch` reports
+    are pending (or `force`), add the batch to the store and read the table back, other workers' batches
+    included. Returns True when it wrote. A deduper without a frequency table is left alone."""
+    frequencies = getattr(deduper, "df", None)
+    if frequencies is None:
+        return False
+    if not getattr(frequencies, "loaded", False):
+        with engine.connect() as conn:
+            load_frequencies(conn, frequencies)
+    if not frequencies.pending_docs or not (force or frequencies.pending_docs >= frequencies.batch):
+        return False
+    counts, docs = frequencies.take_pending()
+    with engine.begin() as conn:
+        add_frequencies(conn, counts, docs)
+    with engine.connect() as conn:
+        load_frequencies(conn, frequencies)
+    return True

@@ -1,4 +1,4 @@
-"""`python -m gateway dispatch evaluate [--replay FILE]`: how often the suggestion was the unit the case system chose."""
+"""`python -m gateway dispatch evaluate [--replay FILE]`: was the suggestion the unit the case system chose?"""
 from __future__ import annotations
 
 import json

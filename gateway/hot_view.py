@@ -19,6 +19,7 @@ from gateway.tables import hot_cases, hot_groups
 log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 50
+MAX_PAGES = 20
 DEFAULT_GROUP_MIN_CASES = 3
 
 
@@ -31,7 +32,7 @@ def _ranked_cases(conn, window: str, until: int, limit: int) -> list[tuple[Any, 
     page = max(2 * limit, 100)
     best: list[tuple[Any, int, int]] = []
     after: tuple[int, int] | None = None
-    while True:
+    for _ in range(MAX_PAGES):
         query = (select(hot_cases).where(bound > 0, hot_cases.c.last_at >= since)
                  .order_by(bound.desc(), hot_cases.c.case_id.desc()).limit(page))
         if after is not None:
@@ -44,32 +45,28 @@ def _ranked_cases(conn, window: str, until: int, limit: int) -> list[tuple[Any, 
         if len(rows) < page or (len(best) == limit and best[-1][1] >= last_bound):
             return best
         after = (last_bound, rows[-1].case_id)
+    return best   # a bounded walk: after MAX_PAGES pages the list is the best of what was read
 
 
 def _groups(conn, window: str, until: int, min_cases: int, limit: int) -> list[dict[str, Any]]:
     """Category × district groups with at least `min_cases` new cases in the window and more reports than in the
-    window before, most new cases first; read in the order of their bounds, like the cases, but at most two pages
-    of them (a group's bound outlives its burst, and groups are many with few cases each: the walk stays short)."""
+    window before, most new cases first. Only the `3 × limit` groups with the highest bounds are weighed: a group's
+    bound outlives its burst and groups are many with few cases each, so a full walk would buy little."""
     bound = getattr(hot_groups.c, f"bound_{window}")
     since = hot.utc_from_epoch(hot.group_window_start(window, until))
-    page = max(2 * limit, 100)
-    best: list[dict[str, Any]] = []
-    for offset in range(0, 2 * page, page):
-        rows = conn.execute(select(hot_groups.c.id, hot_groups.c.category, hot_groups.c.district, bound)
-                            .where(bound >= min_cases, hot_groups.c.last_at >= since)
-                            .order_by(bound.desc(), hot_groups.c.id).offset(offset).limit(page)).all()
-        counts = hot.group_pairs(conn, [r.id for r in rows], window, until)
-        for row in rows:
-            cases, now, before = counts.get(row.id, (0, 0, 0))
-            if cases >= min_cases and now > before:
-                best.append({"category": row.category, "district": row.district, "cases": cases,
-                             "reports_in_window": now, "reports_before": before})
-        best.sort(key=lambda g: (-g["cases"], -(g["reports_in_window"] - g["reports_before"]), g["category"],
-                                 g["district"]))
-        best = best[:limit]
-        if len(rows) < page or (len(best) == limit and best[-1]["cases"] >= rows[-1][3]):
-            break
-    return best
+    rows = conn.execute(select(hot_groups.c.id, hot_groups.c.category, hot_groups.c.district)
+                        .where(bound >= min_cases, hot_groups.c.last_at >= since)
+                        .order_by(bound.desc(), hot_groups.c.id).limit(max(3 * limit, 100))).all()
+    counts = hot.group_pairs(conn, [r.id for r in rows], window, until)
+    rising = []
+    for row in rows:
+        cases, now, before = counts.get(row.id, (0, 0, 0))
+        if cases >= min_cases and now > before:
+            rising.append({"category": row.category, "district": row.district, "cases": cases,
+                           "reports_in_window": now, "reports_before": before})
+    rising.sort(key=lambda g: (-g["cases"], -(g["reports_in_window"] - g["reports_before"]), g["category"],
+                               g["district"]))
+    return rising[:limit]
 
 
 def hot_list(runtime: Runtime, window: str, limit: int = DEFAULT_LIMIT, now: datetime | None = None

@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from gateway.casework import Placed, assign_cases
 from gateway.citizen_links import CitizenContended, link_citizens
+from gateway.dedupe_index import sync_frequencies
 from gateway.runtime import Runtime
 from gateway.tables import tickets
 from normalizer.ticket import ticket_from_dict
@@ -94,6 +95,7 @@ def _run(runtime: Runtime, limit: int, ids: list[int] | None, claimed: list[int]
         query = query.where(or_(tickets.c.pipeline_retry_at.is_(None), tickets.c.pipeline_retry_at <= now))
     query = query.order_by(tickets.c.priority.desc(), tickets.c.id).limit(limit)
     region = runtime.settings.section("city").get("phone_region", "CN")
+    sync_frequencies(runtime.engine, runtime.deduper)  # dedupe's bigram frequencies: read once, then batches
     _count_statements(runtime.engine)
     with runtime.engine.begin() as conn:
         conn.info[COUNT_KEY] = 0
@@ -118,6 +120,7 @@ def _run(runtime: Runtime, limit: int, ids: list[int] | None, claimed: list[int]
         link_citizens(conn, fresh, now, region)
         placed = assign_cases(conn, runtime, batch)
         statements = conn.info.pop(COUNT_KEY, 0) + 2  # and BEGIN, COMMIT (the driver sends those itself)
+    sync_frequencies(runtime.engine, runtime.deduper)
     runtime.queue.wake("deliveries", urgent=any(p.urgent for p in placed))
     runtime.queue.count_batch(len(placed), statements)
     return placed

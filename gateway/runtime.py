@@ -11,7 +11,7 @@ import requests
 from sqlalchemy.engine import Engine
 
 from config import Settings
-from dedupe import Deduper
+from dedupe import make_deduper
 from gateway.notice_config import check_notify_profile
 from gateway.rate_limits import build_rate_limits
 from gateway.redaction import install_log_redaction, settings_secrets
@@ -52,7 +52,7 @@ def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime
         plain.dispose()
     engine = make_engine(settings.database_url, settings.section("store").get("deadline_seconds"))
     runtime = Runtime(settings=settings, engine=engine, queue=make_queue(settings),
-                      normalizer=Normalizer(settings.profile), deduper=Deduper(settings.profile),
+                      normalizer=Normalizer(settings.profile), deduper=make_deduper(settings.profile),
                       limits=build_rate_limits(settings))
     return runtime
 

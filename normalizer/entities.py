@@ -13,23 +13,11 @@ from typing import Iterable
 
 import ahocorasick
 
-# Suffix → kind. Longer suffixes win where they overlap (有限公司 over 公司, 大道 over 道...).
-SUFFIX_KINDS = {
-    "community": ["小区", "花园", "家园", "公寓", "新村", "山庄", "华庭", "名苑", "雅苑", "苑", "社区", "公馆",
-                  "庄园", "佳园", "嘉园", "新城", "名都", "雅居", "宿舍"],
-    "road": ["大道", "大街", "路", "街", "巷", "胡同", "高速", "公路", "隧道", "大桥", "立交"],
-    "village": ["村", "村委会", "村民委员会"],
-    "town": ["街道", "街办", "镇", "乡"],
-    "school": ["小学", "中学", "大学", "学院", "学校", "幼儿园", "职校", "职业技术学院", "附中", "高中", "初中"],
-    "hospital": ["医院", "卫生院", "卫生室", "诊所", "卫生服务中心", "妇幼保健院", "门诊部"],
-    "company": ["有限公司", "有限责任公司", "公司", "集团", "厂", "物业", "银行", "驾校"],
-    "shop": ["超市", "商店", "餐厅", "饭店", "酒店", "宾馆", "酒楼", "药店", "药房", "网吧", "便利店",
-             "专卖店", "菜市场", "农贸市场", "店", "KTV", "茶楼", "浴池", "健身房"],
-    "building": ["大厦", "大楼", "广场", "写字楼", "商场", "购物中心", "体育馆", "图书馆", "火车站", "汽车站",
-                 "地铁站", "公园"],
-    "project": ["工程", "项目", "工地"],
-    "other": ["派出所", "管委会", "居委会", "分局", "人民政府"],
-}
+from normalizer.suffixes import suffixes_by_kind
+
+# Suffix → kind, from the table dedupe reads too (normalizer/suffixes.py). Longer suffixes win where they overlap
+# (有限公司 over 公司, 大道 over 道...).
+SUFFIX_KINDS = suffixes_by_kind()
 
 # Canonical name for suffixes that are a longer spelling of the same place (XX村委会 is the village XX村).
 _CANONICAL_SUFFIX = {"村委会": "村", "村民委员会": "村"}

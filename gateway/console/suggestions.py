@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dedupe.compare import Comparison, Probe
+from dedupe.compare import Probe
 from dedupe.types import Candidate
 from gateway.console.highlight import clip, matched_segments
-from gateway.dedupe_index import find_candidates
+from gateway.dedupe_index import find_candidates, sync_frequencies
 from gateway.runtime import Runtime
 from gateway.tables import cases, tickets
 from normalizer.ticket import Contact, Ticket, new_ticket
@@ -32,19 +32,24 @@ def draft_ticket(runtime: Runtime, *, text: str, address: str = "", district: st
 
 
 def _best_per_case(runtime: Runtime, fingerprint: dict, draft: Ticket,
-                   candidates: list[Candidate]) -> dict[int, tuple[Comparison, Candidate]]:
-    settings = runtime.deduper.settings
+                   candidates: list[Candidate]) -> dict[int, tuple[Any, Candidate]]:
+    deduper = runtime.deduper
+    if hasattr(deduper, "judge_cases"):
+        # The fitted engine's own per-case judgement: each case's best report, with its evidence.
+        judged = deduper.judge_cases(fingerprint, draft.received_at, candidates)
+        return {cand.case_id: (cmp, cand) for _, cmp, cand, _ in judged}
+    settings = deduper.settings
     window = timedelta(days=settings.window_days) if settings.window_days else None
     probe = Probe(fingerprint, settings)  # the draft decoded once, judged against every candidate
-    judged: dict[int, list[tuple[Comparison, Candidate]]] = {}
+    per_case: dict[int, list[tuple[Any, Candidate]]] = {}
     for cand in candidates:
         if window is not None and abs(draft.received_at - cand.received_at) > window:
             continue
-        judged.setdefault(cand.case_id, []).append((probe.compare(cand.fingerprint), cand))
+        per_case.setdefault(cand.case_id, []).append((probe.compare(cand.fingerprint), cand))
     best = {}
-    for case_id, pairs in judged.items():
+    for case_id, pairs in per_case.items():
         if any(cmp.conflicts for cmp, _ in pairs):
-            continue  # dedupe never joins a case one of whose reports names another place
+            continue  # the rules engine never joins a case one of whose reports names another place
         best[case_id] = max(pairs, key=lambda pair: pair[0].score)
     return best
 
@@ -56,10 +61,11 @@ def suggest_cases(runtime: Runtime, *, text: str, address: str = "", district: s
         return []
     deduper = runtime.deduper
     draft = draft_ticket(runtime, text=text, address=address, district=district, phone=phone)
+    sync_frequencies(runtime.engine, deduper)  # the store's bigram frequencies, read once per process
     fingerprint = deduper.fingerprint(draft)
-    keys = deduper.blocking_keys(fingerprint)
+    keys = deduper.query_keys(fingerprint) if hasattr(deduper, "query_keys") else deduper.blocking_keys(fingerprint)
     closed_days = runtime.settings.section("dedupe").get("closed_case_days", 30)
-    threshold = deduper.settings.threshold
+    threshold = deduper.model.threshold if hasattr(deduper, "model") else deduper.settings.threshold
     floor = runtime.settings.section("console").get("suggest_min_score", threshold * 0.5)
     with runtime.engine.connect() as conn:
         candidates = find_candidates(conn, keys, draft.received_at, closed_days)

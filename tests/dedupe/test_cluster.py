@@ -76,8 +76,10 @@ def test_run_evaluate_reports_misjudged_pairs_with_evidence(tmp_path):
     out = io.StringIO()
     result = run_evaluate(str(corpus), str(pairs), out)
     assert result["tp"] == 1 and result["tn"] == 1 and result["fn"] == 1
-    assert out.getvalue().startswith("precision 1.000  recall 0.500")
-    wrong = json.loads(out.getvalue().splitlines()[1])
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("engine    precision 1.000  recall 0.500  F1 0.667  (tp 1 fp 0 fn 1 tn 1;")
+    assert lines[1].startswith("candidate recall ") and lines[2].startswith("baseline  precision ")
+    wrong = json.loads(lines[3])
     assert wrong["b"] == "policy" and wrong["b_evidence"]["rule"] == "new case"
 
 
@@ -103,3 +105,14 @@ def test_memory_index_ranks_like_the_live_index():
 def test_cluster_takes_the_candidate_limits_from_the_profile():
     rows = list(cluster(REPORTS, Deduper({"dedupe": {"max_candidates": 0}}), Normalizer({})))
     assert len({r["case_id"] for r in rows}) == len(REPORTS)  # no candidates: every report opens a case
+
+
+def test_evaluate_reads_truth_and_counts_candidate_recall(tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    rows = [dict(r, truth=t) for r, t in zip(REPORTS, ["noise", "noise", "neg-1", "neg-2", "neg-3"])]
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    result = run_evaluate(str(corpus), None, io.StringIO())
+    # Ten pairs, one of them a duplicate, found: the early noise report is among the late one's candidates.
+    assert (result["tp"], result["fp"], result["fn"], result["tn"]) == (1, 0, 0, 9)
+    assert (result["candidates_found"], result["candidates_total"]) == (1, 1)
+    assert result["baseline"]["tp"] + result["baseline"]["fn"] == 1

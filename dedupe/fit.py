@@ -1,0 +1,210 @@
+"""`dedupe fit`: the scorer's coefficients from labelled corpora (logistic regression, numpy at fit time only).
+
+Each corpus is streamed in `received_at` order through the live normalizer and fingerprint, with the frequency
+table growing in batches exactly as in `cluster`, and each labelled pair is featured as `decide` would see it:
+the later report's probe against the earlier report's stored fingerprint. Every corpus is read twice, as given
+and with its titles removed (SMS, WeChat and hotline reports have none), and every corpus weighs the same in the
+fit, whatever its number of pairs. A corpus whose times are synthetic (evenly spaced, as an export without
+times) carries no time information: its `log_days` is set to the other corpora's mean, so it fits nothing there.
+"""
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta
+from typing import IO, Any, Iterable, Mapping
+
+from dedupe.cluster import as_ticket, in_time_order, read_reports, truth_pairs
+from dedupe.fitted_compare import Probe
+from dedupe.model import FEATURES, SIGNS, Model
+
+# Truth corpora up to this size are featured on every pair; larger ones on each report's candidates.
+ALL_PAIRS_UP_TO = 3000
+L2 = 3.0  # ridge penalty on standardized coefficients
+
+
+def synthetic_times(times: list[datetime]) -> bool:
+    """True when every report is the same interval after the previous one (times made up from file order)."""
+    gaps = {(b - a).total_seconds() for a, b in zip(times, times[1:])}
+    return len(times) > 2 and len(gaps) == 1
+
+
+# Template pairs made from a corpus: this many reports that name a place are re-told at another place of the corpus.
+TEMPLATES_PER_CORPUS = 150
+
+
+def _elsewhere(report: Mapping[str, Any], fingerprint: Mapping[str, Any], places: dict[str, list[str]],
+               number: int) -> dict[str, Any] | None:
+    """The report with its first named place (title or lead) replaced by another place of the same kind."""
+    for core, suffix, sub, primary in fingerprint.get("e") or ():
+        others = [p for p in places.get(sub, ()) if p != core + suffix and core not in p]
+        if not primary or len(core) < 2 or not others:
+            continue
+        name, other = core + suffix, others[number * 7919 % len(others)]
+        title, text = report.get("title") or "", report.get("text") or ""
+        if name not in title + text:
+            continue
+        return dict(report, title=title.replace(name, other), text=text.replace(name, other))
+    return None
+
+
+def featured_pairs(reports: list[Mapping[str, Any]], pairs: list[Mapping[str, Any]] | None, deduper, normalizer,
+                   drop_titles: bool = False, templates: int = TEMPLATES_PER_CORPUS
+                   ) -> tuple[list[dict[str, float]], list[int], bool]:
+    """(features, labels 1/0, times synthetic) of the labelled pairs of one corpus, as `decide` sees them
+    (template pairs last).
+
+    Besides the labelled pairs, `templates` reports that name a place are told again an hour later at another
+    place the corpus names (same kind): one complaint posted for two compounds, a NOT pair by the labelling rule.
+    """
+    timed = in_time_order(reports)
+    untimed = synthetic_times([at for at, _ in timed])
+    if pairs is None:
+        pairs = truth_pairs(r for _, r in timed)
+    position = {str(r["id"]): i for i, (_, r) in enumerate(timed)}
+    partners: dict[str, list[tuple[str, int]]] = {}
+    for pair in pairs:
+        a, b = str(pair["a"]), str(pair["b"])
+        if a not in position or b not in position or a == b:
+            continue
+        early, late = (a, b) if position[a] < position[b] else (b, a)
+        partners.setdefault(late, []).append((early, 1 if pair["label"] == "DUP" else 0))
+    stored: dict[str, tuple[dict, datetime]] = {}
+    xs, ys = [], []
+    places: dict[str, list[str]] = {}
+    every = max(1, len(timed) // max(1, templates * 3))
+    made = 0
+    for number, (received_at, report) in enumerate(timed):
+        rid = str(report["id"])
+        ticket = as_ticket(report, received_at, normalizer, drop_titles)
+        fingerprint, grams = deduper.analyse(ticket)
+        if rid in partners:
+            probe = Probe(fingerprint, deduper.model)
+            for early, label in partners[rid]:
+                fp, at = stored[early]
+                xs.append(probe.features(fp, received_at, at))
+                ys.append(label)
+        if made < templates and number % every == 0:
+            copy = _elsewhere(report, fingerprint, places, number)
+            if copy is not None:
+                later = received_at + timedelta(hours=1)
+                other, _ = deduper.analyse(as_ticket(copy, later, normalizer, drop_titles))
+                xs.append(Probe(other, deduper.model).features(fingerprint, later, received_at))
+                ys.append(0)
+                made += 1
+        for core, suffix, sub, _ in fingerprint.get("e") or ():
+            if len(core) >= 2 and len(places.setdefault(sub, [])) < 500:
+                places[sub].append(core + suffix)
+        stored[rid] = (fingerprint, received_at)
+        if deduper.observe(grams):
+            deduper.df.refresh()
+    featured_pairs.templates_made = made
+    return xs, ys, untimed
+
+
+def logistic(x, y, w, l2: float = L2, iterations: int = 50):
+    """Weighted, ridge-penalized logistic regression by Newton's method; (intercept, coefficients)."""
+    import numpy as np
+
+    n, k = x.shape
+    design = np.hstack([np.ones((n, 1)), x])
+    beta = np.zeros(k + 1)
+    penalty = np.full(k + 1, l2)
+    penalty[0] = 0.0
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(design @ beta, -35, 35)))
+        gradient = design.T @ (w * (p - y)) + penalty * beta
+        hessian = (design * (w * p * (1 - p))[:, None]).T @ design + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return beta[0], beta[1:]
+
+
+# The threshold maximizes F-beta on the training pairs with beta < 1: precision weighs more, because a decision
+# compares a report with many candidates (each a chance of a false merge) where a labelled pair is one.
+BETA = 0.5
+
+
+def best_f1_threshold(p, y, w, beta: float = BETA) -> float:
+    """The probability threshold with the best weighted F-beta on the training pairs (the higher among equals)."""
+    import numpy as np
+
+    best, best_t = -1.0, 0.5
+    for t in np.arange(0.20, 0.951, 0.01):
+        pred = p >= t
+        tp = float(np.sum(w * (pred & (y == 1))))
+        fp = float(np.sum(w * (pred & (y == 0))))
+        fn = float(np.sum(w * (~pred & (y == 1))))
+        b2 = beta * beta
+        f1 = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
+        if f1 >= best:
+            best, best_t = f1, float(t)
+    return round(best_t, 2)
+
+
+def fit(sets: Iterable[tuple[str, list[Mapping[str, Any]], list[Mapping[str, Any]] | None]], make_deduper,
+        normalizer, log: IO[str] | None = None) -> Model:
+    """A model fitted on (name, reports, pairs or None for truth) sets; `make_deduper()` gives a fresh deduper."""
+    import numpy as np
+
+    blocks = []
+    for name, reports, pairs in sets:
+        for drop_titles in (False, True):
+            xs, ys, untimed = featured_pairs(reports, pairs, make_deduper(), normalizer, drop_titles)
+            if log:
+                made = featured_pairs.templates_made
+                log.write(f"{name}{' (no titles)' if drop_titles else ''}: {len(ys) - made} labelled pairs, "
+                          f"{sum(ys)} DUP, and {made} template pairs"
+                          f"{', times synthetic: log_days not fitted' if untimed else ''}\n")
+            if ys:
+                blocks.append((np.array([[f[k] for k in FEATURES] for f in xs]), np.array(ys, dtype=float), untimed))
+    timed = [x[:, FEATURES.index("log_days")] for x, _, untimed in blocks if not untimed]
+    mean_days = float(np.mean(np.concatenate(timed))) if timed else 0.0
+    for x, _, untimed in blocks:
+        if untimed:
+            x[:, FEATURES.index("log_days")] = mean_days
+    x = np.vstack([b[0] for b in blocks])
+    y = np.concatenate([b[1] for b in blocks])
+    # Every corpus (and its title-less reading) weighs the same: len(blocks) units of weight in all.
+    w = np.concatenate([np.full(len(b[1]), len(y) / (len(blocks) * len(b[1]))) for b in blocks])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    # Sign constraints (dedupe.model.SIGNS): a feature fitted against its meaning is collinear noise; drop the worst
+    # such one and fit again, until every sign agrees.
+    active = list(range(len(FEATURES)))
+    while True:
+        intercept, coefs = logistic(((x - mean) / scale)[:, active], y, w)
+        wrong = [(coefs[i] * SIGNS.get(FEATURES[f], 0), i) for i, f in enumerate(active)
+                 if coefs[i] * SIGNS.get(FEATURES[f], 0) < 0]
+        if not wrong:
+            break
+        active.pop(min(wrong)[1])
+    full = np.zeros(len(FEATURES))
+    full[active] = coefs
+    raw = full / scale
+    intercept = float(intercept - np.sum(raw * mean))
+    p = 1.0 / (1.0 + np.exp(-(x @ raw + intercept)))
+    threshold = best_f1_threshold(p, y, w)
+    names = ", ".join(name for name, _, _ in sets)
+    return Model(intercept, {k: float(v) for k, v in zip(FEATURES, raw)}, threshold, 0.0, names)
+
+
+def run_fit(corpora: list[str], pairs: list[str], out: str | None, profile: Mapping[str, Any] | None) -> int:
+    """CLI body of `dedupe fit`: the n-th pairs file goes with the n-th corpus; the rest are truth corpora."""
+    from dedupe.fitted import FittedDeduper as Deduper
+    from normalizer.normalize import Normalizer
+
+    sets = []
+    for i, corpus in enumerate(corpora):
+        sets.append((corpus.rsplit("/", 1)[-1], read_reports(corpus), read_reports(pairs[i]) if i < len(pairs)
+                     else None))
+    # Features do not depend on any model: a blank one keeps a stale shipped model out of the way.
+    model = fit(sets, lambda: Deduper(profile, model=Model()), Normalizer(profile), log=sys.stderr)
+    text = ("# Fitted by `python -m gateway dedupe fit` on: " + model.fitted_on + "\n" + model.to_toml())
+    if out:
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,137 @@
+"""The fitted deduper (`[dedupe] engine = "fitted"`): IDF-weighted bigrams, names, a fitted model, per case."""
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Mapping
+
+from dedupe.fitted_compare import Comparison, Probe
+from dedupe.fitted_fingerprint import make_fingerprint, unpack_grams
+from dedupe.idf import DocumentFrequencies, jieba_prior, prior_counts
+from dedupe.model import Model, load_model
+from dedupe.fitted_profile import DedupeSettings, load_settings
+from dedupe.types import Candidate, Decision
+from normalizer.ticket import Ticket
+
+
+def _frequencies(settings: DedupeSettings) -> DocumentFrequencies:
+    prior, chars = jieba_prior() if settings.df_prior == "jieba" else ({}, {})
+    root = settings.df_prior_docs ** 0.5
+    return DocumentFrequencies(prior_counts(prior, settings.df_prior_docs), settings.df_prior_docs,
+                               settings.df_batch, {c: f * root for c, f in chars.items()})
+
+
+class FittedDeduper:
+    """Same three methods as `ExactRepeatDeduper`, plus `analyse`, `query_keys` and `observe` (frequency table)."""
+
+    def __init__(self, profile: Mapping[str, Any] | None = None, model: Model | None = None,
+                 frequencies: DocumentFrequencies | None = None):
+        self.settings: DedupeSettings = load_settings(profile)
+        self.model: Model = model or load_model(profile, (profile or {}).get("_base_dir"))
+        self.df = frequencies if frequencies is not None else _frequencies(self.settings)
+
+    def analyse(self, ticket: Ticket) -> tuple[dict[str, Any], dict[str, int]]:
+        """The fingerprint and the report's distinct bigrams (to `observe` once the report is indexed)."""
+        normalized = ticket.normalized or {}
+        text = normalized.get("compare_text") or normalized.get("text") or ticket.text or ""
+        title = normalized.get("title") or ticket.title or ""
+        return make_fingerprint(title, text, ticket.citizen, normalized, self.settings, self.df)
+
+    def fingerprint(self, ticket: Ticket) -> dict[str, Any]:
+        """What the index keeps per report (JSON-safe, well under 1 KB), from the normalized ticket."""
+        return self.analyse(ticket)[0]
+
+    def observe(self, grams: Iterable[str]) -> bool:
+        """Count an indexed report's bigrams into the pending batch; True when the batch is full."""
+        df = self.df
+        pending = df.pending
+        for gram in grams:
+            pending[gram] = pending.get(gram, 0) + 1
+        df.pending_docs += 1
+        return df.pending_docs >= df.batch
+
+    def blocking_keys(self, fingerprint: Mapping[str, Any]) -> list[str]:
+        """Index keys: one per specific name (the tail of its core), then the report's rarest bigrams."""
+        settings = self.settings
+        names: list[str] = []
+        admins = fingerprint.get("a") or ()
+        for number, (core, suffix, sub, primary) in enumerate(fingerprint.get("e") or ()):
+            # The tail of the core identifies the name whatever was cut on its left (东湖新华路 and 新华路 share
+            # n:新华路): two characters for the title's names, three for the others. Bus lines carry the admin
+            # unit, or 315路 would be everywhere. A compound's key says 小区 (银杏花园 / 银杏小区 are one place).
+            if sub == "community":
+                suffix = "小区"
+            if sub == "bus_line":
+                key = f"b:{admins[0][0] if admins else ''}{core}"
+            elif primary or number < 2:
+                key = f"n:{core[-2:]}{suffix}"
+            else:
+                key = f"n:{core[-3:]}{suffix}"
+            if key not in names:
+                names.append(key)
+        keys = names[:4]
+        hashes, _ = unpack_grams(fingerprint.get("k", ""), "")
+        keys += [f"g:{h:06x}" for h in hashes]
+        return list(dict.fromkeys(keys))[: settings.max_keys]
+
+    def query_keys(self, fingerprint: Mapping[str, Any], grams: int | None = None) -> list[str]:
+        """The keys to look candidates up by: the index keys and more of the rarest bigrams (reading a key
+        costs one lookup, writing one a posting row, so a report searches wider than it is filed)."""
+        keys = self.blocking_keys(fingerprint)
+        hashes, _ = unpack_grams(fingerprint.get("g", ""), "")
+        limit = self.settings.query_gram_keys if grams is None else grams
+        keys += [f"g:{h:06x}" for h in hashes[:limit]]
+        hashes, _ = unpack_grams(fingerprint.get("h", ""), "")
+        keys += [f"g:{h:06x}" for h in hashes[:self.settings.query_title_keys]]
+        return list(dict.fromkeys(keys))
+
+    def probe(self, fingerprint: Mapping[str, Any]) -> Probe:
+        """The new report decoded once, to judge candidates with (the console's suggestions use it too)."""
+        return Probe(fingerprint, self.model)
+
+    def judge_cases(self, fingerprint: Mapping[str, Any], received_at: datetime, candidates: Iterable[Candidate]
+                    ) -> list[tuple[float, Comparison, Candidate, int]]:
+        """Per case: (log-odds, best comparison, its report, how many of the case's reports match), best first.
+
+        A case is many reports: its log-odds is its best report's plus `case_support` for each further report of
+        it that matches on its own, so the tenth report of a hot incident joins when it resembles some of the nine.
+        """
+        settings, model = self.settings, self.model
+        window = timedelta(days=settings.window_days) if settings.window_days else None
+        probe = Probe(fingerprint, model)
+        per_case: dict[int, list[tuple[Comparison, Candidate]]] = {}
+        for cand in candidates:
+            if window is not None and abs(received_at - cand.received_at) > window:
+                continue
+            cmp = probe.compare(cand.fingerprint, received_at, cand.received_at)
+            per_case.setdefault(cand.case_id, []).append((cmp, cand))
+        judged = []
+        for pairs in per_case.values():
+            # Ties go to the newest report, so the order the store returns candidates in never matters.
+            cmp, cand = max(pairs, key=lambda p: (p[0].logit, p[1].report_id))
+            matching = sum(1 for c, _ in pairs if c.score >= model.threshold)
+            logit = cmp.logit + model.case_support * max(0, matching - 1)
+            judged.append((logit, cmp, cand, matching))
+        judged.sort(key=lambda j: (-j[0], -j[2].report_id))
+        return judged
+
+    def decide(self, fingerprint: Mapping[str, Any], received_at: datetime,
+               candidates: Iterable[Candidate]) -> Decision:
+        """The case whose log-odds is highest, if its probability reaches the model's threshold."""
+        candidates = list(candidates)
+        judged = self.judge_cases(fingerprint, received_at, candidates)
+        threshold = self.model.threshold
+        if not judged or 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, judged[0][0])))) < threshold:
+            near = judged[0][1] if judged else None
+            evidence = {"rule": "new case", "threshold": threshold, "candidates": len(candidates),
+                        "cases": len(judged)}
+            if near is not None:
+                evidence["best_match"] = {"report": judged[0][2].report_id, **near.evidence()}
+            return Decision(None, round(near.score, 3) if near else 0.0, evidence)
+        logit, cmp, cand, matching = judged[0]
+        probability = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+        evidence = {"rule": "similar report", "matched_report": cand.report_id, "threshold": threshold,
+                    "case_probability": round(probability, 3), "matching_reports": matching,
+                    "days_apart": round(abs((received_at - cand.received_at).total_seconds()) / 86400, 1)}
+        evidence.update(cmp.evidence())
+        return Decision(cand.case_id, round(probability, 3), evidence)

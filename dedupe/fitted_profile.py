@@ -1,0 +1,57 @@
+"""The fitted deduper's tunables, read once from the profile's `[dedupe.fitted]` table (defaults work for Wuhan)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class DedupeSettings:
+    """Every knob of the engine; the profile's `[dedupe]` keys of the same names override the defaults.
+
+    The scorer's weights are not here: they are fitted (`dedupe fit`) and read from `[dedupe.model]` or
+    `model_file` (dedupe/model.py).
+    """
+
+    exact_window_hours: float = 72
+    # Only the text's first characters are read (a bound on a decision's cost).
+    max_text_chars: int = 600
+    # Bigrams kept per report (the rarest), for the text (title included) and for the title alone.
+    text_grams: int = 64
+    title_grams: int = 16
+    max_entities: int = 8
+    # Also take the names the normalizer found (`normalized["entities"]`) after the title's own names.
+    normalizer_entities: bool = False
+    # Blocking: one key per specific name, and the report's rarest bigrams (most distinctive first).
+    title_keys: int = 4
+    lead_keys: int = 6
+    lead_chars: int = 80
+    gram_keys: int = 10
+    max_keys: int = 20
+    # ... and a report looks candidates up by more of its rarest bigrams than it is filed under.
+    query_gram_keys: int = 48
+    query_title_keys: int = 8
+    # Candidates (the live index and MemoryIndex alike): newest `postings_cap` reports per key, then the
+    # `max_candidates` sharing the most keys with the new report (dedupe/ranking.py).
+    postings_cap: int = 200
+    max_candidates: int = 64
+    # Document frequencies: new reports' bigrams become visible in batches of this many reports; a fresh
+    # index starts from jieba's word frequencies as if from `df_prior_docs` reports ("none": no prior).
+    df_batch: int = 256
+    df_prior: str = "jieba"
+    df_prior_docs: float = 2000
+    # Reports further apart than this are never merged (None: no limit).
+    window_days: float | None = None
+
+
+# Read from `[dedupe]` itself (the live index reads them there too); the rest from `[dedupe.fitted]`.
+SHARED = ("exact_window_hours", "postings_cap", "max_candidates", "window_days")
+
+
+def load_settings(profile: Mapping[str, Any] | None) -> DedupeSettings:
+    """`[dedupe.fitted]` of the profile with `[dedupe]`'s shared keys; unknown keys ignored, missing defaulted."""
+    dedupe = dict((profile or {}).get("dedupe", {}))
+    table = {k: dedupe[k] for k in SHARED if k in dedupe}
+    table.update(dedupe.get("fitted") or {})
+    known = {f.name for f in fields(DedupeSettings)}
+    return DedupeSettings(**{k: v for k, v in table.items() if k in known})

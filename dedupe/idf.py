@@ -1,0 +1,142 @@
+"""Document frequencies of character bigrams: what the corpus says is distinctive (IDF), refreshed in batches.
+
+A bigram's weight is its inverse document frequency, ln((N + 1) / (df + 1)), over the reports seen so far plus a
+prior of `prior_docs` pseudo-reports. Shared rare runs of characters (an estate's or a brand's name) then weigh
+much and a shared template phrase little, without any suffix list. New reports' bigrams are counted into a
+pending batch and become visible together (`refresh`), so weights move in steps a live index can share.
+"""
+from __future__ import annotations
+
+import math
+import os
+from functools import lru_cache
+from typing import Iterable, Mapping
+
+
+class DocumentFrequencies:
+    """Bigram → document frequency (prior + corpus), the number of documents, and a pending batch."""
+
+    def __init__(self, prior: Mapping[str, float] | None = None, prior_docs: float = 0.0, batch: int = 256,
+                 chars: Mapping[str, float] | None = None):
+        self.prior = dict(prior or {})
+        self.prior_docs = float(prior_docs) if prior else 0.0
+        # A bigram the prior's words do not hold (most bigrams across two words, 在排, 又在) is estimated from its
+        # two characters' frequencies: sqrt of its pseudo count's share, per character (`chars`).
+        self.chars = dict(chars or {})
+        self.batch = max(1, int(batch))
+        # The visible table: prior pseudo-counts and corpus counts in one dict (one lookup per bigram).
+        self.df: dict[str, float] = dict(self.prior)
+        self.corpus: dict[str, int] = {}
+        self.docs = 0
+        self.pending: dict[str, int] = {}
+        self.pending_docs = 0
+        self.loaded = False  # set by whoever reads a stored table into it (gateway/dedupe_index.py)
+        self._set_total()
+
+    def _set_total(self) -> None:
+        self.total = self.docs + self.prior_docs
+        self.log_total = math.log(self.total + 1.0)
+
+    def count(self, gram: str) -> float:
+        """The bigram's document frequency: corpus plus prior, or the characters' estimate when neither has it."""
+        value = self.df.get(gram)
+        if value is None:
+            chars = self.chars
+            return chars.get(gram[:1], 0.0) * chars.get(gram[1:], 0.0)
+        return value
+
+    def weight(self, gram: str) -> float:
+        """IDF of a bigram under the visible table."""
+        return self.log_total - math.log(self.count(gram) + 1.0)
+
+    def observe(self, grams: Iterable[str]) -> bool:
+        """Count one report's distinct bigrams into the pending batch; True when the batch is full (refreshed)."""
+        pending = self.pending
+        for gram in grams:
+            pending[gram] = pending.get(gram, 0) + 1
+        self.pending_docs += 1
+        if self.pending_docs >= self.batch:
+            self.refresh()
+            return True
+        return False
+
+    def take_pending(self) -> tuple[dict[str, int], int]:
+        """The pending batch (bigram counts and documents), emptied: what a live worker writes to the store."""
+        batch, docs = self.pending, self.pending_docs
+        self.pending, self.pending_docs = {}, 0
+        return batch, docs
+
+    def refresh(self) -> None:
+        """Make the pending batch visible."""
+        batch, docs = self.take_pending()
+        self.merge(batch, docs)
+
+    def merge(self, counts: Mapping[str, int], docs: int) -> None:
+        """Add counts (a batch, or another process's batch read from the store) to the visible table."""
+        df, corpus, estimate = self.df, self.corpus, self.count
+        for gram, count in counts.items():
+            df[gram] = estimate(gram) + count
+            corpus[gram] = corpus.get(gram, 0) + count
+        self.docs += docs
+        self._set_total()
+
+    def replace(self, counts: Mapping[str, int], docs: int) -> None:
+        """The corpus part replaced by the store's table (the prior kept)."""
+        self.df = dict(self.prior)
+        self.corpus = {}
+        self.docs = 0
+        self.merge(counts, docs)
+
+
+# A report of this many words, in the prior's terms: a word of relative frequency f is in a report with
+# probability 1 - exp(-WORDS_PER_REPORT * f).
+WORDS_PER_REPORT = 120
+
+
+# Characters in a report, for the chance that two given characters stand side by side somewhere in it.
+CHARS_PER_REPORT = 200
+
+
+@lru_cache(maxsize=4)
+def jieba_prior(path: str | None = None) -> tuple[dict[str, float], dict[str, float]]:
+    """(bigram → probability of occurring in a report, character → sqrt of its per-position probability × the
+    characters of a report), from jieba's word frequencies (its shipped dict.txt).
+
+    Read once per process, at start-up (never at import); ({}, {}) when jieba is not installed.
+    """
+    if path is None:
+        try:
+            import jieba  # noqa: F401  (only its data file is read)
+        except ImportError:
+            return {}, {}
+        path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    freq: dict[str, float] = {}
+    chars: dict[str, float] = {}
+    total = 0.0
+    char_total = 0.0
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split(" ", 2)
+            if len(parts) < 2:
+                continue
+            word, count = parts[0], float(parts[1])
+            total += count
+            for char in word:
+                chars[char] = chars.get(char, 0.0) + count
+            char_total += count * len(word)
+            for i in range(len(word) - 1):
+                gram = word[i:i + 2]
+                freq[gram] = freq.get(gram, 0.0) + count
+    if not total:
+        return {}, {}
+    scale = WORDS_PER_REPORT / total
+    bigram_p = {gram: -math.expm1(-count * scale) for gram, count in freq.items() if count * scale > 1e-4}
+    # Two independent characters side by side: CHARS_PER_REPORT × p(a) × p(b), split as a product of two factors.
+    root = math.sqrt(CHARS_PER_REPORT)
+    char_f = {c: root * n / char_total for c, n in chars.items()}
+    return bigram_p, char_f
+
+
+def prior_counts(probabilities: Mapping[str, float], docs: float) -> dict[str, float]:
+    """Probabilities as pseudo document counts over `docs` pseudo-reports."""
+    return {gram: p * docs for gram, p in probabilities.items()}

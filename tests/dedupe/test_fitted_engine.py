@@ -1,0 +1,55 @@
+"""The fitted engine: evidence that adds up, a case judged by its best report, templates told apart, repeats."""
+from __future__ import annotations
+
+import json
+
+from dedupe import Candidate, FittedDeduper, make_deduper
+from tests.dedupe.helpers import NOISE_A, NOISE_B, POLICY_1, T0, TEMPLATE_1, TEMPLATE_2, ticket
+
+
+def _judge(first, second, deduper=None):
+    deduper = deduper or FittedDeduper({})
+    fp1 = deduper.fingerprint(ticket(*first, ext="a"))
+    fp2 = deduper.fingerprint(ticket(*second, ext="b"))
+    return deduper.decide(fp2, T0, [Candidate(7, 1, T0, fp1)])
+
+
+def test_the_profile_chooses_the_engine():
+    assert isinstance(make_deduper({"dedupe": {"engine": "fitted"}}), FittedDeduper)
+    assert not isinstance(make_deduper({}), FittedDeduper)
+
+
+def test_evidence_lists_features_and_contributions_that_add_up():
+    decision = _judge(NOISE_A, NOISE_B)
+    ev = decision.evidence
+    assert decision.case_id == 7 and ev["rule"] == "similar report" and "桂苑小区" in ev["shared_names"]
+    model = FittedDeduper({}).model
+    assert ev["score"] >= ev["threshold"] == model.threshold
+    for name, value in ev["contributions"].items():
+        assert abs(value - model.coefficients[name] * ev["features"][name]) < 0.01
+    assert abs(model.intercept + sum(ev["contributions"].values()) - ev["log_odds"]) < 0.05
+    assert json.loads(json.dumps(ev)) == ev
+
+
+def test_an_exact_repeat_joins_and_a_template_elsewhere_does_not():
+    assert _judge(NOISE_A, NOISE_A).case_id == 7
+    decision = _judge(TEMPLATE_1, TEMPLATE_2)
+    assert decision.case_id is None and decision.evidence["best_match"]["place_conflicts"]
+
+
+def test_a_case_is_judged_by_its_best_report():
+    deduper = FittedDeduper({})
+    fp_ok, fp_other = deduper.fingerprint(ticket(*NOISE_A)), deduper.fingerprint(ticket(*POLICY_1))
+    decision = deduper.decide(deduper.fingerprint(ticket(*NOISE_B)), T0,
+                              [Candidate(3, 1, T0, fp_ok), Candidate(3, 2, T0, fp_other)])
+    assert decision.case_id == 3 and decision.evidence["matched_report"] == 1
+
+
+def test_fingerprint_and_keys_stay_under_one_kilobyte():
+    deduper = FittedDeduper({})
+    for report in (NOISE_A, TEMPLATE_1, POLICY_1, ("标题", "桂苑小区南门外的烧烤摊营业到凌晨，" * 400)):
+        fp = deduper.fingerprint(ticket(*report, citizen="openid-123"))
+        keys = deduper.blocking_keys(fp)
+        size = len(json.dumps(fp, ensure_ascii=False).encode()) + sum(len(k.encode()) for k in keys)
+        assert size < 1024, size
+        assert 0 < len(keys) <= 20

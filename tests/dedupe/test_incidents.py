@@ -1,0 +1,104 @@
+"""Incidents as operators see them (made-up names): many citizens and channels, one template at many places,
+one place with many problems. Run through `dedupe cluster`'s code from an empty index, with each engine."""
+from __future__ import annotations
+
+import pytest
+
+from datetime import datetime, timedelta, timezone
+
+from dedupe import make_deduper
+from dedupe.cluster import cluster
+from normalizer.normalize import Normalizer
+
+T0 = datetime(2025, 5, 6, 8, 0, tzinfo=timezone(timedelta(hours=8)))
+
+# Ten citizens, one broken lift in building 5 of one compound, their own words; SMS, WeChat and hotline reports
+# have no title, and some name the compound without its kind suffix (榆溪湾 / 榆溪湾小区).
+LIFT = [
+    ("app", "榆溪湾小区5栋电梯故障", "榆溪湾小区5栋的电梯从上周起就坏了，一直停着没人修，老人只能爬楼。"),
+    ("sms", "", "榆溪湾5栋电梯又坏了，停了好几天，物业不管，请派人来修"),
+    ("wechat", "", "我住榆溪湾小区五栋十八楼，电梯停运三天了，每天抱着孩子爬楼，太难了"),
+    ("hotline", "", "来电人反映：榆溪湾小区5栋电梯长期停运，物业以没钱为由拖着不修，要求尽快维修。"),
+    ("sms", "", "榆溪湾5栋电梯停了一星期了，什么时候修好？"),
+    ("wechat", "", "榆溪湾小区5号楼的电梯坏掉好多天，楼上老人下不了楼，希望督促物业维修电梯"),
+    ("app", "电梯坏了没人修", "榆溪湾5栋电梯停运，物业说在等配件，已经等了一周。"),
+    ("hotline", "", "市民来电称榆溪湾小区5栋电梯故障停运多日，住户出行困难，请相关部门协调维修。"),
+    ("sms", "", "榆溪湾小区5栋电梯一直坏着，投诉几次都没人来"),
+    ("wechat", "", "5栋电梯停了这么久，榆溪湾的物业到底管不管？老人孩子天天爬二十层"),
+]
+
+# One complaint template posted for ten compounds: ten cases.
+TEMPLATE = ("反映{p}小区二次供水水箱多年未清洗", "{p}小区的二次供水水箱已经多年没有清洗消毒，自来水发黄有异味，"
+            "居民不敢直接饮用，请卫健和水务部门督促物业立即清洗水箱并公布水质检测结果。")
+PLACES = ["栖凤苑", "槐荫里", "松涛园", "鹭汀洲", "云杉湾", "枫林渡", "竹溪里", "桐华坊", "芷兰庭", "梧桐岸"]
+
+# One compound, five different problems: five cases.
+PROBLEMS = [
+    ("榆溪湾小区5栋电梯故障", "榆溪湾小区5栋的电梯坏了一个星期，一直没人修。"),
+    ("榆溪湾小区停水", "榆溪湾小区今天早上开始停水，没有任何通知，到晚上还没来水。"),
+    ("榆溪湾小区旁工地夜间施工噪音", "榆溪湾小区东边的工地每天晚上十一点以后还在打桩，吵得睡不着。"),
+    ("榆溪湾小区车库被占", "榆溪湾小区地下车库的消防通道被私家车长期占用，物业不管。"),
+    ("榆溪湾小区垃圾清运不及时", "榆溪湾小区的垃圾桶已经三天没人清运，臭气熏天，苍蝇很多。"),
+]
+
+
+def _rows(items, start=T0, step=timedelta(hours=3)):
+    return [{"id": f"r{i}", "received_at": (start + i * step).isoformat(), "channel": ch, "title": title,
+             "text": text} for i, (ch, title, text) in enumerate(items)]
+
+
+ENGINES = ["rules", "fitted"]
+# What each engine does not do yet (strict: a test that starts passing must lose its mark). Measured: the rules
+# engine (main's) merges 2 of the ten template compounds and 4 of the 5 problems, and splits the lift reports;
+# the fitted engine's shipped model leans on shared rare bigrams (see docs/dedupe.md, "What is not done").
+NOT_YET = {(engine, test) for engine in ENGINES
+           for test in ("lift", "lift_among_others", "template", "template_untitled", "five_problems")}
+
+
+def engines(test: str):
+    return pytest.mark.parametrize("engine", [
+        pytest.param(e, marks=pytest.mark.xfail(strict=True, reason="not met yet (docs/dedupe.md, what is not done)"))
+        if (e, test) in NOT_YET else e for e in ENGINES])
+
+
+def _cases(rows, engine):
+    deduper = make_deduper({"dedupe": {"engine": engine}})
+    return {r["id"]: r["case_id"] for r in cluster(rows, deduper, Normalizer({}))}
+
+
+@engines("lift")
+def test_ten_citizens_one_lift_in_their_own_words_make_one_case(engine):
+    cases = _cases(_rows(LIFT), engine)
+    assert len(set(cases.values())) == 1, cases
+
+
+@engines("template")
+def test_one_template_at_ten_places_makes_ten_cases(engine):
+    items = [("app", TEMPLATE[0].format(p=p), TEMPLATE[1].format(p=p)) for p in PLACES]
+    cases = _cases(_rows(items, step=timedelta(minutes=20)), engine)
+    assert len(set(cases.values())) == 10, cases
+
+
+@engines("template_untitled")
+def test_one_template_at_ten_places_without_titles_makes_ten_cases(engine):
+    items = [("sms", "", TEMPLATE[1].format(p=p)) for p in PLACES]
+    cases = _cases(_rows(items, step=timedelta(minutes=20)), engine)
+    assert len(set(cases.values())) == 10, cases
+
+
+@engines("five_problems")
+def test_one_place_five_problems_make_five_cases(engine):
+    cases = _cases(_rows([("app", t, x) for t, x in PROBLEMS]), engine)
+    assert len(set(cases.values())) == 5, cases
+
+
+@engines("lift_among_others")
+def test_the_lift_reports_still_make_one_case_among_the_others(engine):
+    items = [("app", t, x) for t, x in PROBLEMS[1:]] + LIFT + \
+        [("app", TEMPLATE[0].format(p=p), TEMPLATE[1].format(p=p)) for p in PLACES[:4]]
+    rows = _rows(items, step=timedelta(hours=1))
+    cases = _cases(rows, engine)
+    lift = {cases[r["id"]] for r in rows[4:4 + len(LIFT)]}
+    assert len(lift) == 1, cases
+    others = [cases[r["id"]] for r in rows if cases[r["id"]] not in lift]
+    assert len(set(others)) == len(others) == 8
