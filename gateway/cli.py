@@ -181,6 +181,19 @@ def _change_operator(change, done: str) -> int:
     return 0
 
 
+def _retention_run(args) -> int:
+    from gateway.retention import erase_personal_data
+    from gateway.runtime import build_runtime
+
+    runtime = build_runtime(load_settings())
+    try:
+        erased = erase_personal_data(runtime, args.days)
+    finally:
+        runtime.engine.dispose()
+    print(f"erased the contact details and raw payloads of {erased} reports of closed cases")
+    return 0
+
+
 def _operators_passwd(args) -> int:
     from gateway.operators import set_password
 
@@ -306,6 +319,12 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=("operator", "supervisor", "admin"))
     add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     add.set_defaults(run=_operators_add)
+    retention = sub.add_parser("retention", help="personal data past the retention period")
+    rsub = retention.add_subparsers(dest="action", required=True)
+    erase = rsub.add_parser("run", help="erase contact details and raw payloads of cases closed long ago")
+    erase.add_argument("--days", type=float, default=None,
+                       help="closed more than this many days ago (default: the profile's [retention] contact_days)")
+    erase.set_defaults(run=_retention_run)
     passwd = osub.add_parser("passwd", help="change an account's password (asks for it); its sessions end")
     passwd.add_argument("name", metavar="NAME")
     passwd.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")

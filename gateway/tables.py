@@ -75,6 +75,8 @@ tickets = Table(
     Column("in_case_at", UtcDateTime, nullable=True),
     # The canonical ticket in its wire format (normalizer.ticket.TicketSchema).
     Column("data", Json, nullable=False),
+    # When the retention run erased its contact details and raw payload (migration 0043; gateway/retention.py).
+    Column("personal_erased_at", UtcDateTime, nullable=True),
     # A ticket the pipeline failed on is set aside until then (gateway.pipeline), so it cannot hold up the others.
     Column("pipeline_failures", Integer, nullable=False, default=0, server_default="0"),
     Column("pipeline_retry_at", UtcDateTime, nullable=True),
@@ -461,4 +463,16 @@ dispatch_learned = Table(
     Column("unit", String(200), nullable=False),
     Column("features", JSON, nullable=False),
     Column("learned_at", UtcDateTime, nullable=False),
+)
+
+# Every read of contact details by an operator or an API key (migration 0043): who, when, through what, which
+# ticket (or, for a caller look-up, how many).
+personal_reads = Table(
+    "personal_reads", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False, index=True),
+    Column("actor", String(200), nullable=False),      # key:NAME or operator:NAME
+    Column("via", String(100), nullable=False),        # api:ticket, console:caller …
+    Column("ticket_id", Id, nullable=True),
+    Column("detail", Text, nullable=True),
 )

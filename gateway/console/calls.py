@@ -10,6 +10,8 @@ from channels.errors import ChannelError
 from gateway.console.call_entry import read_call_form, submit_call
 from gateway.console.display import local_time, ticket_status
 from gateway.console.queries import caller_history
+from gateway.retention import record_personal_read
+from normalizer.pii import mask_phone
 from gateway.console.suggestions import suggest_cases
 from gateway.hotline.intake import UnknownCase
 from gateway.intake import IdempotencyConflict
@@ -95,7 +97,12 @@ def suggest():
 def caller():
     """The caller's earlier reports (JSON for the form's script), with the time and status as operators read them."""
     zone = current_app.extensions["console"].zone
+    number = request.args.get("number", "")[:40]
     reports = [dict(r, received_local=local_time(r["received_at"], zone, "%Y-%m-%d %H:%M"),
                     status_name=ticket_status(r["status"]))
-               for r in caller_history(_runtime(), request.args.get("number", "")[:40])]
+               for r in caller_history(_runtime(), number)]
+    if reports:
+        # Who looked up whose reports: the number masked, the references found.
+        record_personal_read(_runtime(), f"operator:{g.operator.name}", "console:caller",
+                             detail=f"{mask_phone(number)} → {', '.join(r['reference'] for r in reports)}")
     return jsonify({"reports": reports})

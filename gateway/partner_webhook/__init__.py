@@ -9,7 +9,7 @@ from gateway.web.openapi_ops import SIGNED, op, param
 
 PATHS = {
     "/channels/webhook/{source}": {"post": op("A signed report from a partner platform", SIGNED,
-                                              "WebhookSubmission", "201", [param("source")])},
+                                              "WebhookSubmission", "201", [param("source")], limited=True)},
 }
 
 SPEC = ChannelSpec(name="webhook", blueprint=bp, is_on=lambda settings: bool(settings.webhook_secrets),

@@ -11,6 +11,7 @@ from gateway.case_admin import CaseActionRefused, merge, unmerge
 from gateway.case_updates import UnknownCase, apply_case_update
 from gateway.intake import IdempotencyConflict, json_body_hash
 from gateway.reads import case_view, ticket_view
+from gateway.retention import record_personal_read
 from gateway.references import normalize_reference
 from gateway.web.auth import RANK, require_key
 from gateway.web.errors import ApiError
@@ -28,10 +29,12 @@ def _runtime():
 @require_key()
 def get_ticket(reference: str):
     """A ticket by its reference, with its case once dedupe has run."""
-    view = ticket_view(_runtime(), normalize_reference(reference),
-                       personal=RANK[g.api_key.role] >= RANK["operator"])
+    personal = RANK[g.api_key.role] >= RANK["operator"]
+    view = ticket_view(_runtime(), normalize_reference(reference), personal=personal)
     if view is None:
         raise ApiError(404, "ticket_not_found", "未找到该编号的诉求")
+    if personal:
+        record_personal_read(_runtime(), f"key:{g.api_key.name}", "api:ticket", detail=view["reference"])
     return jsonify(view)
 
 

@@ -136,3 +136,11 @@ def test_files_no_ticket_references_are_swept_after_the_grace_period(database_ur
     assert gw.client.get(unused["url"].split("8000", 1)[1]).status_code == 404
     assert sweep_orphan_attachments(gw.runtime) == 0          # the used one is claimed, not read again
     gw.runtime.engine.dispose()
+
+
+def test_the_openapi_document_names_the_429(sqlite_gateway):
+    paths = sqlite_gateway.client.get("/openapi.json").json["paths"]
+    for path in ("/channels/app", "/channels/webhook/{source}", "/channels/hotline", "/api/v1/attachments"):
+        limited = paths[path]["post"]["responses"]["429"]
+        assert "Retry-After" in limited["headers"]
+    assert "429" not in paths["/api/v1/case-updates"]["post"]["responses"]
