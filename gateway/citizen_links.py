@@ -97,9 +97,9 @@ def link_citizens(conn: Connection, items: list[tuple[int, Ticket]], now: dateti
             upsert.on_conflict_do_nothing().returning(citizen_identities.c.kind, citizen_identities.c.value), rows)}
         if any(row["verified"] and ident not in inserted for ident, row in fresh_identities.items()):
             raise CitizenContended()
-    upsert = insert_for(conn, ticket_citizens)
-    conn.execute(upsert.values([  # one multi-row statement (an ON CONFLICT executemany goes row by row)
+    # With RETURNING, one multi-row statement compiled once (an ON CONFLICT executemany would go row by row).
+    conn.execute(insert_for(conn, ticket_citizens).on_conflict_do_nothing().returning(ticket_citizens.c.ticket_id), [
         {"ticket_id": ticket_id, "citizen_id": resolve(citizen), "identity": identity, "created_at": now}
-        for ticket_id, _, citizen, identity in linked]).on_conflict_do_nothing())
+        for ticket_id, _, citizen, identity in linked])
     for _, ticket, citizen, _ in linked:
         ticket.extra["citizen_id"] = resolve(citizen)

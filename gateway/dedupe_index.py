@@ -161,10 +161,11 @@ class BatchIndex:
         if not self.touched:
             return
         rows = [{"key": n, "ids": _pack(self.postings[n][-cap:])} for n in sorted(self.touched)]
-        # One multi-row statement (an ON CONFLICT executemany would be sent row by row).
-        upsert = insert_for(conn, dedupe_postings).values(rows)
-        conn.execute(upsert.on_conflict_do_update(index_elements=[dedupe_postings.c.key],
-                                                  set_={"ids": upsert.excluded.ids}))
+        # With RETURNING, SQLAlchemy sends the rows as one multi-row statement compiled once ("insertmanyvalues");
+        # without it an ON CONFLICT executemany would go row by row.
+        upsert = insert_for(conn, dedupe_postings)
+        conn.execute(upsert.on_conflict_do_update(index_elements=[dedupe_postings.c.key], set_={
+            "ids": upsert.excluded.ids}).returning(dedupe_postings.c.key), rows)
 
 
 def load_frequencies(conn: Connection, frequencies) -> None:

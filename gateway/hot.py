@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from gateway.bulk import update_rows
@@ -286,10 +286,12 @@ def record_joins(conn: Connection, settings, joins: list[tuple[int, datetime, Ma
         if facts.get("category") and facts.get("district"):
             # A topic is a kind of problem at a place: without both a report belongs to no group.
             groups.setdefault((facts["category"][:200], facts["district"][:50]), []).append((received_at, opened))
-    stmt = insert_for(conn, hot_buckets).values([{"case_id": c, "span": s, "bucket": b, "reports": n}
-                                                 for (c, s, b), n in sorted(buckets.items())])
-    conn.execute(stmt.on_conflict_do_update(index_elements=["case_id", "span", "bucket"],
-                                            set_={"reports": hot_buckets.c.reports + stmt.excluded.reports}))
+    # Every upsert here has RETURNING so that SQLAlchemy sends its rows as one multi-row statement compiled once
+    # ("insertmanyvalues"); an ON CONFLICT executemany without it would go row by row.
+    stmt = insert_for(conn, hot_buckets)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["case_id", "span", "bucket"], set_={
+        "reports": hot_buckets.c.reports + stmt.excluded.reports}).returning(hot_buckets.c.case_id),
+        [{"case_id": c, "span": s, "bucket": b, "reports": n} for (c, s, b), n in sorted(buckets.items())])
     levels, ladder_minutes = ladder(settings)
     windows = dict(WINDOWS, ladder=ladder_minutes)
     # Each case's windows end at its newest report of the batch; one read per distinct minute (mostly one).
@@ -329,7 +331,7 @@ def record_joins(conn: Connection, settings, joins: list[tuple[int, datetime, Ma
                         "first_at": min(summary.first_at or oldest, oldest), **bounds,
                         **{k: getattr(summary, k) or facts.get(k) for k in ("title", "district", "category")}})
     if inserts:
-        conn.execute(insert_for(conn, hot_cases).values(inserts))
+        conn.execute(insert(hot_cases), inserts)
     if updates:
         update_rows(conn, hot_cases, updates, key="case_id")
     if groups:
@@ -343,13 +345,13 @@ def _count_groups(conn: Connection, groups: dict[tuple[str, str], list[tuple[dat
     """`_count_group` for a batch: the groups' rows (made when missing; an opening moves `last_at` and takes the
     row's lock), their counts, and the new-case bounds of the groups that had an opening, in a few statements."""
     openings = {key: max((r for r, opened in reports if opened), default=None) for key, reports in groups.items()}
-    stmt = insert_for(conn, hot_groups).values([
-        {"category": c, "district": d, "last_at": openings[(c, d)], "bound_1h": 0, "bound_24h": 0, "bound_7d": 0}
-        for c, d in sorted(groups)])
+    stmt = insert_for(conn, hot_groups)
     rows = conn.execute(stmt.on_conflict_do_update(index_elements=["category", "district"], set_={"last_at": case(
         (or_(hot_groups.c.last_at.is_(None), hot_groups.c.last_at < stmt.excluded.last_at), stmt.excluded.last_at),
         else_=hot_groups.c.last_at)}).returning(hot_groups.c.id, hot_groups.c.category, hot_groups.c.district,
-                                                 hot_groups.c.last_at)).all()
+                                                 hot_groups.c.last_at), [
+        {"category": c, "district": d, "last_at": openings[(c, d)], "bound_1h": 0, "bound_24h": 0, "bound_7d": 0}
+        for c, d in sorted(groups)]).all()
     ids = {(r.category, r.district): r.id for r in rows}
     counts: dict[tuple[int, int, int], list[int]] = {}
     for key, reports in groups.items():
@@ -359,13 +361,13 @@ def _count_groups(conn: Connection, groups: dict[tuple[str, str], list[tuple[dat
                 row = counts.setdefault((ids[key], span, seconds - seconds % span), [0, 0])
                 row[0] += 1
                 row[1] += 1 if opened else 0
-    stmt = insert_for(conn, hot_group_counts).values([
-        {"group_id": g, "span": s, "bucket": b, "reports": n, "cases": k}
-        for (g, s, b), (n, k) in sorted(counts.items())])
+    stmt = insert_for(conn, hot_group_counts)
     conn.execute(stmt.on_conflict_do_update(
         index_elements=["group_id", "span", "bucket"],
         set_={"reports": hot_group_counts.c.reports + stmt.excluded.reports,
-              "cases": hot_group_counts.c.cases + stmt.excluded.cases}))
+              "cases": hot_group_counts.c.cases + stmt.excluded.cases}).returning(hot_group_counts.c.group_id), [
+        {"group_id": g, "span": s, "bucket": b, "reports": n, "cases": k}
+        for (g, s, b), (n, k) in sorted(counts.items())])
     # The new-case count when a group's newest case opened bounds every later count of each window. A window's
     # count depends on its end only to its bucket span, so the groups are read together per window and bucket.
     opened = {r.id: epoch(r.last_at) for r in rows if openings[(r.category, r.district)] is not None}
