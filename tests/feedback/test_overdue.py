@@ -147,3 +147,18 @@ def test_a_case_opened_already_past_its_due_date_is_told_only_the_levels_it_reac
     run_pending(gateway.runtime)
     assert [e["overdue"]["level"] for e in _overdue_events(case_system)] == [3]
     assert _case_of(gateway, ref)["status"] == "open"
+
+
+def test_a_joining_report_with_an_earlier_deadline_brings_the_case_due_date_forward(gateway, case_system):
+    gateway.runtime.normalizer.working_days = 4
+    text = "汉口火车站东广场出租车上客点长期有人拉客宰客，请尽快整治"
+    later = _partner_report(gateway, text, "2025-09-26T10:00:00+08:00")                 # due Oct 9
+    _pipeline(gateway, at("2025-09-26T10:05:00"))
+    earlier = _partner_report(gateway, text, "2025-09-24T10:00:00+08:00")               # due Sep 29, sent late
+    _pipeline(gateway, at("2025-09-26T10:10:00"))
+    case_id = _case_of(gateway, later)["id"]
+    assert _case_of(gateway, earlier)["id"] == case_id                                   # dedupe joined them
+    assert _escalate(gateway, at("2025-09-30T12:00:00")) == [1]                          # the earlier deadline counts
+    run_pending(gateway.runtime)
+    added = [e for e in case_system.accepted() if e["type"] == "case.report_added"]
+    assert datetime.fromisoformat(added[0]["case"]["due_at"]) == at("2025-09-29T10:00:00")
