@@ -40,9 +40,10 @@ def groups(case_of: dict[str, object]) -> dict[str, frozenset]:
     return {rid: frozenset(members[case]) for rid, case in case_of.items()}
 
 
-def replay(database_url: str, reports: list[dict], var_dir: str) -> tuple[dict[str, int], float]:
+def replay(database_url: str, reports: list[dict], var_dir: str, engine: str = "rules"
+           ) -> tuple[dict[str, int], float]:
     settings = load_settings(environ={"GATEWAY_DATABASE_URL": database_url, "GATEWAY_VAR_DIR": var_dir},
-                             dotenv_path=None)
+                             dotenv_path=None, overrides={"profile": {"dedupe": {"engine": engine}}})
     runtime = build_runtime(settings)
     zone = settings.timezone
     ordered = sorted(((parse_time(str(r["received_at"]), zone), i, r) for i, r in enumerate(reports)),
@@ -67,10 +68,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus")
     ap.add_argument("--database-url", default=None)
+    ap.add_argument("--engine", default="rules", choices=("rules", "fitted"))
     args = ap.parse_args()
     reports = read_reports(args.corpus)
     out = io.StringIO()
-    run_cluster(args.corpus, out, load_settings(environ={}, dotenv_path=None).profile)
+    run_cluster(args.corpus, out, load_settings(environ={}, dotenv_path=None,
+                                                overrides={"profile": {"dedupe": {"engine": args.engine}}}).profile)
     cli = {str(json.loads(line)["id"]): json.loads(line)["case_id"] for line in out.getvalue().splitlines()}
     with tempfile.TemporaryDirectory() as tmp:
         name = None
@@ -82,7 +85,7 @@ def main() -> None:
             url = args.database_url.rsplit("/", 1)[0] + f"/{name}"
         else:
             url = f"sqlite:///{tmp}/replay.db"
-        live, seconds = replay(url, reports, tmp)
+        live, seconds = replay(url, reports, tmp, args.engine)
         if name:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))

@@ -5,9 +5,10 @@
 
 For each size it creates a fresh database, indexes that many generated reports (bench/dedupe_synth.py) with the
 gateway's own index code (`gateway.dedupe_index`), then times the decision the worker makes for new reports:
-fingerprint → blocking keys → candidates from the store → decide (the read side of `assign_case`; the write is
+fingerprint → blocking keys → candidates from the store → decide (the read side of `assign_cases`; the write is
 one INSERT per key row). Loading builds the posting rows in memory and writes them in bulk, which yields exactly
-the rows that report-by-report `add_to_index` calls would. Figures go to stdout and bench/out/.
+the rows that report-by-report `add_to_index` calls would. DEDUPE_ENGINE=fitted measures the fitted engine (its
+frequency table built from the indexed reports, and counted in the bytes). Figures go to stdout and bench/out/.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from config.settings import load_profile  # noqa: E402
-from dedupe import Deduper  # noqa: E402
+from dedupe import make_deduper  # noqa: E402
 from normalizer.times import parse_time  # noqa: E402
 from dedupe_synth import generate  # noqa: E402
 from gateway.dedupe_index import _pack, add_frequencies, find_candidates, key_hash, sync_frequencies  # noqa: E402
@@ -38,19 +39,29 @@ from normalizer.normalize import Normalizer  # noqa: E402
 from normalizer.ticket import new_ticket  # noqa: E402
 
 _models = None
+ENGINE = os.environ.get("DEDUPE_ENGINE", "rules")  # the worker processes read it too
+
+
+def _profile() -> dict:
+    profile = dict(load_profile(None))
+    profile["dedupe"] = dict(profile.get("dedupe", {}), engine=ENGINE)
+    return profile
 
 
 def _fingerprint(report: dict):
     global _models
     if _models is None:
-        profile = load_profile(None)
-        _models = (Normalizer(profile), Deduper(profile))
+        profile = _profile()
+        _models = (Normalizer(profile), make_deduper(profile))
     normalizer, deduper = _models
     ticket = new_ticket(channel="board", external_id=str(report["id"]), text=report["text"],
                         title=report.get("title"), received_at=parse_time(report["received_at"]),
                         citizen=report.get("citizen"))
     ticket.normalized = normalizer.normalize(ticket)
-    fp, grams = deduper.analyse(ticket)
+    if hasattr(deduper, "analyse"):
+        fp, grams = deduper.analyse(ticket)
+    else:
+        fp, grams = deduper.fingerprint(ticket), {}
     return fp, deduper.blocking_keys(fp), ticket.received_at, list(grams)
 
 
@@ -94,7 +105,8 @@ def load(engine, reports: list[dict], cap: int) -> float:
         for item in prints:
             for gram in item[3]:
                 counts[gram] = counts.get(gram, 0) + 1
-        add_frequencies(conn, counts, len(prints))
+        if counts:
+            add_frequencies(conn, counts, len(prints))
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"))
     if engine.dialect.name == "postgresql":
@@ -105,8 +117,8 @@ def load(engine, reports: list[dict], cap: int) -> float:
 
 def probe(engine, probes: list[dict]) -> list[float]:
     """Milliseconds per decision (fingerprint, keys, candidates, decide) for reports not in the index."""
-    profile = load_profile(None)
-    normalizer, deduper = Normalizer(profile), Deduper(profile)
+    profile = _profile()
+    normalizer, deduper = Normalizer(profile), make_deduper(profile)
     sync_frequencies(engine, deduper)  # the worker's start: the store's frequency table
     timings = []
     now = datetime.now(timezone.utc)
@@ -116,8 +128,13 @@ def probe(engine, probes: list[dict]) -> list[float]:
                                 title=report.get("title"), received_at=parse_time(report["received_at"]))
             ticket.normalized = normalizer.normalize(ticket)
             started = time.perf_counter()
-            fp, _ = deduper.analyse(ticket)
-            deduper.decide(fp, ticket.received_at, find_candidates(conn, deduper.query_keys(fp), now, 30))
+            if hasattr(deduper, "analyse"):
+                fp, _ = deduper.analyse(ticket)
+                keys = deduper.query_keys(fp)
+            else:
+                fp = deduper.fingerprint(ticket)
+                keys = deduper.blocking_keys(fp)
+            deduper.decide(fp, ticket.received_at, find_candidates(conn, keys, now, 30))
             timings.append((time.perf_counter() - started) * 1000)
     return timings
 
