@@ -49,6 +49,8 @@ class Settings:
     secret_key: str | None = None
     aliyun_sms_access_key_id: str | None = None
     aliyun_sms_access_key_secret: str | None = None
+    app_callback_url: str | None = None
+    app_callback_secret: str | None = None
     profile: Mapping[str, Any] = field(default_factory=dict)
     # The whole environment (`.env` under the process's): a channel package reads its own variables here, so a
     # new channel needs no field in this class.
@@ -150,6 +152,8 @@ def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[s
         secret_key=get("GATEWAY_SECRET_KEY"),
         aliyun_sms_access_key_id=get("ALIYUN_SMS_ACCESS_KEY_ID"),
         aliyun_sms_access_key_secret=get("ALIYUN_SMS_ACCESS_KEY_SECRET"),
+        app_callback_url=get("GATEWAY_APP_CALLBACK_URL"),
+        app_callback_secret=get("GATEWAY_APP_CALLBACK_SECRET"),
         profile=profile,
         env={name: value.strip() for name, value in env.items() if value and value.strip()},
     )
@@ -193,3 +197,7 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"GATEWAY_TIMEZONE {settings.timezone!r} is not a known time zone") from exc
     if settings.downstream_url and not settings.downstream_secret:
         raise ConfigError("DOWNSTREAM_URL is set but DOWNSTREAM_SECRET is not: events must be signed")
+    if settings.app_callback_url and not settings.app_callback_secret:
+        raise ConfigError("GATEWAY_APP_CALLBACK_URL is set but GATEWAY_APP_CALLBACK_SECRET is not: notices must be "
+                          "signed")
+

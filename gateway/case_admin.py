@@ -11,6 +11,7 @@ from gateway.dedupe_index import move_reports
 from gateway.dispatch_store import suggested_unit
 from gateway.events import add_event
 from gateway.runtime import Runtime
+from gateway.supervision import refresh_case_due
 from gateway.tables import case_links, cases, tickets
 
 
@@ -54,6 +55,9 @@ def unmerge(runtime: Runtime, case_id: int, reference: str, actor: str, reason: 
                  created_at=now),
             dict(case_id=new_id, ticket_id=ticket.id, action="opened", actor=actor, evidence=evidence,
                  created_at=now)])
+        # Due dates and overdue levels follow the reports: both cases are recomputed.
+        refresh_case_due(conn, runtime, case.id)
+        refresh_case_due(conn, runtime, new_id)
         moved = conn.execute(select(tickets).where(tickets.c.id == ticket.id)).one()
         add_event(conn, case.id, "case.unmerged", moved, {"new_case_id": new_id})
         add_event(conn, new_id, "case.opened", moved, {"unmerged_from": case.id},
@@ -88,6 +92,7 @@ def merge(runtime: Runtime, case_id: int, other_id: int, actor: str, reason: str
         conn.execute(insert(case_links), [dict(case_id=target.id, ticket_id=i, action="merged", actor=actor,
                                                evidence=evidence, created_at=now) for i in ids])
         references = [r.reference for r in moved]
+        refresh_case_due(conn, runtime, target.id)
         add_event(conn, target.id, "case.merged", None, {"merged_case_id": other.id, "references": references})
         hot.move_reports(conn, runtime.settings, ids, other.id, target.id, now)
     runtime.queue.enqueue("deliver_case", target.id)

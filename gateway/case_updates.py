@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from channels.case_updates import CaseUpdate
 from gateway.dispatch_store import learn_assignment
 from gateway.intake import stored_answer
+from gateway.notices import plan_notices
 from gateway.runtime import Runtime
 from gateway.tables import case_updates, cases, submissions
 
@@ -22,6 +23,7 @@ def apply_case_update(runtime: Runtime, update_in: CaseUpdate, raw: bytes, diges
     seen = stored_answer(runtime, "case-system", key, digest)
     if seen is not None:
         return 200, seen.response_body
+    later: list = []
     try:
         with runtime.engine.begin() as conn:
             query = select(cases.c.id, cases.c.last_update_at).where(cases.c.id == update_in.case_id)
@@ -38,6 +40,10 @@ def apply_case_update(runtime: Runtime, update_in: CaseUpdate, raw: bytes, diges
                     last_update_at=update_in.updated_at, updated_at=now))
                 if update_in.status == "assigned":
                     learn_assignment(conn, case.id, update_in.unit, now)  # dispatch suggestions learn from it
+                # Every citizen of the case hears of it, in this transaction: an update is never applied
+                # without its notices, nor told twice.
+                plan_notices(conn, runtime, case.id, key, update_in.status, update_in.message, update_in.unit,
+                             later)
             conn.execute(insert(case_updates).values(
                 case_id=case.id, event_id=key, status=update_in.status, message=update_in.message,
                 unit=update_in.unit, updated_at=update_in.updated_at, applied=applied, received_at=now))
@@ -48,5 +54,7 @@ def apply_case_update(runtime: Runtime, update_in: CaseUpdate, raw: bytes, diges
                 response_body=body, created_at=now))
     except IntegrityError:
         return apply_case_update(runtime, update_in, raw, digest)  # a concurrent twin won: answer as a repeat
+    for job, arg, urgent in later:
+        runtime.queue.enqueue(job, arg, urgent)
     return 200, body
 

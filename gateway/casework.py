@@ -16,6 +16,7 @@ from gateway.dedupe_index import BatchIndex, lock_all_keys
 from gateway.dispatch_store import StoreCounts, features_of, suggested_unit
 from gateway.events import add_report_events
 from gateway.runtime import Runtime
+from gateway.supervision import batch_case_dues
 from gateway.tables import case_links, cases, tickets
 from normalizer.ticket import Ticket
 
@@ -117,10 +118,13 @@ def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Tick
                   fingerprint=fingerprint)
         decided.append((row, ticket, urgent, decision, action, actor))
     real: dict[int, int] = {}
+    # Each case's due date (the earliest of its reports'), before the events that carry it.
+    dues = batch_case_dues(conn, runtime, [(decision.case_id, {"normalized": ticket.normalized})
+                                           for _, ticket, _, decision, _, _ in decided])
     if new_cases:
         ids = conn.execute(insert(cases).returning(cases.c.id, sort_by_parameter_order=True), [
             {"status": "open", "priority": "urgent" if urgent else "normal", "next_sequence": 1, "opened_at": now,
-             "updated_at": now} for _, urgent in new_cases]).scalars().all()
+             "updated_at": now, **dues[placeholder]} for placeholder, urgent in new_cases]).scalars().all()
         real = {placeholder: case_id for (placeholder, _), case_id in zip(new_cases, ids)}
     case_of = {row.id: real.get(decision.case_id, decision.case_id) for row, _, _, decision, _, _ in decided}
     datas = [ticket.to_dict() for _, ticket, _, _, _, _ in decided]

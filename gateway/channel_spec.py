@@ -30,6 +30,10 @@ class ChannelSpec:
     openapi_paths: Mapping[str, dict] = field(default_factory=dict)
     # component name -> marshmallow schema class, for `$ref`s in `openapi_paths`.
     openapi_schemas: Mapping[str, type] = field(default_factory=dict)
+    # fn(runtime, ticket row) -> gateway.notice_routes.Route | None: how a report's citizen hears of its case.
+    notice_route: Callable[[Any, Any], Any] | None = None
+    # route name -> fn(runtime, notice row) -> gateway.notice_routes.Outcome: how a notice goes out.
+    notice_senders: Mapping[str, Callable[[Any, Any], Any]] = field(default_factory=dict)
     # `python -m gateway simulate NAME TEXT`: name -> fn(settings, base URL, text, sender or None) -> Outcome, a
     # message signed as the channel's sender would sign it (gateway/simulate.py).
     simulators: Mapping[str, Callable[..., Any]] = field(default_factory=dict)

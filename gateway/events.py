@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from gateway.tables import cases, outbox, tickets, utcnow
 
 EVENT_TYPES = ("case.opened", "case.report_added", "case.updated", "case.unmerged", "case.merged", "case.rated",
-               "case.hot")
+               "case.hot", "case.overdue")
 
 
 def case_snapshot(conn: Connection, case_id: int) -> dict[str, Any]:
@@ -22,6 +22,7 @@ def case_snapshot(conn: Connection, case_id: int) -> dict[str, Any]:
         "id": row.id, "status": row.status, "reports": reports, "priority": row.priority,
         "opened_at": row.opened_at.isoformat(), "unit": row.unit, "message": row.message,
         "merged_into": row.merged_into,
+        "due_at": row.due_at.isoformat() if row.due_at else None,
     }
 
 
@@ -89,7 +90,7 @@ def add_report_events(conn: Connection, items: list[tuple[int, str, int, dict[st
             reports = counts.get(case_id, 0) - (len(indexes) - 1 - offset)
             snapshot = {"id": row.id, "status": row.status, "reports": reports, "priority": row.priority,
                         "opened_at": row.opened_at.isoformat(), "unit": row.unit, "message": row.message,
-                        "merged_into": row.merged_into}
+                        "merged_into": row.merged_into, "due_at": row.due_at.isoformat() if row.due_at else None}
             snapshot.update(case_fields or {})
             event_id = str(uuid.uuid4())
             envelope = {"id": event_id, "type": event_type, "occurred_at": now.isoformat(),

@@ -37,7 +37,20 @@ def _channel_job(fn: Callable[[Runtime, int], Any]) -> Callable[..., Any]:
     return job
 
 
+def escalate_overdue(case_id: int, runtime: Runtime | None = None) -> int | None:
+    """Tell the case system an open case's overdue level (分级督办), once per level."""
+    from gateway import supervision
+    return supervision.escalate_overdue(runtime or current(), case_id)
+
+
+def send_notice(notice_id: int, runtime: Runtime | None = None) -> str | None:
+    """Send one notice to a citizen on their channel (retried with backoff, then parked)."""
+    from gateway import notices
+    return notices.send_notice(runtime or current(), notice_id)
+
+
 JOB_FUNCTIONS = {"normalize_ticket": normalize_ticket, "assign_case": assign_case, "deliver_case": deliver_case,
+                 "escalate_overdue": escalate_overdue, "send_notice": send_notice,
                  **{name: _channel_job(fn) for name, fn in channel_jobs().items()}}
 
 

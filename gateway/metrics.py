@@ -11,7 +11,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import func, select
 
 from gateway.hot_view import HotCollector
+from gateway.notices import notice_counts
 from gateway.runtime import Runtime
+from gateway.supervision import overdue_counts
 from gateway.tables import outbox, tickets
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,8 @@ class StoreCollector:
                 events = conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
                 due = conn.execute(select(func.count()).select_from(outbox).where(
                     outbox.c.status == "pending", outbox.c.next_attempt_at <= runtime.clock())).scalar()
+                overdue = overdue_counts(conn)
+                notice_states = notice_counts(conn)
                 since = runtime.clock() - timedelta(minutes=5)
                 spans = conn.execute(select(tickets.c.created_at, tickets.c.in_case_at)
                                      .where(tickets.c.in_case_at >= since)
@@ -46,6 +50,15 @@ class StoreCollector:
         for status, count in events:
             d.add_metric([status], count)
         yield d
+        o = GaugeMetricFamily("gateway_overdue_cases", "Open cases past their due date, by overdue level",
+                              labels=["level"])
+        for level, count in overdue:
+            o.add_metric([str(level)], count)
+        yield o
+        n = GaugeMetricFamily("gateway_notices", "Notices to citizens by state", labels=["state"])
+        for state, count in notice_states:
+            n.add_metric([state], count)
+        yield n
         depth = runtime.queue.depth()
         if depth is not None:
             yield GaugeMetricFamily("gateway_queue_depth", "Jobs waiting in the RQ queues", value=depth)

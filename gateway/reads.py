@@ -6,8 +6,9 @@ from typing import Any
 from sqlalchemy import select
 
 from gateway.events import case_snapshot
+from gateway.notices import case_notices
 from gateway.runtime import Runtime
-from gateway.tables import case_links, cases, tickets
+from gateway.tables import case_links, case_updates, cases, tickets
 
 # A client key is public (anyone can pull it out of the app), and the reference is the only capability: what it
 # reads is the report as its citizen sent it, where the gateway placed it and what the case system answered, and
@@ -32,13 +33,14 @@ def ticket_view(runtime: Runtime, reference: str, *, personal: bool) -> dict[str
             snap = case_snapshot(conn, row.case_id)
             case = {"id": snap["id"], "status": snap["status"], "reports": snap["reports"],
                     "merged_into": snap["merged_into"]}
+        progress = case_progress(conn, row.case_id) if row.case_id is not None else []
     data = dict(row.data)
     view = {
         "reference": row.reference, "status": row.status, "channel": row.channel, "source": row.source,
         "received_at": row.received_at.isoformat(), "title": data.get("title"), "text": data.get("text"),
         "category": data.get("category"), "location": data.get("location"),
         "attachments": data.get("attachments", []), "priority": row.priority,
-        "normalized": data.get("normalized"), "case": case,
+        "normalized": data.get("normalized"), "case": case, "progress": progress,
     }
     if personal:
         view.update({key: data.get(key) for key in PERSONAL})
@@ -46,6 +48,18 @@ def ticket_view(runtime: Runtime, reference: str, *, personal: bool) -> dict[str
         view["normalized"] = {key: view["normalized"][key] for key in CLIENT_NORMALIZED
                               if key in view["normalized"]}
     return view
+
+
+def case_progress(conn, case_id: int) -> list[dict[str, Any]]:
+    """The case system's updates of the case, oldest first (those ignored as older than the latest left out).
+
+    About the case, not a person: the status, the unit handling it and its reply text, for every key."""
+    rows = conn.execute(select(case_updates.c.status, case_updates.c.message, case_updates.c.unit,
+                               case_updates.c.updated_at)
+                        .where(case_updates.c.case_id == case_id, case_updates.c.applied.is_(True))
+                        .order_by(case_updates.c.updated_at, case_updates.c.id)).all()
+    return [{"status": r.status, "message": r.message, "unit": r.unit, "at": r.updated_at.isoformat()}
+            for r in rows]
 
 
 def case_view(runtime: Runtime, case_id: int) -> dict[str, Any] | None:
@@ -66,4 +80,5 @@ def case_view(runtime: Runtime, case_id: int) -> dict[str, Any] | None:
             "reference": r.reference, "action": r.action, "actor": r.actor, "score": r.score,
             "evidence": r.evidence, "at": r.created_at.isoformat(),
         } for r in links]
+        view["notices"] = case_notices(conn, case_id)
     return view

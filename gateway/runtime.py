@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from config import Settings
 from dedupe import make_deduper
+from gateway.notice_config import check_notify_profile
 from gateway.rate_limits import build_rate_limits
 from gateway.redaction import install_log_redaction, settings_secrets
 from gateway.private_files import private_dir
@@ -41,6 +42,7 @@ _current: Runtime | None = None
 def build_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
     """Connect to the store and the queue and load the models, once per process."""
     install_log_redaction(settings_secrets(settings))
+    check_notify_profile(settings)
     if Path(settings.var_dir).is_dir():
         private_dir(settings.var_dir)   # an older version left it 0755
     if run_migrations:

@@ -9,7 +9,9 @@ gateway.delivery.Dispatcher).
 from __future__ import annotations
 
 from gateway import registry
+from gateway.notices import pending_notice_work
 from gateway.runtime import Runtime
+from gateway.supervision import escalation_work
 
 
 def pending_work(runtime: Runtime, limit: int = 500) -> list[tuple[str, int, bool]]:
@@ -18,6 +20,9 @@ def pending_work(runtime: Runtime, limit: int = 500) -> list[tuple[str, int, boo
     for channel in registry.CHANNELS:
         if channel.pending_work is not None:
             work += channel.pending_work(runtime, limit)
+    # Channel-neutral feedback work: notices to citizens and overdue escalations that fell due.
+    work += pending_notice_work(runtime, limit)
+    work += escalation_work(runtime, limit)
     return work
 
 

@@ -57,6 +57,12 @@ cases = Table(
     Column("last_update_at", UtcDateTime, nullable=True),
     Column("opened_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Supervision (migration 0061): the earliest reply deadline of the case's reports, the highest overdue
+    # level already told to the case system, and when the next level falls due (NULL: none left).
+    Column("due_at", UtcDateTime, nullable=True),
+    Column("overdue_level", Integer, nullable=False, default=0, server_default="0"),
+    Column("next_overdue_at", UtcDateTime, nullable=True),
+    Index(None, "next_overdue_at"),
 )
 
 tickets = Table(
@@ -234,6 +240,7 @@ case_ratings = Table(
     Column("rating", Integer, nullable=False),
     Column("comment", Text, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("channel", String(32), nullable=True),   # where the rating came from (migration 0061)
 )
 
 # WeChat followers: subscription state and the last location the account reported (LOCATION event).
@@ -249,6 +256,8 @@ wechat_users = Table(
     Column("last_location_at", UtcDateTime, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The follower's last message of any kind: WeChat allows customer-service messages for 48 h after it.
+    Column("last_message_at", UtcDateTime, nullable=True),
 )
 
 # WeChat media to copy into the attachment store before WeChat forgets them (MediaIds live 3 days).
@@ -376,6 +385,47 @@ sms_outbox = Table(
     Column("sent_at", UtcDateTime, nullable=True),
     Column("failed_at", UtcDateTime, nullable=True),
     Index(None, "status", "next_attempt_at"),
+)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Feedback to citizens (migration 0061).
+# One notice per (case update, sender identity on its channel), naming every reference of that identity in the
+# case. The unique key is the claim that makes a notice exist once; the lease makes one worker its sender.
+notices = Table(
+    "notices", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),   # citizen.notice id (app, partners)
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("update_key", String(200), nullable=False),   # the case update's event id
+    Column("channel", String(32), nullable=False),       # wechat | sms | app | hotline | webhook
+    Column("route", String(16), nullable=False),         # wechat | sms | app | partner | callback
+    Column("recipient", String(200), nullable=False),    # openid, E.164, app user id, partner source
+    Column("refs", Json, nullable=False),               # the references it names
+    Column("status", String(16), nullable=False),        # the case status told
+    Column("body", Text, nullable=False),                # the Chinese text (SMS, WeChat, call-back script)
+    Column("payload", Json, nullable=False),             # what the route needs (provider, unit, message …)
+    Column("urgent", Boolean, nullable=False),
+    Column("asks_rating", Boolean, nullable=False),
+    # pending | sent | waiting (WeChat window closed) | callback (operator to call) | done | parked | skipped
+    Column("state", String(12), nullable=False),
+    Column("outcome", Text, nullable=True),              # how it went out, or why it did not
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("lease_until", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+    UniqueConstraint("update_key", "route", "recipient"),
+    Index(None, "state", "next_attempt_at"),
+    Index(None, "case_id"),
+)
+
+# Numbers that texted 退订/TD: no more SMS notices to them (until they text again to 订阅).
+sms_optouts = Table(
+    "sms_optouts", metadata,
+    Column("phone", String(64), primary_key=True),
+    Column("created_at", UtcDateTime, nullable=False),
 )
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -19,11 +19,21 @@ from gateway.runtime import Runtime
 from gateway.tables import cases, tickets
 
 
+# The case system's reply is quoted up to this many characters (a query answer must fit a few SMS segments).
+REPLY_CHARS = 60
+
+
 def _status(row) -> str:
+    """The latest status in words, the unit handling the case and the case system's reply, when there are any."""
     key = row.case_status if row.case_id is not None and row.case_status else row.status
     label = STATUS_TEXT.get(key, key)
-    if row.case_id is not None and row.case_status == "assigned" and row.unit:
-        label = f"{label}（{row.unit}）"
+    if row.case_id is None:
+        return label
+    if row.unit:
+        label = f"{label}（承办单位：{row.unit}）"
+    if row.message:
+        reply = row.message if len(row.message) <= REPLY_CHARS else row.message[:REPLY_CHARS] + "…"
+        label = f"{label}，答复：{reply}"
     return label
 
 
@@ -42,7 +52,7 @@ def own_reports_reply(conn: Connection, runtime: Runtime, identity: str, texts: 
                       reference: str | None = None) -> str:
     """This sender's recent reports (or the one named) with their status in Chinese."""
     query = (select(tickets.c.reference, tickets.c.status, tickets.c.received_at, tickets.c.case_id,
-                    cases.c.status.label("case_status"), cases.c.unit)
+                    cases.c.status.label("case_status"), cases.c.unit, cases.c.message)
              .select_from(tickets.outerjoin(cases, cases.c.id == tickets.c.case_id))
              .where(tickets.c.citizen.in_(visible_identities(conn, identity))))
     if reference:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Flask, abort, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from gateway.console import auth, calls, cases, dispatch_hint, display, hot_page, lists
+from gateway.console import auth, calls, cases, dispatch_hint, display, feedback, hot_page, lists
 from gateway.console.csrf import check_csrf, csrf_token
 from gateway.console.secret_key import console_secret_key
 from gateway.console.taxonomy import Taxonomy
@@ -19,7 +19,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static" / "console"
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder=str(STATIC), static_url_path="/static")
-for child in (auth.bp, calls.bp, cases.bp, lists.bp, hot_page.bp, dispatch_hint.bp):
+for child in (auth.bp, calls.bp, cases.bp, lists.bp, hot_page.bp, dispatch_hint.bp, feedback.bp):
     bp.register_blueprint(child)
 
 ERROR_TEXT = {400: "请求有误", 401: "请先登录", 403: "您的角色无权执行此操作", 404: "未找到", 405: "不支持此操作",

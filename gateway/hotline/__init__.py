@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from channels.hotline.schema import HotlineCall
 from gateway.channel_spec import ChannelSpec
+from gateway.hotline import notices
 from gateway.hotline.simulate import simulate_hotline
 from gateway.hotline.views import bp
 from gateway.web.openapi_ops import BEARER, op
@@ -16,4 +17,5 @@ PATHS = {
 
 SPEC = ChannelSpec(name="hotline", blueprint=bp, is_on=lambda settings: bool(settings.api_keys),
                    openapi_paths=PATHS, openapi_schemas={"HotlineCall": HotlineCall},
-                   simulators={"hotline": simulate_hotline})
+                   simulators={"hotline": simulate_hotline},
+                   notice_route=notices.notice_route)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from channels.report_schema import WebhookSubmission
 from gateway.channel_spec import ChannelSpec
+from gateway.partner_webhook import notices
 from gateway.partner_webhook.views import bp
 from gateway.web.openapi_ops import SIGNED, op, param
 
@@ -13,4 +14,5 @@ PATHS = {
 }
 
 SPEC = ChannelSpec(name="webhook", blueprint=bp, is_on=lambda settings: bool(settings.webhook_secrets),
-                   openapi_paths=PATHS, openapi_schemas={"WebhookSubmission": WebhookSubmission})
+                   openapi_paths=PATHS, openapi_schemas={"WebhookSubmission": WebhookSubmission},
+                   notice_route=notices.notice_route, notice_senders={"partner": notices.send_partner_notice})

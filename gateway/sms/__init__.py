@@ -4,7 +4,7 @@ and signing is in `channels/sms/`."""
 from __future__ import annotations
 
 from gateway.channel_spec import ChannelSpec
-from gateway.sms import outbound
+from gateway.sms import notices, outbound
 from gateway.sms.simulate import simulate_twilio, simulate_uplink
 from gateway.sms.views import bp
 from gateway.web.openapi_ops import op, param
@@ -37,4 +37,5 @@ def _parts(settings) -> dict[str, bool]:
 SPEC = ChannelSpec(
     name="sms", blueprint=bp, is_on=lambda settings: any(_parts(settings).values()), parts=_parts,
     jobs={outbound.JOB: outbound.send_one}, pending_work=outbound.pending_sms_work, openapi_paths=PATHS,
-    simulators={"sms": simulate_twilio, "uplink": simulate_uplink})
+    simulators={"sms": simulate_twilio, "uplink": simulate_uplink},
+    notice_route=notices.notice_route, notice_senders={"sms": notices.send_sms_notice})

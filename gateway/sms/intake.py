@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -28,6 +29,7 @@ from gateway.rate_limits import phone_sender
 from gateway.runtime import Runtime
 from gateway.sms.config import SmsConfig
 from gateway.sms.outbound import queue_sms
+from gateway.sms.notices import set_sms_optout
 from normalizer.ticket import Attachment, Contact, new_ticket
 
 log = logging.getLogger(__name__)
@@ -124,6 +126,20 @@ def _rating(ctx: Context, rating: int, comment: str) -> Stored:
     return _reply(ctx, effect)
 
 
+# Texts that are a whole message asking to stop (or restart) notices; compared after NFKC folding and upper-casing,
+# as operators' short codes are (退订 and TD are what Chinese carriers teach).
+UNSUBSCRIBE = ("退订", "TD", "T", "STOP", "UNSUBSCRIBE")
+RESUBSCRIBE = ("订阅", "START", "UNSTOP")
+
+
+def _subscription(ctx: Context, out: bool) -> Stored:
+    """退订/TD: no more SMS notices to this number; 订阅: again."""
+    def effect(conn: Connection, later: list) -> str | None:
+        set_sms_optout(conn, ctx.message.sender.e164, ctx.runtime.clock(), out)
+        return ctx.say("unsubscribed" if out else "resubscribed")
+    return _reply(ctx, effect)
+
+
 def _start_fresh(ctx: Context) -> Stored:
     def effect(conn: Connection, later: list) -> str:
         close_conversation(conn, CHANNEL, ctx.identity, ctx.runtime.clock())
@@ -136,6 +152,9 @@ def on_text(ctx: Context) -> Stored:
     content = ctx.message.text
     if not content.strip() and not ctx.message.media:
         return _reply(ctx, lambda conn, later: ctx.say("empty"))
+    folded = unicodedata.normalize("NFKC", content).strip().upper()
+    if ctx.message.sender.e164 and not ctx.message.media and folded in UNSUBSCRIBE + RESUBSCRIBE:
+        return _subscription(ctx, folded in UNSUBSCRIBE)
     intent = classify_text(content, query_keywords=ctx.cfg.query_keywords,
                            new_report_keywords=ctx.cfg.new_report_keywords)
     if intent.name == "query":

@@ -10,6 +10,7 @@ from channels.jsonbody import load_with, parse_json_object
 from gateway.case_admin import CaseActionRefused, merge, unmerge
 from gateway.case_updates import UnknownCase, apply_case_update
 from gateway.intake import IdempotencyConflict, json_body_hash
+from gateway.ratings import RATINGS, rate_reference
 from gateway.reads import case_view, ticket_view
 from gateway.retention import record_personal_read
 from gateway.references import normalize_reference
@@ -36,6 +37,35 @@ def get_ticket(reference: str):
     if personal:
         record_personal_read(_runtime(), f"key:{g.api_key.name}", "api:ticket", detail=view["reference"])
     return jsonify(view)
+
+
+class RatingIn(Schema):
+    rating = fields.Integer(required=True, strict=True,
+                            validate=validate.OneOf(list(RATINGS), error="应为 1（满意）、2（基本满意）或 3（不满意）"))
+    comment = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+RATING_REFUSED = {
+    "not_found": (404, "ticket_not_found", "未找到该编号的诉求"),
+    "not_ratable": (409, "case_not_resolved", "该诉求尚未办结，办结后才能评价"),
+    "conflict": (409, "already_rated", "该诉求已评价过，评价不能更改"),
+}
+
+
+@bp.post("/tickets/<reference>/rating")
+@require_key()
+def post_rating(reference: str):
+    """The citizen's rating of the answer (1 满意, 2 基本满意, 3 不满意), once per report."""
+    data = load_with(RatingIn(), parse_json_object(request.get_data(cache=False)))
+    reference = normalize_reference(reference)
+    result = rate_reference(_runtime(), reference, rating=data["rating"], comment=data.get("comment"),
+                            channel="app", rated_by=g.api_key.name)
+    if result.outcome in RATING_REFUSED:
+        status, code, message = RATING_REFUSED[result.outcome]
+        raise ApiError(status, code, message)
+    body = {"reference": reference, "rating": result.rating, "label": result.label, "comment": result.comment,
+            "message": f"感谢您的评价（{result.label}）"}
+    return jsonify(body), 201 if result.outcome == "recorded" else 200
 
 
 @bp.get(CASE)

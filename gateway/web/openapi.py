@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify
 from channels.case_ids import MAX_CASE_ID
 from channels.case_updates import CaseUpdateIn
 from gateway import registry
-from gateway.web.api_views import MergeIn, UnmergeIn
+from gateway.web.api_views import MergeIn, RatingIn, UnmergeIn
 from gateway.web.openapi_ops import BEARER, SIGNED, op as _op, param as _path
 from normalizer.ticket import TicketSchema
 
@@ -25,8 +25,14 @@ PATHS = {
     "/api/v1/attachments": {"post": _op("Upload one photo, recording or video (multipart field `file`)", BEARER,
                                         ok="201", requestBody=UPLOAD)},
     "/attachments/{token}": {"get": _op("A stored attachment", params=[_path("token")])},
-    "/api/v1/tickets/{reference}": {"get": _op("A ticket by reference; `case` once dedupe has run", BEARER,
-                                               params=[_path("reference")])},
+    "/api/v1/tickets/{reference}": {"get": _op("A ticket by reference; `case` once dedupe has run; `progress`: the "
+                                               "case system's updates [{status, message, unit, at}], oldest first",
+                                               BEARER, params=[_path("reference")])},
+    "/api/v1/tickets/{reference}/rating": {"post": _op(
+        "The citizen's rating of the answer: 1 满意, 2 基本满意, 3 不满意 (3 asks the case system to reopen). "
+        "Once per report: 201 first, the same rating again 200 with the first answer, another rating 409; the "
+        "case must be `resolved` or `closed` (else 409); sent to the case system as `case.rated`",
+        BEARER, "Rating", "201", [_path("reference")])},
     "/api/v1/cases/{id}": {"get": _op("A case with its reports and merge evidence (operator+)", BEARER,
                                       params=[CASE_ID])},
     "/api/v1/cases/{id}/unmerge": {"post": _op("Take a report out of the case (supervisor; audited)", BEARER,
@@ -64,6 +70,7 @@ def build_spec() -> dict:
     spec.components.schema("CaseUpdate", schema=CaseUpdateIn)
     spec.components.schema("Merge", schema=MergeIn)
     spec.components.schema("Unmerge", schema=UnmergeIn)
+    spec.components.schema("Rating", schema=RatingIn)
     spec.components.schema("Ticket", schema=TicketSchema)
     spec.components.schema("Error", {"type": "object", "required": ["error", "message"], "properties": {
         "error": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gateway.channel_spec import ChannelSpec
 from gateway.web.openapi_ops import op, param
-from gateway.wechat import media
+from gateway.wechat import media, notices
 from gateway.wechat.simulate import simulate_wechat
 from gateway.wechat.views import bp
 
@@ -23,4 +23,5 @@ PATHS = {
 SPEC = ChannelSpec(
     name="wechat", blueprint=bp, is_on=lambda settings: bool(settings.wechat_token),
     jobs={media.JOB: media.fetch_media}, pending_work=media.pending_media_work, openapi_paths=PATHS,
-    simulators={"wechat": simulate_wechat})
+    simulators={"wechat": simulate_wechat},
+    notice_route=notices.notice_route, notice_senders={"wechat": notices.send_wechat_notice})

@@ -27,6 +27,7 @@ from gateway.tables import wechat_users
 from gateway.upsert import insert_for
 from gateway.wechat.config import WeChatConfig
 from gateway.wechat.media import JOB as MEDIA_JOB, attachment_id, queue_media
+from gateway.wechat.notices import note_follower_action
 from normalizer.ticket import Attachment, Location, new_ticket
 
 
@@ -245,6 +246,8 @@ HANDLERS: dict[str, Callable[[Context], Stored]] = {
 
 def handle_inbound(runtime: Runtime, cfg: WeChatConfig, inbound: Inbound, raw: bytes) -> Stored:
     """Dispatch one push; the stored answer's `reply` is the text to send back (None: "success")."""
+    # Before the answer: the follower's action reopens WeChat's 48-hour window for notices that waited for it.
+    note_follower_action(runtime, inbound.openid, inbound.kind)
     handler = HANDLERS.get(inbound.kind)
     if handler is None:
         handler = on_silent if inbound.kind.startswith("unknown:event:") else on_unsupported

@@ -1,4 +1,5 @@
-"""A local stand-in for WeChat's API (api.weixin.qq.com/cgi-bin/): tokens, media/get, message/custom/send."""
+"""A local stand-in for WeChat's API (api.weixin.qq.com/cgi-bin/): tokens, media/get, message/custom/send and
+message/template/send."""
 from __future__ import annotations
 
 import json
@@ -17,6 +18,8 @@ class FakeWeChatAPI:
         self.media: dict[str, tuple[bytes, str]] = {}   # media id → (bytes, content type)
         self.videos: set[str] = set()                   # media ids answered with a video_url
         self.sent: list[dict] = []
+        self.templates: list[dict] = []                 # message/template/send bodies
+        self.fail_send: list[int] = []                  # errcodes to answer message/custom/send with next
         self.token_requests = 0
         self.media_requests = 0
         self.fail_media: list[int] = []                 # HTTP statuses to answer media/get with next
@@ -87,8 +90,15 @@ class FakeWeChatAPI:
         if url.path == "/cgi-bin/message/custom/send":
             if not self._token_ok(parse_qs(url.query)):
                 return self._json(handler, {"errcode": 40001, "errmsg": "invalid credential"})
+            if self.fail_send:
+                return self._json(handler, {"errcode": self.fail_send.pop(0), "errmsg": "scripted failure"})
             self.sent.append(json.loads(body))
             return self._json(handler, {"errcode": 0, "errmsg": "ok"})
+        if url.path == "/cgi-bin/message/template/send":
+            if not self._token_ok(parse_qs(url.query)):
+                return self._json(handler, {"errcode": 40001, "errmsg": "invalid credential"})
+            self.templates.append(json.loads(body))
+            return self._json(handler, {"errcode": 0, "errmsg": "ok", "msgid": len(self.templates)})
         self._json(handler, {"errcode": 404, "errmsg": "not found"}, 404)
 
     def __enter__(self):
