@@ -145,8 +145,12 @@ def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Tick
          {"suggested_unit": suggested_unit(conn, runtime.settings.profile, data, counts)} if action == "opened"
          else None)
         for (row, _, urgent, _, action, _), data in zip(decided, datas)])
+    # Each report's rare words (by the deduper's bigram table, or jieba's prior) gather separate cases as term groups.
+    frequencies, max_share = hot.frequencies_of(deduper), hot.term_max_share(runtime.settings)
     hot.record_joins(conn, runtime.settings, [
-        (case_of[row.id], row.created_at, hot.case_facts(ticket.normalized, row.data), action == "opened")
+        (case_of[row.id], row.created_at,
+         dict(hot.case_facts(ticket.normalized, row.data),
+              terms=hot.report_terms(frequencies, ticket.normalized, row.data, max_share)), action == "opened")
         for row, ticket, _, _, action, _ in decided])
     for row, _, _, _, action, _ in decided:
         log.info("ticket %s %s case %s", row.reference, action, case_of[row.id])

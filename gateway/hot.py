@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import and_, case, delete, func, insert, or_, select, update
@@ -15,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from gateway.bulk import update_rows
 from gateway.events import add_event
-from gateway.tables import hot_buckets, hot_cases, hot_group_counts, hot_groups, hot_levels, tickets
+from gateway.tables import hot_buckets, hot_cases, hot_group_cases, hot_group_counts, hot_groups, hot_levels, tickets
 from gateway.upsert import insert_for
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
@@ -25,6 +26,13 @@ WINDOWS = {"1h": 60, "24h": 1440, "7d": 10080}
 GROUP_SPANS = {"1h": MINUTE, "24h": HOUR, "7d": DAY}
 DEFAULT_LEVELS = (5, 20, 100)
 DEFAULT_WINDOW_MINUTES = 60
+# A term group is a hot_groups row with this category and the term as its district (see gateway/tables.py).
+TERM_CATEGORY = ""
+# A character bigram is a rare term when at most this share of reports hold it (profile key [hot]
+# term_max_share): far below everyday words (路灯, 小区 ~1e-3 by jieba's prior) and the trade's words (停水 ~7e-5),
+# far above a place's or a substation's own name (~1e-7 and less).
+DEFAULT_TERM_MAX_SHARE = 1e-5
+TERMS_PER_REPORT = 3
 
 
 def add_counts(conn: Connection, table, keys: Mapping[str, Any], **amounts: int) -> None:
@@ -111,6 +119,50 @@ def case_facts(normalized: Mapping[str, Any] | None, data: Mapping[str, Any] | N
         title = text[:40] or None
     return {"title": title, "district": normalized.get("district"),
             "category": category.get("path") or category.get("level1")}
+
+
+def report_terms(frequencies, normalized: Mapping[str, Any] | None, data: Mapping[str, Any] | None,
+                 max_share: float) -> list[str]:
+    """A report's few rarest character bigrams whose document share under `frequencies` (a
+    `dedupe.idf.DocumentFrequencies`) is at most `max_share`: the words a term group gathers cases by."""
+    from dispatch.model import terms
+    total = getattr(frequencies, "total", 0)
+    if not total:
+        return []
+    normalized, data = normalized or {}, data or {}
+    grams = terms(normalized.get("title") or data.get("title"), normalized.get("text") or data.get("text"))
+    rare = sorted((frequencies.count(g) / total, g) for g in grams)
+    picked: list[str] = []
+    taken: set[str] = set()
+    for share, gram in rare:
+        if share > max_share or len(picked) >= TERMS_PER_REPORT:
+            break
+        # The bigrams of one name overlap (蔺桉, 桉坊) or border it (区蔺): the rarest stands for the name, and the
+        # same table picks the same one in every report that holds the name.
+        if taken.isdisjoint(gram):
+            picked.append(gram)
+            taken.update(gram)
+    return picked
+
+
+@lru_cache(maxsize=1)
+def prior_frequencies():
+    """Document frequencies from jieba's word frequencies alone, for a deduper that keeps no table (rules)."""
+    from dedupe.idf import DocumentFrequencies, jieba_prior, prior_counts
+    docs = 2000.0  # the scale only: shares do not depend on it
+    prior, chars = jieba_prior()
+    return DocumentFrequencies(prior_counts(prior, docs), docs, 1, {c: f * docs ** 0.5 for c, f in chars.items()})
+
+
+def frequencies_of(deduper):
+    """The deduper's live bigram table (fitted engine) or the jieba prior's."""
+    table = getattr(deduper, "df", None)
+    return table if table is not None and hasattr(table, "count") else prior_frequencies()
+
+
+def term_max_share(settings) -> float:
+    """The profile's [hot] term_max_share."""
+    return float(settings.section("hot").get("term_max_share", DEFAULT_TERM_MAX_SHARE))
 
 
 def _bucket_rows(received: Iterable[datetime]) -> Counter:
@@ -277,7 +329,7 @@ def record_joins(conn: Connection, settings, joins: list[tuple[int, datetime, Ma
     if not joins:
         return
     buckets: Counter = Counter()
-    groups: dict[tuple[str, str], list[tuple[datetime, bool]]] = {}
+    groups: dict[tuple[str, str], list[tuple[datetime, bool, int]]] = {}
     per_case: dict[int, list[tuple[datetime, Mapping[str, Any]]]] = {}
     for case_id, received_at, facts, opened in joins:
         for (span, bucket), n in _bucket_rows([received_at]).items():
@@ -285,7 +337,10 @@ def record_joins(conn: Connection, settings, joins: list[tuple[int, datetime, Ma
         per_case.setdefault(case_id, []).append((received_at, facts))
         if facts.get("category") and facts.get("district"):
             # A topic is a kind of problem at a place: without both a report belongs to no group.
-            groups.setdefault((facts["category"][:200], facts["district"][:50]), []).append((received_at, opened))
+            groups.setdefault((facts["category"][:200], facts["district"][:50]), []).append(
+                (received_at, opened, case_id))
+        for term in facts.get("terms") or ():
+            groups.setdefault((TERM_CATEGORY, term[:50]), []).append((received_at, opened, case_id))
     # Every upsert here has RETURNING so that SQLAlchemy sends its rows as one multi-row statement compiled once
     # ("insertmanyvalues"); an ON CONFLICT executemany without it would go row by row.
     stmt = insert_for(conn, hot_buckets)
@@ -341,10 +396,11 @@ def record_joins(conn: Connection, settings, joins: list[tuple[int, datetime, Ma
         fire_levels(conn, case_id, levels, ladder_minutes, counts, max(r for r, _ in per_case[case_id]))
 
 
-def _count_groups(conn: Connection, groups: dict[tuple[str, str], list[tuple[datetime, bool]]]) -> None:
+def _count_groups(conn: Connection, groups: dict[tuple[str, str], list[tuple[datetime, bool, int]]]) -> None:
     """`_count_group` for a batch: the groups' rows (made when missing; an opening moves `last_at` and takes the
-    row's lock), their counts, and the new-case bounds of the groups that had an opening, in a few statements."""
-    openings = {key: max((r for r, opened in reports if opened), default=None) for key, reports in groups.items()}
+    row's lock), their counts, the cases term groups hold, and the new-case bounds of the groups that had an
+    opening, in a few statements."""
+    openings = {key: max((r for r, opened, _ in reports if opened), default=None) for key, reports in groups.items()}
     stmt = insert_for(conn, hot_groups)
     rows = conn.execute(stmt.on_conflict_do_update(index_elements=["category", "district"], set_={"last_at": case(
         (or_(hot_groups.c.last_at.is_(None), hot_groups.c.last_at < stmt.excluded.last_at), stmt.excluded.last_at),
@@ -355,7 +411,7 @@ def _count_groups(conn: Connection, groups: dict[tuple[str, str], list[tuple[dat
     ids = {(r.category, r.district): r.id for r in rows}
     counts: dict[tuple[int, int, int], list[int]] = {}
     for key, reports in groups.items():
-        for received_at, opened in reports:
+        for received_at, opened, _ in reports:
             seconds = epoch(received_at)
             for span in set(GROUP_SPANS.values()):
                 row = counts.setdefault((ids[key], span, seconds - seconds % span), [0, 0])
@@ -368,6 +424,12 @@ def _count_groups(conn: Connection, groups: dict[tuple[str, str], list[tuple[dat
               "cases": hot_group_counts.c.cases + stmt.excluded.cases}).returning(hot_group_counts.c.group_id), [
         {"group_id": g, "span": s, "bucket": b, "reports": n, "cases": k}
         for (g, s, b), (n, k) in sorted(counts.items())])
+    members = {(ids[key], case_id): received_at for key, reports in groups.items() if key[0] == TERM_CATEGORY
+               for received_at, opened, case_id in reports if opened}
+    if members:
+        stmt = insert_for(conn, hot_group_cases)
+        conn.execute(stmt.on_conflict_do_nothing().returning(hot_group_cases.c.group_id), [
+            {"group_id": g, "case_id": c, "opened_at": at} for (g, c), at in sorted(members.items())])
     # The new-case count when a group's newest case opened bounds every later count of each window. A window's
     # count depends on its end only to its bucket span, so the groups are read together per window and bucket.
     opened = {r.id: epoch(r.last_at) for r in rows if openings[(r.category, r.district)] is not None}

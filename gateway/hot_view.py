@@ -14,13 +14,15 @@ from sqlalchemy import and_, or_, select
 
 from gateway import hot
 from gateway.runtime import Runtime
-from gateway.tables import hot_cases, hot_groups
+from gateway.tables import hot_cases, hot_group_cases, hot_groups
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 50
 MAX_PAGES = 20
 DEFAULT_GROUP_MIN_CASES = 3
+# A term group lists its newest cases of the window, up to this many.
+GROUP_CASES_LISTED = 20
 
 
 def _ranked_cases(conn, window: str, until: int, limit: int) -> list[tuple[Any, int, int]]:
@@ -49,7 +51,7 @@ def _ranked_cases(conn, window: str, until: int, limit: int) -> list[tuple[Any, 
 
 
 def _groups(conn, window: str, until: int, min_cases: int, limit: int) -> list[dict[str, Any]]:
-    """Category × district groups with at least `min_cases` new cases in the window and more reports than in the
+    """Category × district and term groups with at least `min_cases` new cases in the window and more reports than in the
     window before, most new cases first. Only the `3 × limit` groups with the highest bounds are weighed: a group's
     bound outlives its burst and groups are many with few cases each, so a full walk would buy little."""
     bound = getattr(hot_groups.c, f"bound_{window}")
@@ -62,11 +64,28 @@ def _groups(conn, window: str, until: int, min_cases: int, limit: int) -> list[d
     for row in rows:
         cases, now, before = counts.get(row.id, (0, 0, 0))
         if cases >= min_cases and now > before:
-            rising.append({"category": row.category, "district": row.district, "cases": cases,
-                           "reports_in_window": now, "reports_before": before})
-    rising.sort(key=lambda g: (-g["cases"], -(g["reports_in_window"] - g["reports_before"]), g["category"],
-                               g["district"]))
-    return rising[:limit]
+            if row.category == hot.TERM_CATEGORY:
+                entry = {"kind": "term", "term": row.district, "_id": row.id}
+            else:
+                entry = {"kind": "category_district", "category": row.category, "district": row.district}
+            rising.append({**entry, "cases": cases, "reports_in_window": now, "reports_before": before})
+    rising.sort(key=lambda g: (-g["cases"], -(g["reports_in_window"] - g["reports_before"]), g["kind"],
+                               g.get("term") or g["category"], g.get("district") or ""))
+    rising = rising[:limit]
+    term_ids = [g["_id"] for g in rising if "_id" in g]
+    if term_ids:
+        listed: dict[int, list[int]] = {}
+        c = hot_group_cases.c
+        for group_id, case_id in conn.execute(select(c.group_id, c.case_id).where(c.group_id.in_(term_ids),
+                                                                                  c.opened_at >= since)
+                                              .order_by(c.group_id, c.opened_at.desc(), c.case_id.desc())):
+            ids = listed.setdefault(group_id, [])
+            if len(ids) < GROUP_CASES_LISTED:
+                ids.append(case_id)
+        for g in rising:
+            if "_id" in g:
+                g["case_ids"] = listed.get(g.pop("_id"), [])
+    return rising
 
 
 def hot_list(runtime: Runtime, window: str, limit: int = DEFAULT_LIMIT, now: datetime | None = None

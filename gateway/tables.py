@@ -472,6 +472,8 @@ hot_levels = Table(
 
 # One row per category × district group: when its newest case opened and, per window, an upper bound of its new
 # cases (the exact count when that case opened), so the rising groups are ranked like the hot cases (migration 0073).
+# A group of cases sharing a rare term (kind "term") is a row with category "" (no category × district group has
+# an empty category) and the term in `district`, so both kinds share the ranking, the counts and the unique key.
 hot_groups = Table(
     "hot_groups", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
@@ -495,6 +497,14 @@ hot_group_counts = Table(
     Column("bucket", BigInteger, primary_key=True, autoincrement=False),
     Column("reports", Integer, nullable=False),
     Column("cases", Integer, nullable=False),
+)
+
+# The cases a term group holds (when each opened), so the hot list can name them (migration 0081).
+hot_group_cases = Table(
+    "hot_group_cases", metadata,
+    Column("group_id", Id, ForeignKey("hot_groups.id"), primary_key=True),
+    Column("case_id", Id, primary_key=True, autoincrement=False),
+    Column("opened_at", UtcDateTime, nullable=False),
 )
 
 # What the case system's `assigned` updates taught: how many cases each unit took per feature (the unit prior

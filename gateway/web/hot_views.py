@@ -15,7 +15,7 @@ MAX_LIMIT = 200
 @bp.get("/hot")
 @require_key("operator")
 def get_hot():
-    """Cases ranked by reports in the window, with the window before; rising category × district groups."""
+    """Cases ranked by reports in the window, with the window before; rising category × district and rare-term groups."""
     window = request.args.get("window", "1h")
     if window not in WINDOWS:
         raise ApiError(400, "bad_window", "window 应为 1h、24h 或 7d", {"window": ["应为 1h、24h 或 7d"]})

@@ -41,8 +41,9 @@ PATHS = {
                                              BEARER, "Merge", params=[CASE_ID])},
     "/api/v1/hot": {"get": _op(
         "Hot cases (operator+): `{window, cases: [{case_id, reports_in_window, reports_before, reports_total, title, "
-        "district, category, first_at, last_at}], groups: [{category, district, cases, reports_in_window, "
-        "reports_before}]}`, hottest first; windows count reports by when the gateway received them; "
+        "district, category, first_at, last_at}], groups: [{kind, category, district | term, case_ids, cases, "
+        "reports_in_window, reports_before}]}` (kind `category_district` or `term`: separate cases sharing a rare "
+        "word), hottest first; windows count reports by when the gateway received them; "
         "`reports_before` is the equal window just before", BEARER,
         params=[{"name": "window", "in": "query", "required": False,
                  "schema": {"type": "string", "enum": ["1h", "24h", "7d"], "default": "1h"}},

@@ -186,3 +186,38 @@ def test_many_cases_of_one_kind_in_one_district_rise_as_a_group(gateway, clock):
     assert groups[0]["reports_before"] <= 1
     # One case in 江夏区 is no topic.
     assert [g for g in groups if g["district"] == "江夏区"] == []
+
+
+# A made-up place name (no such place): the shape of a real incident, an outage named after one substation.
+RARE_NAME = "蔺桉坊"
+NAMED = ["青山区冶金街道{}变电站附近整栋楼停电了", "江岸区{}那边一直没电，冰箱里的东西都坏了",
+         "洪山区{}停电三个小时了还没恢复", "武昌区{}片区突然断电，电梯里困了人",
+         "汉阳区{}供电故障，家里老人需要吸氧", "江夏区{}周边小区大面积停电，请尽快抢修"]
+COMMON = ["青山区红钢城小区路灯不亮", "江岸区后湖小区门口路灯坏了", "洪山区关山小区里路灯一到晚上就灭",
+          "武昌区水果湖小区路灯一直闪", "汉阳区钟家村小区路灯倒了", "江夏区纸坊小区的路灯没人修"]
+
+
+def test_separate_cases_sharing_a_rare_name_rise_as_a_term_group_and_common_words_do_not(operators, clock):
+    gateway = operators
+    start = clock.now
+    refs = []
+    for i, text in enumerate(NAMED):
+        clock.now = start + timedelta(minutes=5 * i)
+        refs.append(report(gateway, text.format(RARE_NAME), f"u-named-{i}"))
+        report(gateway, COMMON[i], f"u-common-{i}")
+    gateway.drain()
+    named_cases = {case_of(gateway, ref) for ref in refs}
+    assert len(named_cases) == 6   # six separate cases: no one case is hot, the shared name is the topic
+    groups = hot(gateway).json["groups"]
+    terms = [g for g in groups if g["kind"] == "term"]
+    assert len(terms) == 1, terms
+    group = terms[0]
+    assert group["term"] in RARE_NAME and len(group["term"]) == 2
+    assert group["cases"] == 6 and group["reports_in_window"] == 6 and group["reports_before"] == 0
+    assert set(group["case_ids"]) == named_cases
+    # Everyday words (路灯, 小区) shared by six other cases make no group; neither does a category × district pair.
+    assert all(g["kind"] == "category_district" and "category" in g for g in groups if g is not group)
+    html = signed_in(gateway, "wang").get("/console/hot").get_data(as_text=True)
+    rows = html.split('<table id="hot-groups">')[1].split("</table>")[0]
+    assert "共同词" in rows and f"“{group['term']}”" in rows
+    assert all(f"/console/cases/{case_id}" in rows for case_id in named_cases)
