@@ -12,6 +12,7 @@ import threading
 import time
 
 from gateway.attachment_sweep import maybe_sweep_orphans
+from gateway.hot_prune import maybe_prune_hot
 from gateway.delivery import Dispatcher, deliver_case, due_cases
 from gateway.jobs import JOB_FUNCTIONS
 from gateway.pipeline import process_batch
@@ -106,6 +107,7 @@ class EmbeddedWorker:
                     self.dispatcher = Dispatcher(self.runtime)
                 run_pending(self.runtime, dispatcher=self.dispatcher, backoff=self.backoff)
                 maybe_sweep_orphans(self.runtime)
+                maybe_prune_hot(self.runtime)
             except Exception:  # the thread must outlive a bad moment (the database restarting)
                 log.exception("embedded worker round failed; retrying")
                 self.stopping.wait(self.interval)

@@ -18,6 +18,7 @@ import os
 import threading
 
 from gateway.attachment_sweep import maybe_sweep_orphans
+from gateway.hot_prune import maybe_prune_hot
 from gateway.delivery import Dispatcher
 from gateway.embedded import run_pending
 from gateway.pipeline import process_batch
@@ -81,6 +82,7 @@ def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
                 if count:
                     log.info("sweeper enqueued %d jobs", count)
             maybe_sweep_orphans(runtime, runtime.queue.redis)
+            maybe_prune_hot(runtime, runtime.queue.redis)
         except Exception as exc:  # Redis or the database away for a moment: try again next round
             log.warning("sweeper round failed: %s", exc)
 

@@ -221,3 +221,35 @@ def test_separate_cases_sharing_a_rare_name_rise_as_a_term_group_and_common_word
     rows = html.split('<table id="hot-groups">')[1].split("</table>")[0]
     assert "共同词" in rows and f"“{group['term']}”" in rows
     assert all(f"/console/cases/{case_id}" in rows for case_id in named_cases)
+
+
+def test_the_sweeper_prunes_counts_older_than_two_long_windows_and_keeps_the_rise(gateway, clock):
+    from gateway.hot_prune import prune_hot_counts
+    from gateway.tables import hot_buckets, hot_group_cases, hot_group_counts
+    start = clock.now
+    clock.now = start - timedelta(days=16)
+    old = [report(gateway, NAMED[i].format(RARE_NAME), f"u-old-{i}") for i in range(3)]
+    clock.now = start - timedelta(days=10)
+    report(gateway, BURST, "u-before")
+    clock.now = start
+    burst_ref = report(gateway, BURST, "u-now")
+    gateway.drain()
+    engine = gateway.runtime.engine
+
+    def buckets():
+        with engine.connect() as conn:
+            return {(r.case_id, r.bucket) for r in conn.execute(select(hot_buckets))}, \
+                conn.execute(select(hot_group_counts.c.bucket)).scalars().all(), \
+                conn.execute(select(hot_group_cases.c.case_id)).scalars().all()
+
+    cutoff = int((start - timedelta(days=15)).timestamp())
+    assert any(bucket < cutoff for _, bucket in buckets()[0]) and buckets()[2]
+    assert prune_hot_counts(gateway.runtime, start) > 0
+    cases_left, groups_left, members_left = buckets()
+    assert cases_left and all(bucket >= cutoff for _, bucket in cases_left)
+    assert groups_left and all(bucket >= cutoff for bucket in groups_left)
+    assert not set(members_left) & {case_of(gateway, ref) for ref in old}
+    # The 7d list still sees the report of ten days ago as the window before.
+    [burst] = hot(gateway, "7d").json["cases"]
+    assert burst["case_id"] == case_of(gateway, burst_ref)
+    assert burst["reports_in_window"] == 1 and burst["reports_before"] == 1
