@@ -253,3 +253,14 @@ def test_the_sweeper_prunes_counts_older_than_two_long_windows_and_keeps_the_ris
     [burst] = hot(gateway, "7d").json["cases"]
     assert burst["case_id"] == case_of(gateway, burst_ref)
     assert burst["reports_in_window"] == 1 and burst["reports_before"] == 1
+
+
+def test_a_reports_terms_are_its_rare_bigrams_under_the_profile_threshold(gateway):
+    from gateway import hot
+    table, share = hot.frequencies_of(gateway.runtime.deduper), hot.term_max_share(gateway.runtime.settings)
+    for text in COMMON + ["小区，路灯。"]:  # the last: the two words alone, no rarer bigram beside them
+        terms = hot.report_terms(table, {"text": text}, None, share)
+        assert "路灯" not in terms and "小区" not in terms
+    named = [hot.report_terms(table, {"text": text.format(RARE_NAME)}, None, share) for text in NAMED]
+    shared = set.intersection(*(set(t) for t in named))
+    assert len(shared) == 1 and shared.pop() in RARE_NAME
