@@ -25,7 +25,7 @@ def _split_name(name: str) -> tuple[str, str]:
     return name, ""
 
 
-def _entities(in_title: list, text: str, normalized: Mapping[str, Any], limit: int, use_normalizer: bool
+def report_names(in_title: list, text: str, normalized: Mapping[str, Any], limit: int, use_normalizer: bool
               ) -> list[list]:
     """[core, suffix, subkind, primary] for each specific name; primary = named in the title (or lead)."""
     out: list[list] = []
@@ -54,7 +54,7 @@ def _entities(in_title: list, text: str, normalized: Mapping[str, Any], limit: i
     return out
 
 
-def _admins(in_title: list, normalized: Mapping[str, Any]) -> list[list]:
+def report_admin_units(in_title: list, normalized: Mapping[str, Any]) -> list[list]:
     """[name, level] of the admin units the title names, plus the normalizer's district when it has one."""
     units = [[name, level] for name, level in in_title][:4]
     district = normalized.get("district")
@@ -105,7 +105,7 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
         "p": sketch.pack(topic_hashes[:settings.topic_grams], 2),
         "k": sketch.pack(text_bands),
         "hk": sketch.pack(title_bands),
-        "e": _entities(places_in_title, text, normalized, settings.max_entities, settings.normalizer_entities),
-        "a": _admins(admins_in_title, normalized),
+        "e": report_names(places_in_title, text, normalized, settings.max_entities, settings.normalizer_entities),
+        "a": report_admin_units(admins_in_title, normalized),
         "c": hashlib.blake2b(citizen.encode(), digest_size=6).hexdigest() if citizen else None,
     }

@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from dedupe.compare import ADMIN_LEVELS, name_letters, place_conflicts, same_name, units_by_level
 from dedupe.fitted_fingerprint import name_hashes, unpack_grams
 from dedupe.model import Model
 
@@ -24,71 +25,6 @@ def _names_of(fingerprint: Mapping[str, Any]) -> frozenset:
 
 # A shared town, bus line or 社区 office says less than a shared compound or company: many cases share one.
 AREA_SUBKINDS = {"town", "bus_line", "community_office"}
-
-
-def _same_name(a: list, b: list) -> bool:
-    """One place: one core ends with the other (东湖新华路 / 新华路) and the suffixes agree or the core is long."""
-    ca, cb = a[0], b[0]
-    if a[2] == "bus_line" or b[2] == "bus_line":
-        return a[2] == b[2] and ca == cb
-    short, long_ = (ca, cb) if len(ca) <= len(cb) else (cb, ca)
-    if len(short) < 2 or not long_.endswith(short):
-        return False
-    if a[1] == b[1] or len(short) >= 3:
-        return True
-    return a[2] == b[2] == "community"  # 银杏花园 / 银杏小区
-
-
-def _letters(entity: list) -> str | None:
-    """An order-free form of a name (sorted core characters and the suffix), for cores of 3+ characters."""
-    core = entity[0]
-    return "".join(sorted(core)) + entity[1] if len(core) >= 3 and entity[2] != "bus_line" else None
-
-
-def _reordered_name(a: list, b: list) -> bool:
-    """The same characters in another order, same suffix, 3+ characters (柳家湾原菜市场 / 原柳家湾菜市场).
-
-    Two different places whose names hold exactly the same three or more characters under one suffix are
-    rare; a reordered name is how one place is written by two people.
-    """
-    la = _letters(a)
-    return la is not None and la == _letters(b) and a[2] == b[2]
-
-
-def _near_name(a: list, b: list) -> bool:
-    """A likely misspelling of the same name (新华 / 华新): no conflict, though not a shared name either."""
-    ca, cb = a[0], b[0]
-    if a[2] != b[2] or len(ca) < 2 or len(ca) != len(cb):
-        return False
-    if sorted(ca) == sorted(cb):
-        return True
-    return len(ca) >= 3 and sum(x != y for x, y in zip(ca, cb)) == 1
-
-
-def _conflicts(ea: list[list], eb: list[list], subs: set[str]) -> list[str]:
-    """Of `subs` (subkinds both titles name), those where no name of one matches any name of the other."""
-    out = []
-    for sub in sorted(subs):
-        pa = [e for e in ea if e[2] == sub and e[3]]
-        pb = [e for e in eb if e[2] == sub and e[3]]
-        all_a = [e for e in ea if e[2] == sub]
-        all_b = [e for e in eb if e[2] == sub]
-        if any(_same_name(x, y) or _near_name(x, y) for x in pa for y in all_b) or \
-                any(_same_name(x, y) or _near_name(x, y) for x in pb for y in all_a):
-            continue
-        out.append(f"{pa[0][0]}{pa[0][1]} ≠ {pb[0][0]}{pb[0][1]}")
-    return out
-
-
-_ADMIN_LEVELS = ("province", "city", "county", "district", "district_n")
-
-
-def _by_level(units: list[list]) -> dict[str, set[str]]:
-    levels: dict[str, set[str]] = {}
-    for name, level in units:
-        levels.setdefault(level, set()).add(name)
-    return levels
-
 
 
 @dataclass
@@ -127,7 +63,7 @@ class Probe:
         self.entities = fingerprint.get("e") or []
         self.primary_subs = {e[2] for e in self.entities if e[3]} & CONFLICT_SUBKINDS
         self.admin = fingerprint.get("a") or []
-        self.admin_levels = _by_level(self.admin)
+        self.admin_levels = units_by_level(self.admin)
         self.citizen = fingerprint.get("c")
         hashes, weights = unpack_grams(fingerprint.get("g", ""), fingerprint.get("w", ""))
         self.grams = dict(zip(hashes, weights))
@@ -145,10 +81,10 @@ class Probe:
         self.by_letters: dict[str, list[list]] = {}
         for e in self.entities:
             self.by_tail.setdefault(e[0][-2:], []).append(e)
-            letters = _letters(e)
+            letters = name_letters(e)
             if letters:
                 self.by_letters.setdefault(letters, []).append(e)
-        self.letter_sizes = {len(e[0]) for e in self.entities if _letters(e)}
+        self.letter_sizes = {len(e[0]) for e in self.entities if name_letters(e)}
 
     def conflicts(self, fb: Mapping[str, Any]) -> list[str]:
         """Place conflicts with a candidate: two different places of one subkind, or admin units, in titles."""
@@ -157,7 +93,7 @@ class Probe:
         if eb and self.primary_subs:
             subs = self.primary_subs.intersection([e[2] for e in eb if e[3]])
             if subs:
-                out = _conflicts(self.entities, eb, subs)
+                out = place_conflicts(self.entities, eb, subs)
         return out
 
     def admin_conflicts(self, fb: Mapping[str, Any]) -> list[str]:
@@ -165,8 +101,8 @@ class Probe:
         out = []
         ab = fb.get("a")
         if ab and self.admin:
-            other = _by_level(ab)
-            for level in _ADMIN_LEVELS:
+            other = units_by_level(ab)
+            for level in ADMIN_LEVELS:
                 na, nb = self.admin_levels.get(level), other.get(level)
                 if na and nb and not na & nb:
                     out.append(f"{min(na)} ≠ {min(nb)}")
@@ -178,11 +114,11 @@ class Probe:
         by_tail, by_letters = self.by_tail, self.by_letters
         for y in fb.get("e") or ():
             for x in by_tail.get(y[0][-2:], ()):
-                if (x[3] or y[3]) and _same_name(x, y):
+                if (x[3] or y[3]) and same_name(x, y):
                     shared.append((x, y))
             if by_letters and len(y[0]) in self.letter_sizes:
-                for x in by_letters.get(_letters(y), ()):
-                    if (x[3] or y[3]) and x[2] == y[2] and not _same_name(x, y):
+                for x in by_letters.get(name_letters(y), ()):
+                    if (x[3] or y[3]) and x[2] == y[2] and not same_name(x, y):
                         shared.append((x, y))
         return shared
 

@@ -6,70 +6,18 @@ from math import log
 from base64 import b64encode
 from binascii import a2b_base64
 from functools import lru_cache
-from itertools import chain, islice
 from typing import Any, Mapping
 from zlib import crc32
 
 from dedupe.idf import DocumentFrequencies
-from dedupe.places import SUFFIXES, find_admin_units, find_places, iter_places, match_core
+from dedupe.places import find_admin_units, find_places
+from dedupe.fingerprint import report_admin_units, report_names
 from dedupe.fitted_profile import DedupeSettings
 from dedupe import sketch
-
-# Normalizer kinds (`normalized["entities"]`) → our subkinds, for names the normalizer found.
-_KIND_TO_SUB = {"community": "community", "road": "road", "village": "village", "town": "town",
-                "school": "school", "hospital": "hospital", "company": "company", "shop": "shop",
-                "building": "community", "project": "project", "bus_line": "bus_line"}
 
 # Weights are stored as one byte: IDF × 16 (IDF ≤ 15.9, that is up to about 8 million reports).
 WEIGHT_SCALE = 16.0
 HASH_MASK = 0xFFFFFF  # bigram hashes are kept to 3 bytes (CRC-32, the same in every process)
-
-
-@lru_cache(maxsize=1 << 16)
-def _split_name(name: str) -> tuple[str, str]:
-    """(core, suffix) of a name: 桂苑小区 → (桂苑, 小区). Cached: the same places come back in report after report."""
-    for cut in range(min(4, len(name) - 1), 0, -1):
-        if name[-cut:] in SUFFIXES:
-            return match_core(name[:-cut]), name[-cut:]
-    return name, ""
-
-
-def _entities(in_title: list, text: str, normalized: Mapping[str, Any], limit: int, use_normalizer: bool
-              ) -> list[list]:
-    """[core, suffix, subkind, primary] for each specific name; primary = named in the title (or lead)."""
-    out: list[list] = []
-    seen = set()
-
-    def add(name: str, sub: str, primary: bool) -> None:
-        core, suffix = (name, "") if sub == "bus_line" else _split_name(name)
-        if (core, sub) in seen or len(out) >= limit:
-            return
-        seen.add((core, sub))
-        out.append([core, suffix, sub, 1 if primary else 0])
-
-    # The text is read only as far as the names it takes: a long report's later names would not be kept.
-    in_text = iter_places(text)
-    lead = in_title or list(islice(in_text, 2))
-    for name, _kind, sub in lead:
-        add(name, sub, True)
-    for ent in (normalized.get("entities") or []) if use_normalizer else []:
-        sub = _KIND_TO_SUB.get(ent.get("kind", ""))
-        if sub and ent.get("name"):
-            add(ent["name"], sub, False)
-    for name, _kind, sub in chain(in_title, [] if in_title else lead, in_text):
-        if len(out) >= limit:
-            break
-        add(name, sub, False)
-    return out
-
-
-def _admins(in_title: list, normalized: Mapping[str, Any]) -> list[list]:
-    """[name, level] of the admin units the title names, plus the normalizer's district when it has one."""
-    units = [[name, level] for name, level in in_title][:4]
-    district = normalized.get("district")
-    if isinstance(district, str) and district and all(u[0] != district for u in units):
-        units.append([district, "district_n"])
-    return units
 
 
 def bigrams(text: str) -> dict[str, int]:
@@ -145,8 +93,8 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
         "n": len(grams),
         "k": k,
         "h": h, "hw": hw, "hn": round(sum(x[1] * x[1] for x in title_chosen) ** 0.5, 3),
-        "e": _entities(places_in_title, text, normalized, settings.max_entities, settings.normalizer_entities),
-        "a": _admins(admins_in_title, normalized),
+        "e": report_names(places_in_title, text, normalized, settings.max_entities, settings.normalizer_entities),
+        "a": report_admin_units(admins_in_title, normalized),
         "c": hashlib.blake2b(citizen.encode(), digest_size=6).hexdigest() if citizen else None,
     }
     return fp, grams
