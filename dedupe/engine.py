@@ -37,19 +37,8 @@ class Deduper:
         names: list[str] = []
         place = ""
         admins = fingerprint.get("a") or ()
-        for number, (core, suffix, sub, primary) in enumerate(fingerprint.get("e") or ()):
-            # The tail of the core identifies the name whatever was cut on its left (东湖新华路 and 新华路 share
-            # n:新华路): two characters for the title's names, three for the others (fewer chance collisions).
-            # Bus lines carry the admin unit, or 315路 would be everywhere.
-            # A compound's suffix varies between reports (银杏花园 / 银杏小区 are one place): its keys say 小区.
-            if sub == "community":
-                suffix = "小区"
-            if sub == "bus_line":
-                key = f"b:{admins[0][0] if admins else ''}{core}"
-            elif primary or number < 2:
-                key = f"n:{core[-2:]}{suffix}"
-            else:
-                key = f"n:{core[-3:]}{suffix}"
+        for number, entity in enumerate(fingerprint.get("e") or ()):
+            key, sub, primary = name_key(entity, number, admins), entity[2], entity[3]
             if primary and not place and settings.text_keys_by_place and sub in CONFLICT_SUBKINDS:
                 place = "@" + key[2:]
             if key not in names:
@@ -105,3 +94,19 @@ class Deduper:
                     "days_apart": round(abs((received_at - cand.received_at).total_seconds()) / 86400, 1)}
         evidence.update(cmp.evidence())
         return Decision(cand.case_id, round(cmp.score, 3), evidence)
+
+
+def name_key(entity: list, number: int, admins) -> str:
+    """The index key of one specific name `[core, suffix, subkind, primary]`, the `number`-th of its report."""
+    core, suffix, sub, primary = entity
+    # The tail of the core identifies the name whatever was cut on its left (东湖新华路 and 新华路 share
+    # n:新华路): two characters for the title's names, three for the others (fewer chance collisions).
+    # Bus lines carry the admin unit, or 315路 would be everywhere.
+    # A compound's suffix varies between reports (银杏花园 / 银杏小区 are one place): its keys say 小区.
+    if sub == "community":
+        suffix = "小区"
+    if sub == "bus_line":
+        return f"b:{admins[0][0] if admins else ''}{core}"
+    if primary or number < 2:
+        return f"n:{core[-2:]}{suffix}"
+    return f"n:{core[-3:]}{suffix}"

@@ -5,6 +5,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
+from dedupe.engine import name_key
 from dedupe.fitted_compare import Comparison, Probe
 from dedupe.fitted_fingerprint import make_fingerprint, unpack_grams
 from dedupe.idf import DocumentFrequencies, jieba_prior, prior_counts
@@ -55,18 +56,8 @@ class FittedDeduper:
         settings = self.settings
         names: list[str] = []
         admins = fingerprint.get("a") or ()
-        for number, (core, suffix, sub, primary) in enumerate(fingerprint.get("e") or ()):
-            # The tail of the core identifies the name whatever was cut on its left (东湖新华路 and 新华路 share
-            # n:新华路): two characters for the title's names, three for the others. Bus lines carry the admin
-            # unit, or 315路 would be everywhere. A compound's key says 小区 (银杏花园 / 银杏小区 are one place).
-            if sub == "community":
-                suffix = "小区"
-            if sub == "bus_line":
-                key = f"b:{admins[0][0] if admins else ''}{core}"
-            elif primary or number < 2:
-                key = f"n:{core[-2:]}{suffix}"
-            else:
-                key = f"n:{core[-3:]}{suffix}"
+        for number, entity in enumerate(fingerprint.get("e") or ()):
+            key = name_key(entity, number, admins)  # the rules engine's name keys, so both find one place alike
             if key not in names:
                 names.append(key)
         keys = names[:4]
