@@ -1,6 +1,7 @@
 """The report body the app sends and partner webhooks send (plus `received_at`), and the ticket fields it gives."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -68,6 +69,12 @@ class WebhookSubmission(AppSubmission):
     """A partner platform's report: the app's body plus when the report was originally made."""
 
     received_at = fields.String(allow_none=True)
+
+
+@lru_cache(maxsize=16)
+def submission_schema(kind: type[AppSubmission], max_text_chars: int) -> AppSubmission:
+    """One shared instance per schema and text limit: building a schema deep-copies its fields, on every request."""
+    return kind(max_text_chars=max_text_chars)
 
 
 def ticket_fields(data: dict[str, Any]) -> dict[str, Any]:

@@ -31,11 +31,16 @@ KINDS = {
 DEFAULTS = {"sender_per_minute": 20, "key_per_minute": 0, "client_address_per_minute": 0,
             "source_per_minute": 600, "upload_bytes_per_hour": 4 * 1024 ** 3}
 
+# Every counter a request touches, in one round trip: KEYS are the counters, ARGV the (cost, window ms) of each.
 _REDIS_HIT = """
-local n = redis.call('INCRBY', KEYS[1], ARGV[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]); ttl = tonumber(ARGV[2]) end
-return {n, ttl}
+local out = {}
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCRBY', key, ARGV[2 * i - 1])
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then redis.call('PEXPIRE', key, ARGV[2 * i]); ttl = tonumber(ARGV[2 * i]) end
+  out[i] = {n, ttl}
+end
+return out
 """
 
 
@@ -70,6 +75,10 @@ class LocalCounters:
             self.windows[name] = (ends, total)
         return total, ends - now
 
+    def hit_many(self, hits: list[tuple[str, int, int]]) -> list[tuple[int, float]]:
+        """`hit` for each (name, cost, window), in order."""
+        return [self.hit(*one) for one in hits]
+
 
 class RedisCounters:
     """Fixed-window counters in Redis, shared by every web server."""
@@ -85,8 +94,15 @@ class RedisCounters:
 
     def hit(self, name: str, cost: int, window: int) -> tuple[int, float]:
         """Add `cost` to the counter; (its total in the current window, seconds until the window ends)."""
-        total, ttl_ms = self.script(keys=[f"gateway:limit:{name}"], args=[cost, window * 1000])
-        return int(total), int(ttl_ms) / 1000
+        return self.hit_many([(name, cost, window)])[0]
+
+    def hit_many(self, hits: list[tuple[str, int, int]]) -> list[tuple[int, float]]:
+        """`hit` for each (name, cost, window), all in one script call: one round trip however many limits."""
+        args: list[int] = []
+        for _name, cost, window in hits:
+            args += [cost, window * 1000]
+        answers = self.script(keys=[f"gateway:limit:{name}" for name, _c, _w in hits], args=args)
+        return [(int(total), int(ttl_ms) / 1000) for total, ttl_ms in answers]
 
 
 def _digest(text: str) -> str:
@@ -106,33 +122,34 @@ class RateLimits:
         """True when the profile sets a limit of this kind."""
         return self.limits[kind] > 0
 
-    def _hit(self, kind: str, ident: str, cost: int = 1) -> Verdict:
-        limit, window = self.limits[kind], KINDS[kind][1]
-        if limit <= 0 or not ident:
+    def _hits(self, hits: list[tuple[str, str, int]]) -> Verdict:
+        """Count each (kind, identity, cost) whose limit is on, in one call to the counters; the first refusal
+        (the one whose window ends last), else ALLOWED."""
+        counted = [(kind, f"{kind}:{_digest(ident)}", cost) for kind, ident, cost in hits
+                   if ident and self.limits[kind] > 0]
+        if not counted:
             return ALLOWED
         try:
-            total, remaining = self.counters.hit(f"{kind}:{_digest(ident)}", cost, window)
+            answers = self.counters.hit_many([(name, cost, KINDS[kind][1]) for kind, name, cost in counted])
         except Exception as exc:   # Redis away: let the report in rather than lose it
             if time.monotonic() - self._warned_at > 60:
                 self._warned_at = time.monotonic()
                 log.warning("rate limits not counted (letting requests through): %s", exc)
             return ALLOWED
-        if total > limit:
-            return Verdict(False, max(1, int(remaining + 0.999)), kind)
-        return ALLOWED
+        refused = [Verdict(False, max(1, int(remaining + 0.999)), kind)
+                   for (kind, _name, _cost), (total, remaining) in zip(counted, answers) if total > self.limits[kind]]
+        return max(refused, key=lambda v: v.retry_after) if refused else ALLOWED
 
     def check(self, *, senders: Iterable[str] = (), key: str | None = None, address: str | None = None,
               source: str | None = None) -> Verdict:
         """Count one request against each identity given; the first limit it is over, else ALLOWED."""
-        verdicts = [self._hit("sender", s) for s in dict.fromkeys(filter(None, senders))]
-        verdicts += [self._hit("key", key or ""), self._hit("address", address or ""),
-                     self._hit("source", source or "")]
-        refused = [v for v in verdicts if not v.allowed]
-        return max(refused, key=lambda v: v.retry_after) if refused else ALLOWED
+        hits = [("sender", s, 1) for s in dict.fromkeys(filter(None, senders))]
+        hits += [("key", key or "", 1), ("address", address or "", 1), ("source", source or "", 1)]
+        return self._hits(hits)
 
     def check_upload(self, key: str, size: int) -> Verdict:
         """Count `size` bytes against the key's upload quota."""
-        return self._hit("upload", key, max(0, size))
+        return self._hits([("upload", key, max(0, size))])
 
     def client_address(self, remote_addr: str | None, forwarded_for: str | None) -> str | None:
         """The caller's address: the remote address, or behind the profile's `trusted_proxies` the first address

@@ -19,6 +19,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 
 log = logging.getLogger(__name__)
+# A pooled connection idle longer than this is checked (SELECT 1) before it is handed out.
+PING_IDLE_SECONDS = 2.0
 
 
 class Watchdog:
@@ -36,8 +38,11 @@ class Watchdog:
         token = next(self.counter)
         with self.cond:
             self.armed[token] = fd
+            # Every deadline is now + the same seconds, so a new one is never earlier than those waiting: the
+            # watchdog needs waking only when it sleeps with nothing to watch (not a thread switch per statement).
+            if not self.heap:
+                self.cond.notify()
             heapq.heappush(self.heap, (time.monotonic() + self.seconds, token, fd))
-            self.cond.notify()
         return token
 
     def disarm(self, token: int | None) -> None:
@@ -53,7 +58,8 @@ class Watchdog:
                 deadline, token, fd = self.heap[0]
                 wait = deadline - time.monotonic()
                 if wait > 0:
-                    self.cond.wait(wait)
+                    # A tenth of a second late at most, so one wake-up clears the deadlines of many statements.
+                    self.cond.wait(wait + 0.1)
                     continue
                 heapq.heappop(self.heap)
                 if self.armed.pop(token, None) is None:
@@ -93,9 +99,20 @@ def install_deadline(engine: Engine, seconds: float) -> None:
         if context.connection is not None:
             watchdog.disarm(context.connection.info.pop("deadline_token", None))
 
+    @event.listens_for(engine, "checkin")
+    def _idle_from(dbapi_connection, record):
+        record.info["idle_from"] = time.monotonic()
+
     @event.listens_for(engine, "checkout")
     def _ping(dbapi_connection, record, proxy):
-        # Our own pre-ping, under the deadline (SQLAlchemy's pool_pre_ping runs outside every event).
+        # Our own pre-ping, under the deadline (SQLAlchemy's pool_pre_ping runs outside every event), only for a
+        # connection that sat idle in the pool: one used a moment ago is alive but for a restart in that moment,
+        # and a round trip per checkout was a fifth of an acknowledgement's. A statement on a connection that
+        # died anyway fails as a disconnect, which empties the pool; the intake tries such a failure once more.
+        # `record.info` is cleared when a connection is replaced: a new one is not pinged either.
+        idle_from = record.info.get("idle_from")
+        if idle_from is None or time.monotonic() - idle_from < PING_IDLE_SECONDS:
+            return
         fd = _fd(dbapi_connection)
         token = watchdog.arm(fd) if fd is not None else None
         try:

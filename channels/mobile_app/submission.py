@@ -5,7 +5,7 @@ from datetime import datetime
 
 from channels.errors import ChannelError
 from channels.jsonbody import load_with, parse_json_object
-from channels.report_schema import AppSubmission, ticket_fields
+from channels.report_schema import AppSubmission, submission_schema, ticket_fields
 from normalizer.ticket import Ticket, new_ticket
 
 CHANNEL = "app"
@@ -23,7 +23,7 @@ def check_idempotency_key(value: str | None) -> str:
 def parse_app_submission(body: bytes, *, client: str, idempotency_key: str, now: datetime,
                          max_text_chars: int) -> Ticket:
     """Turn the app's request body into a ticket, or raise ChannelError."""
-    data = load_with(AppSubmission(max_text_chars=max_text_chars), parse_json_object(body))
+    data = load_with(submission_schema(AppSubmission, max_text_chars), parse_json_object(body))
     fields = ticket_fields(data)
     user_id = fields["contact"].user_id if fields["contact"] else None
     return new_ticket(channel=CHANNEL, external_id=f"{client}:{idempotency_key}", received_at=now,

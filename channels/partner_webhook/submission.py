@@ -6,7 +6,7 @@ from typing import Mapping
 
 from channels.errors import ChannelError
 from channels.jsonbody import load_with, parse_json_object
-from channels.report_schema import WebhookSubmission, ticket_fields
+from channels.report_schema import WebhookSubmission, submission_schema, ticket_fields
 from channels.signing import verify_signed
 from channels.times import parse_time
 from normalizer.ticket import Ticket, new_ticket
@@ -21,7 +21,7 @@ def parse_webhook(source: str, secrets: Mapping[str, str], headers: Mapping[str,
     if secret is None:
         raise ChannelError(404, "unknown_source", f"未配置的合作平台：{source}")
     event_id = verify_signed(secret, headers, body, now.timestamp())
-    data = load_with(WebhookSubmission(max_text_chars=max_text_chars), parse_json_object(body))
+    data = load_with(submission_schema(WebhookSubmission, max_text_chars), parse_json_object(body))
     received_at = now
     if data.get("received_at"):
         try:
