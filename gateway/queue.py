@@ -83,10 +83,10 @@ class RedisQueue:
         from redis.exceptions import RedisError
         key = DOORBELL.format(stage)
         try:
-            pipe = self.redis.pipeline(transaction=False)
-            pipe.lpush(key, 1)
-            pipe.ltrim(key, 0, DOORBELL_LENGTH - 1)
-            pipe.execute()
+            # LPUSH answers the list's length: trimming only when it has grown past twice the bound keeps a
+            # ring to one command (this is on every acknowledgement) and the list short while workers are busy.
+            if self.redis.lpush(key, 1) > 2 * DOORBELL_LENGTH:
+                self.redis.ltrim(key, 0, DOORBELL_LENGTH - 1)
             return True
         except RedisError as exc:
             log.warning("doorbell %s failed, the workers look on their own: %s", stage, exc)
