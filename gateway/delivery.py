@@ -148,15 +148,18 @@ def claim_heads(runtime: Runtime, limit: int, exclude=()) -> list:
            .limit(limit))
     if exclude:
         due = due.where(outbox.c.case_id.notin_(list(exclude)))
-    inner = outbox.alias("earlier")
-    first = (select(func.min(inner.c.sequence)).where(inner.c.case_id == outbox.c.case_id, inner.c.status == "pending")
-             .scalar_subquery())
     with runtime.engine.begin() as conn:
         case_ids = list(conn.execute(due).scalars())
         if not case_ids:
             return []
-        heads = list(conn.execute(select(outbox.c.id).where(
-            outbox.c.case_id.in_(case_ids), outbox.c.status == "pending", outbox.c.sequence == first)).scalars())
+        # Each case's lowest pending sequence, grouped once: a subquery correlated per pending row cost
+        # (pending events of a case)² and, with a backlog of busy cases, outlived the statement deadline on
+        # every round, so nothing was delivered at all (bench run of 2026-12-07 01:50).
+        head = (select(outbox.c.case_id, func.min(outbox.c.sequence).label("sequence"))
+                .where(outbox.c.case_id.in_(case_ids), outbox.c.status == "pending")
+                .group_by(outbox.c.case_id).subquery("head"))
+        heads = list(conn.execute(select(outbox.c.id).join(
+            head, and_(outbox.c.case_id == head.c.case_id, outbox.c.sequence == head.c.sequence))).scalars())
         # The lease re-checks the row itself: another worker may have sent or leased a head meanwhile.
         return conn.execute(update(outbox).where(
             outbox.c.id.in_(heads), outbox.c.status == "pending", outbox.c.next_attempt_at <= now, free)
