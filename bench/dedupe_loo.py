@@ -17,7 +17,7 @@ from config.settings import load_profile  # noqa: E402
 from dedupe.cluster import evaluate, read_reports  # noqa: E402
 from dedupe.fitted import FittedDeduper as Deduper  # noqa: E402
 from dedupe.fit import fit  # noqa: E402
-from dedupe.model import Model  # noqa: E402
+from dedupe.model import FEATURES, Model  # noqa: E402
 from normalizer.normalize import Normalizer  # noqa: E402
 
 SETS = [("board-dev", "board-dev.jsonl", "board-dev.pairs.jsonl"),
@@ -38,8 +38,12 @@ def main() -> int:
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     ap.add_argument("--only", action="append")
     ap.add_argument("--shipped", action="store_true", help="also measure the model fitted on every set")
+    ap.add_argument("--exclude", action="append", default=[], help="fit without this feature (repeatable)")
     args = ap.parse_args()
     profile = load_profile(None)
+    import os, json as _j
+    if os.environ.get("FITTED_SETTINGS"):
+        profile = dict(profile); profile["dedupe"] = dict(profile.get("dedupe", {})); profile["dedupe"]["fitted"] = _j.loads(os.environ["FITTED_SETTINGS"])
     normalizer = Normalizer(profile)
     data = Path(args.data)
     loaded = {name: (read_reports(str(data / c)), read_reports(str(data / p)) if p else None)
@@ -51,7 +55,8 @@ def main() -> int:
             continue
         started = time.time()
         others = [(n, *loaded[n]) for n, _, _ in SETS if n != name]
-        model = fit(others, lambda: Deduper(profile, model=Model()), normalizer)
+        model = fit(others, lambda: Deduper(profile, model=Model()), normalizer,
+                    features=[f for f in FEATURES if f not in args.exclude] if args.exclude else None)
         for drop in (False, True):
             r = evaluate(str(data / corpus), str(data / pairs) if pairs else None, Deduper(profile, model=model),
                          normalizer, drop_titles=drop)

@@ -101,24 +101,27 @@ def featured_pairs(reports: list[Mapping[str, Any]], pairs: list[Mapping[str, An
     return xs, ys, untimed
 
 
-def logistic(x, y, w, l2: float = L2, iterations: int = 50):
-    """Weighted, ridge-penalized logistic regression by Newton's method; (intercept, coefficients)."""
+def bounded_logistic(x, y, w, bounds, l2: float = L2):
+    """Weighted, ridge-penalized logistic regression with bounds on the coefficients (L-BFGS-B); (intercept,
+    coefficients). scipy is needed at fit time only."""
     import numpy as np
+    from scipy.optimize import minimize
 
     n, k = x.shape
     design = np.hstack([np.ones((n, 1)), x])
-    beta = np.zeros(k + 1)
-    penalty = np.full(k + 1, l2)
-    penalty[0] = 0.0
-    for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-np.clip(design @ beta, -35, 35)))
-        gradient = design.T @ (w * (p - y)) + penalty * beta
-        hessian = (design * (w * p * (1 - p))[:, None]).T @ design + np.diag(penalty)
-        step = np.linalg.solve(hessian, gradient)
-        beta -= step
-        if np.max(np.abs(step)) < 1e-8:
-            break
-    return beta[0], beta[1:]
+
+    def loss(beta):
+        z = design @ beta
+        # log(1 + e^z) - y z, stable for large |z|
+        value = float(np.sum(w * (np.logaddexp(0.0, z) - y * z)) + 0.5 * l2 * np.sum(beta[1:] ** 2))
+        p = 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+        grad = design.T @ (w * (p - y))
+        grad[1:] += l2 * beta[1:]
+        return value, grad
+
+    result = minimize(loss, np.zeros(k + 1), jac=True, method="L-BFGS-B", bounds=[(None, None)] + list(bounds),
+                      options={"maxiter": 2000})
+    return float(result.x[0]), result.x[1:]
 
 
 # The threshold maximizes F-beta on the training pairs with beta < 1: precision weighs more, because a decision
@@ -144,7 +147,7 @@ def best_f1_threshold(p, y, w, beta: float = BETA) -> float:
 
 
 def fit(sets: Iterable[tuple[str, list[Mapping[str, Any]], list[Mapping[str, Any]] | None]], make_deduper,
-        normalizer, log: IO[str] | None = None) -> Model:
+        normalizer, log: IO[str] | None = None, features: Iterable[str] | None = None) -> Model:
     """A model fitted on (name, reports, pairs or None for truth) sets; `make_deduper()` gives a fresh deduper."""
     import numpy as np
 
@@ -152,8 +155,8 @@ def fit(sets: Iterable[tuple[str, list[Mapping[str, Any]], list[Mapping[str, Any
     for name, reports, pairs in sets:
         for drop_titles in (False, True):
             xs, ys, untimed = featured_pairs(reports, pairs, make_deduper(), normalizer, drop_titles)
+            made = featured_pairs.templates_made
             if log:
-                made = featured_pairs.templates_made
                 log.write(f"{name}{' (no titles)' if drop_titles else ''}: {len(ys) - made} labelled pairs, "
                           f"{sum(ys)} DUP, and {made} template pairs"
                           f"{', times synthetic: log_days not fitted' if untimed else ''}\n")
@@ -170,18 +173,14 @@ def fit(sets: Iterable[tuple[str, list[Mapping[str, Any]], list[Mapping[str, Any
     w = np.concatenate([np.full(len(b[1]), len(y) / (len(blocks) * len(b[1]))) for b in blocks])
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    # Sign constraints (dedupe.model.SIGNS): a feature fitted against its meaning is collinear noise; drop the worst
-    # such one and fit again, until every sign agrees.
-    active = list(range(len(FEATURES)))
-    while True:
-        intercept, coefs = logistic(((x - mean) / scale)[:, active], y, w)
-        wrong = [(coefs[i] * SIGNS.get(FEATURES[f], 0), i) for i, f in enumerate(active)
-                 if coefs[i] * SIGNS.get(FEATURES[f], 0) < 0]
-        if not wrong:
-            break
-        active.pop(min(wrong)[1])
-    full = np.zeros(len(FEATURES))
-    full[active] = coefs
+    # Sign constraints (dedupe.model.SIGNS) as bounds: a coefficient may reach 0 but never the sign against its
+    # meaning. Collinear features (text similarities) then share the weight instead of cancelling each other.
+    bounds = [(0.0, None) if SIGNS.get(f, 0) > 0 else (None, 0.0) if SIGNS.get(f, 0) < 0 else (None, None)
+              for f in FEATURES]
+    if features is not None:
+        keep = set(features)
+        bounds = [b if f in keep else (0.0, 0.0) for b, f in zip(bounds, FEATURES)]
+    intercept, full = bounded_logistic((x - mean) / scale, y, w, bounds)
     raw = full / scale
     intercept = float(intercept - np.sum(raw * mean))
     p = 1.0 / (1.0 + np.exp(-(x @ raw + intercept)))

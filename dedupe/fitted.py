@@ -84,8 +84,10 @@ class FittedDeduper:
                     ) -> list[tuple[float, Comparison, Candidate, int]]:
         """Per case: (log-odds, best comparison, its report, how many of the case's reports match), best first.
 
-        A case is many reports: its log-odds is its best report's plus `case_support` for each further report of
-        it that matches on its own, so the tenth report of a hot incident joins when it resembles some of the nine.
+        A case is many reports: its log-odds is the mean of its `case_link` best candidate reports' (so a report
+        alike only by a street name does not chain a case onto another), plus `case_support` for each further
+        report of it that matches on its own, so the tenth report of a hot incident joins when it resembles some
+        of the nine.
         """
         settings, model = self.settings, self.model
         window = timedelta(days=settings.window_days) if settings.window_days else None
@@ -101,7 +103,10 @@ class FittedDeduper:
             # Ties go to the newest report, so the order the store returns candidates in never matters.
             cmp, cand = max(pairs, key=lambda p: (p[0].logit, p[1].report_id))
             matching = sum(1 for c, _ in pairs if c.score >= model.threshold)
-            logit = cmp.logit + model.case_support * max(0, matching - 1)
+            # Judged on its `case_link` best reports (the mean of their log-odds), not its best alone: one report
+            # alike by its street alone must not chain a second problem on that street into the case.
+            best = sorted((c.logit for c, _ in pairs), reverse=True)[:settings.case_link]
+            logit = sum(best) / len(best) + model.case_support * max(0, matching - 1)
             judged.append((logit, cmp, cand, matching))
         judged.sort(key=lambda j: (-j[0], -j[2].report_id))
         return judged

@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from dedupe.compare import ADMIN_LEVELS, name_letters, place_conflicts, same_name, units_by_level
 from dedupe.fitted_fingerprint import name_hashes, unpack_grams
+from dedupe.idf import UNSEEN_CHAR_WEIGHT, char_weights
 from dedupe.model import Model
 
 # Subkinds where two different names in the two titles mean two different places (so two cases).
@@ -75,6 +76,9 @@ class Probe:
         hashes, weights = unpack_grams(fingerprint.get("h", ""), fingerprint.get("hw", ""))
         self.title = dict(zip(hashes, weights))
         self.title_norm = fingerprint.get("hn") or 0.0
+        self.char_w = char_weights()
+        self.problem = {c: self.char_w.get(c, UNSEEN_CHAR_WEIGHT) for c in fingerprint.get("u") or ""}
+        self.problem_norm = math.sqrt(sum(w * w for w in self.problem.values()))
         # The IDF a bigram never seen would have had: the scale of "rare" for this report.
         self.top_weight = max(self.grams.values(), default=0.0) or 1.0
         self.by_tail: dict[str, list[list]] = {}
@@ -85,6 +89,7 @@ class Probe:
             if letters:
                 self.by_letters.setdefault(letters, []).append(e)
         self.letter_sizes = {len(e[0]) for e in self.entities if name_letters(e)}
+        self.rarity = {e[0] + e[1]: r for e, r in zip(self.entities, fingerprint.get("er") or ())}
 
     def conflicts(self, fb: Mapping[str, Any]) -> list[str]:
         """Place conflicts with a candidate: two different places of one subkind, or admin units, in titles."""
@@ -138,6 +143,10 @@ class Probe:
         cand_set = set(hashes)
         unshared = sum(1 for h in self.rarest if h not in cand_set) + sum(1 for h in hashes[:RAREST] if h not in grams)
         rare_unshared = unshared / max(1, len(self.rarest) + len(hashes[:RAREST]))
+        # Each side's rarest bigrams the other lacks, separately: a complaint copied for another place lacks the
+        # other's name on BOTH sides, a repeat on neither, a follow-up on one.
+        own_a = sum(1 for h in self.rarest if h not in cand_set) / max(1, len(self.rarest))
+        own_b = sum(1 for h in hashes[:RAREST] if h not in grams) / max(1, len(hashes[:RAREST]))
         nb = fb.get("gn") or 0.0
         na = self.norm
         # Containment over the topic too (a short follow-up inside a long report, or a near repeat); for a
@@ -156,12 +165,27 @@ class Probe:
         rare = [w for w in shared_w if w >= 0.6 * top]
         names = self.shared_names(fb)
         strong = any(x[2] == y[2] and x[2] not in AREA_SUBKINDS or x[2] != y[2] for x, y in names)
+        other_rarity = {e[0] + e[1]: r for e, r in zip(fb.get("e") or (), fb.get("er") or ())}
+        place_rarity = max((min(self.rarity.get(x[0] + x[1], 0.0), other_rarity.get(y[0] + y[1], 0.0))
+                            for x, y in names if x[2] == y[2] and x[2] not in AREA_SUBKINDS or x[2] != y[2]),
+                           default=0.0) / top
         area = any(x[2] == y[2] and x[2] in AREA_SUBKINDS for x, y in names)
         ab = fb.get("a")
         shared_admin = bool(ab and self.admin and {a[0] for a in self.admin} & {b[0] for b in ab})
         days = 0.0
         if received_at is not None and cand_at is not None:
             days = abs((received_at - cand_at).total_seconds()) / 86400
+        problem = 0.0
+        swap_chars = 0.0
+        other = fb.get("u")
+        if other and self.problem_norm:
+            mine, char_w = self.problem, self.char_w
+            shared_p = sum(mine[c] ** 2 for c in other if c in mine)
+            mass_b = sum(char_w.get(c, UNSEEN_CHAR_WEIGHT) ** 2 for c in other)
+            problem = shared_p / (self.problem_norm * math.sqrt(mass_b))
+            mass_a = self.problem_norm ** 2
+            # Alike characters, yet each side has telling characters of its own (湖滨菜场 / 桂园菜场).
+            swap_chars = problem ** 3 * min(1.0 - shared_p / mass_a, 1.0 - shared_p / mass_b) if mass_b else 0.0
         conflict = 1.0 if self.conflicts(fb) else 0.0
         place = 1.0 if strong else 0.0
         rarest_shared = max(shared_w, default=0.0) / top
@@ -183,6 +207,11 @@ class Probe:
             "conflict_x_text": conflict * min(1.0, overall),
             "place_x_topic": place * min(1.0, topic),
             "rare_x_topic": rarest_shared * min(1.0, topic),
+            "char_cosine": problem,
+            "rare_x_chars": rarest_shared * problem,
+            "swap_bigrams": min(own_a, own_b) * min(1.0, overall) ** 3,
+            "swap_chars": swap_chars,
+            "place_rarity": min(1.0, place_rarity),
         }
 
     def compare(self, fb: Mapping[str, Any], received_at=None, cand_at=None) -> Comparison:

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 from zlib import crc32
 
-from dedupe.idf import DocumentFrequencies
+from dedupe.idf import UNSEEN_CHAR_WEIGHT, DocumentFrequencies, char_weights
 from dedupe.places import find_admin_units, find_places
 from dedupe.fingerprint import report_admin_units, report_names
 from dedupe.fitted_profile import DedupeSettings
@@ -59,13 +59,29 @@ def unpack_grams(hashes: str, weights: str) -> tuple[list[int], list[float]]:
     return values, ws
 
 
+def telling_chars(body: str, limit: int) -> str:
+    """The report's `limit` most telling Chinese characters (rarest first): its place and its problem in a form
+    paraphrase keeps (燃气味 / 煤气味, 澜湾壹号 / 澜湾1号; see `dedupe.idf.char_weights`)."""
+    weights = char_weights()
+    seen = {c for c in body if "\u4e00" <= c <= "\u9fff"}
+    ranked = sorted(seen, key=lambda c: (-weights.get(c, UNSEEN_CHAR_WEIGHT), body.index(c)))
+    return "".join(ranked[:limit])
+
+
+def name_rarity(name: str, df: DocumentFrequencies) -> float:
+    """The mean IDF of a name's bigrams under the visible table."""
+    grams = [name[i:i + 2] for i in range(len(name) - 1)] or [name]
+    return sum(df.weight(g) for g in grams) / len(grams)
+
+
 def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Mapping[str, Any],
                      settings: DedupeSettings, df: DocumentFrequencies) -> tuple[dict[str, Any], dict[str, int]]:
     """The JSON-safe fingerprint (well under 1 KB) and the report's distinct bigrams (for the frequency table).
 
     `g`/`w`: the text's (title included) rarest bigrams and their IDF when fingerprinted; `gs`: how many of
     them had been seen before (the rest were new to the index); `gn`: the norm of those weights; `h`/`hw`/`hn`
-    the same for the title alone; `n` the number of distinct bigrams; `e` names; `a` admin units; `c` a citizen
+    the same for the title alone; `n` the number of distinct bigrams; `e` names; `a` admin units; `u` the most telling
+    characters (`telling_chars`); `c` a citizen
     digest (recorded for operators, never scored).
     """
     text = text[:settings.max_text_chars]
@@ -86,15 +102,21 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     keyed = list(dict.fromkeys([x[0] for x in title_chosen[:settings.title_keys]] + [x[0] for x in lead]
                                + [x[0] for x in chosen[:settings.gram_keys]]))
     k, _ = pack_grams([(x, 0.0, False) for x in keyed])
+    entities = report_names(places_in_title, text, normalized, settings.max_entities, settings.normalizer_entities)
+    admins = report_admin_units(admins_in_title, normalized)
     fp = {
-        "v": 3,
+        "v": 4,
         "g": g, "w": w, "gs": sum(1 for c in chosen if c[2]),
         "gn": round(sum(x[1] * x[1] for x in chosen) ** 0.5, 3),
         "n": len(grams),
         "k": k,
         "h": h, "hw": hw, "hn": round(sum(x[1] * x[1] for x in title_chosen) ** 0.5, 3),
-        "e": report_names(places_in_title, text, normalized, settings.max_entities, settings.normalizer_entities),
-        "a": report_admin_units(admins_in_title, normalized),
+        "e": entities,
+        # How rare each name is (the mean IDF of its bigrams): a name many reports share (a main road, a name
+        # the parser made of common words) says less than a compound's.
+        "er": [round(name_rarity(e[0] + e[1], df), 1) for e in entities],
+        "a": admins,
+        "u": telling_chars(body, settings.telling_chars),
         "c": hashlib.blake2b(citizen.encode(), digest_size=6).hexdigest() if citizen else None,
     }
     return fp, grams

@@ -20,14 +20,16 @@ class DedupeSettings:
     text_grams: int = 64
     title_grams: int = 16
     max_entities: int = 8
+    # Characters kept per report, rarest first (its place and problem, robust to paraphrase).
+    telling_chars: int = 32
     # Also take the names the normalizer found (`normalized["entities"]`) after the title's own names.
     normalizer_entities: bool = False
     # Blocking: one key per specific name, and the report's rarest bigrams (most distinctive first).
     title_keys: int = 4
     lead_keys: int = 6
     lead_chars: int = 80
-    gram_keys: int = 10
-    max_keys: int = 20
+    gram_keys: int = 22
+    max_keys: int = 32
     # ... and a report looks candidates up by more of its rarest bigrams than it is filed under.
     query_gram_keys: int = 48
     query_title_keys: int = 8
@@ -40,6 +42,8 @@ class DedupeSettings:
     df_batch: int = 256
     df_prior: str = "jieba"
     df_prior_docs: float = 2000
+    # A case is judged on the mean log-odds of its this many best-matching candidate reports.
+    case_link: int = 1
     # Reports further apart than this are never merged (None: no limit).
     window_days: float | None = None
 

@@ -140,3 +140,37 @@ def jieba_prior(path: str | None = None) -> tuple[dict[str, float], dict[str, fl
 def prior_counts(probabilities: Mapping[str, float], docs: float) -> dict[str, float]:
     """Probabilities as pseudo document counts over `docs` pseudo-reports."""
     return {gram: p * docs for gram, p in probabilities.items()}
+
+
+@lru_cache(maxsize=4)
+def char_weights(path: str | None = None) -> dict[str, float]:
+    """Character → IDF of the character occurring in a report, from jieba's word frequencies (a static prior:
+    a character is a morpheme of the language, not of one city, so no corpus count is needed).
+
+    Characters carry a report's problem through paraphrase (燃气味 / 煤气味 / 燃气异味 share 气 and 味; 停电 /
+    没电 share 电) where bigrams differ. {} when jieba is not installed.
+    """
+    if path is None:
+        try:
+            import jieba  # noqa: F401  (only its data file is read)
+        except ImportError:
+            return {}
+        path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    chars: dict[str, float] = {}
+    total = 0.0
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split(" ", 2)
+            if len(parts) < 2:
+                continue
+            count = float(parts[1])
+            for char in parts[0]:
+                chars[char] = chars.get(char, 0.0) + count
+                total += count
+    if not total:
+        return {}
+    return {c: -math.log(-math.expm1(-CHARS_PER_REPORT * n / total)) for c, n in chars.items()}
+
+
+# The IDF of a character the prior never saw (rare characters: parts of names, typos).
+UNSEEN_CHAR_WEIGHT = 8.0
