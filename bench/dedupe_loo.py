@@ -41,9 +41,6 @@ def main() -> int:
     ap.add_argument("--exclude", action="append", default=[], help="fit without this feature (repeatable)")
     args = ap.parse_args()
     profile = load_profile(None)
-    import os, json as _j
-    if os.environ.get("FITTED_SETTINGS"):
-        profile = dict(profile); profile["dedupe"] = dict(profile.get("dedupe", {})); profile["dedupe"]["fitted"] = _j.loads(os.environ["FITTED_SETTINGS"])
     normalizer = Normalizer(profile)
     data = Path(args.data)
     loaded = {name: (read_reports(str(data / c)), read_reports(str(data / p)) if p else None)
