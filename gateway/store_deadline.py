@@ -119,6 +119,9 @@ def install_deadline(engine: Engine, seconds: float) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("SELECT 1")
             cursor.close()
+            # The driver began a transaction for the ping; end it, or the intake cannot switch the connection to
+            # autocommit ("can't change 'autocommit' now: connection in transaction status INTRANS": a 500).
+            dbapi_connection.rollback()
         except Exception as exc:
             raise DisconnectionError(str(exc)) from exc  # the pool throws this connection away, tries another
         finally:

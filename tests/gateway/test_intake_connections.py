@@ -39,3 +39,18 @@ def test_a_pooled_connection_killed_between_two_reports_costs_the_caller_nothing
     again = gateway.post_app(REPORT, idem="after")
     assert again.status_code == 200 and again.json == after.json
     assert counts(gateway) == (2, 2)
+
+
+def test_a_connection_that_sat_idle_is_pinged_and_still_takes_the_next_report(gateway, monkeypatch):
+    import time
+
+    from gateway import store_deadline
+
+    # Idle past the no-ping window, the pooled connection is pinged on checkout; the ping's own transaction must
+    # not be left open (the intake then runs its one INSERT in autocommit; before the fix this was a 500).
+    monkeypatch.setattr(store_deadline, "PING_IDLE_SECONDS", 0.05)
+    assert gateway.post_app(REPORT, idem="first").status_code == 201
+    time.sleep(0.2)
+    second = gateway.post_app(REPORT, idem="second")
+    assert second.status_code == 201, second.json
+    assert counts(gateway) == (2, 2)
