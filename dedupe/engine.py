@@ -12,6 +12,10 @@ from dedupe.types import Candidate, Decision
 from normalizer.ticket import Ticket
 
 
+# Fingerprint versions this engine reads (dedupe/fingerprint.py writes 2; 1 had no topic 2-grams).
+RULES_VERSIONS = (1, 2)
+
+
 class Deduper:
     """Same three methods as `ExactRepeatDeduper`; tunables from the profile's `[dedupe]` table."""
 
@@ -70,6 +74,8 @@ class Deduper:
         for cand in candidates:
             if window is not None and abs(received_at - cand.received_at) > window:
                 continue
+            if cand.fingerprint.get("v", 1) not in RULES_VERSIONS:
+                continue  # filed by the fitted engine (a city that switched engines): not comparable
             seen += 1
             if cand.case_id in blocked:
                 continue

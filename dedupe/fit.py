@@ -54,7 +54,10 @@ def featured_pairs(reports: list[Mapping[str, Any]], pairs: list[Mapping[str, An
     (template pairs last).
 
     Besides the labelled pairs, `templates` reports that name a place are told again an hour later at another
-    place the corpus names (same kind): one complaint posted for two compounds, a NOT pair by the labelling rule.
+    place the corpus names (same kind): one complaint posted for two compounds, a NOT pair by the labelling rule;
+    and the same reports posted again two hours later, whole or their first three fifths: a DUP pair (the
+    labelled pairs hold few exact repeats, so without these the fit never learns that a repeat is one case);
+    `templates` pairs of both kinds in all.
     """
     timed = in_time_order(reports)
     untimed = synthetic_times([at for at, _ in timed])
@@ -70,9 +73,10 @@ def featured_pairs(reports: list[Mapping[str, Any]], pairs: list[Mapping[str, An
         partners.setdefault(late, []).append((early, 1 if pair["label"] == "DUP" else 0))
     stored: dict[str, tuple[dict, datetime]] = {}
     xs, ys = [], []
+    made_up: list[bool] = []  # per row: a template or repost pair (fits the weights, not the threshold)
     places: dict[str, list[str]] = {}
     every = max(1, len(timed) // max(1, templates * 3))
-    made = 0
+    made = reposts = 0
     for number, (received_at, report) in enumerate(timed):
         rid = str(report["id"])
         ticket = as_ticket(report, received_at, normalizer, drop_titles)
@@ -83,21 +87,34 @@ def featured_pairs(reports: list[Mapping[str, Any]], pairs: list[Mapping[str, An
                 fp, at = stored[early]
                 xs.append(probe.features(fp, received_at, at))
                 ys.append(label)
-        if made < templates and number % every == 0:
+                made_up.append(False)
+        if made + reposts < templates and number % every == 0:
             copy = _elsewhere(report, fingerprint, places, number)
             if copy is not None:
                 later = received_at + timedelta(hours=1)
                 other, _ = deduper.analyse(as_ticket(copy, later, normalizer, drop_titles))
                 xs.append(Probe(other, deduper.model).features(fingerprint, later, received_at))
                 ys.append(0)
+                made_up.append(True)
                 made += 1
+            # ... and, as the template's counterpart, the same report posted again by another citizen (forwarded
+            # in a residents' group), whole or its first part only: a DUP pair by the labelling rule.
+            text = report.get("text") or ""
+            repost = dict(report, text=text if number % 2 else text[:max(12, len(text) * 3 // 5)])
+            later = received_at + timedelta(hours=2)
+            again, _ = deduper.analyse(as_ticket(repost, later, normalizer, drop_titles))
+            xs.append(Probe(again, deduper.model).features(fingerprint, later, received_at))
+            ys.append(1)
+            made_up.append(True)
+            reposts += 1
         for core, suffix, sub, _ in fingerprint.get("e") or ():
             if len(core) >= 2 and len(places.setdefault(sub, [])) < 500:
                 places[sub].append(core + suffix)
         stored[rid] = (fingerprint, received_at)
         if deduper.observe(grams):
             deduper.df.refresh()
-    featured_pairs.templates_made = made
+    featured_pairs.templates_made, featured_pairs.reposts_made = made, reposts
+    featured_pairs.made_up = made_up
     return xs, ys, untimed
 
 
@@ -155,16 +172,17 @@ def fit(sets: Iterable[tuple[str, list[Mapping[str, Any]], list[Mapping[str, Any
     for name, reports, pairs in sets:
         for drop_titles in (False, True):
             xs, ys, untimed = featured_pairs(reports, pairs, make_deduper(), normalizer, drop_titles)
-            made = featured_pairs.templates_made
+            made, reposts = featured_pairs.templates_made, featured_pairs.reposts_made
             if log:
-                log.write(f"{name}{' (no titles)' if drop_titles else ''}: {len(ys) - made} labelled pairs, "
-                          f"{sum(ys)} DUP, and {made} template pairs"
+                log.write(f"{name}{' (no titles)' if drop_titles else ''}: {len(ys) - made - reposts} labelled "
+                          f"pairs, {sum(ys) - reposts} DUP, {made} template pairs (NOT) and {reposts} reposts (DUP)"
                           f"{', times synthetic: log_days not fitted' if untimed else ''}\n")
             if ys:
-                blocks.append((np.array([[f[k] for k in FEATURES] for f in xs]), np.array(ys, dtype=float), untimed))
-    timed = [x[:, FEATURES.index("log_days")] for x, _, untimed in blocks if not untimed]
+                blocks.append((np.array([[f[k] for k in FEATURES] for f in xs]), np.array(ys, dtype=float), untimed,
+                               np.array(featured_pairs.made_up, dtype=bool)))
+    timed = [x[:, FEATURES.index("log_days")] for x, _, untimed, _ in blocks if not untimed]
     mean_days = float(np.mean(np.concatenate(timed))) if timed else 0.0
-    for x, _, untimed in blocks:
+    for x, _, untimed, _ in blocks:
         if untimed:
             x[:, FEATURES.index("log_days")] = mean_days
     x = np.vstack([b[0] for b in blocks])
@@ -184,7 +202,9 @@ def fit(sets: Iterable[tuple[str, list[Mapping[str, Any]], list[Mapping[str, Any
     raw = full / scale
     intercept = float(intercept - np.sum(raw * mean))
     p = 1.0 / (1.0 + np.exp(-(x @ raw + intercept)))
-    threshold = best_f1_threshold(p, y, w)
+    # The threshold is chosen on the labelled pairs alone: the made-up ones are easy by construction.
+    real = ~np.concatenate([b[3] for b in blocks])
+    threshold = best_f1_threshold(p[real], y[real], w[real])
     names = ", ".join(name for name, _, _ in sets)
     return Model(intercept, {k: float(v) for k, v in zip(FEATURES, raw)}, threshold, 0.0, names)
 

@@ -22,6 +22,10 @@ def _frequencies(settings: DedupeSettings) -> DocumentFrequencies:
                                settings.df_batch, {c: f * root for c, f in chars.items()})
 
 
+# Fingerprint versions this engine reads: 3, and 4 (adds `u` and `er`; a v3 report scores 0 on those features).
+FITTED_VERSIONS = (3, 4)
+
+
 class FittedDeduper:
     """Same three methods as `ExactRepeatDeduper`, plus `analyse`, `query_keys` and `observe` (frequency table)."""
 
@@ -96,6 +100,8 @@ class FittedDeduper:
         for cand in candidates:
             if window is not None and abs(received_at - cand.received_at) > window:
                 continue
+            if cand.fingerprint.get("v", 0) not in FITTED_VERSIONS:
+                continue  # filed by the rules engine before the city switched engines: not comparable
             cmp = probe.compare(cand.fingerprint, received_at, cand.received_at)
             per_case.setdefault(cand.case_id, []).append((cmp, cand))
         judged = []

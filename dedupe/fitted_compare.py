@@ -210,6 +210,7 @@ class Probe:
             "char_cosine": problem,
             "rare_x_chars": rarest_shared * problem,
             "swap_bigrams": min(own_a, own_b) * min(1.0, overall) ** 3,
+            "near_repeat": (1.0 - max(own_a, own_b)) * min(1.0, overall) ** 3,
             "swap_chars": swap_chars,
             "place_rarity": min(1.0, place_rarity),
         }

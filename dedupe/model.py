@@ -40,6 +40,8 @@ FEATURES = (
                          # the other lacks: one complaint copied for another place differs on both sides, in the name
     "place_rarity",      # the shared specific name's mean bigram IDF over the new report's rarest (0: none shared):
                          # a name many reports share says less
+    "near_repeat",       # near-identical text with no rare bigram of its own on either side: a repeat, by another
+                         # citizen too (a message forwarded in a residents' group)
     "swap_chars",        # the same in characters: char_cosine cubed × the smaller unshared share of each side's characters
 )
 
@@ -51,7 +53,7 @@ SIGNS = {"topic_cosine": 1, "text_containment": 1, "rare_unshared": -1, "title_c
          "rarest_shared": 1, "shared_place": 1, "shared_area": 1, "place_conflict": -1, "admin_conflict": -1,
          "shared_admin": 1, "log_days": -1, "conflict_x_text": -1, "place_x_topic": 1, "rare_x_topic": 1,
          "char_cosine": 1, "rare_x_chars": 1,
-         "swap_bigrams": -1, "swap_chars": -1, "place_rarity": 1}
+         "swap_bigrams": -1, "swap_chars": -1, "place_rarity": 1, "near_repeat": 1}
 
 DEFAULT_MODEL = Path(__file__).with_name("model.toml")
 

@@ -46,7 +46,8 @@ def test_fit_writes_a_model_that_a_profile_loads(tmp_path, capsys):
     result = evaluate(str(corpus), None, Deduper({}, model=model), Normalizer({}), baseline=False)
     assert result["precision"] == 1.0 and result["recall"] > 0.5, result
     log = capsys.readouterr().err
-    assert "truth.jsonl: 276 labelled pairs, 45 DUP, and " in log and "synthetic" not in log
+    assert "truth.jsonl: 276 labelled pairs, 45 DUP, 12 template pairs (NOT) and 24 reposts (DUP)" in log
+    assert "synthetic" not in log
 
 
 def test_fit_to_standard_output_and_a_clear_error_without_corpora(tmp_path, capsys):

@@ -80,3 +80,15 @@ def test_a_complaint_copied_for_another_place_differs_on_both_sides():
     paraphrase = _features(text.format(p="桐荫"), "桐荫菜场门口摊贩占道还是老样子")["swap_bigrams"]
     assert repeated == 0.0 and follow_up == 0.0
     assert copied > 0.1 > paraphrase
+
+
+def test_after_switching_engines_the_other_engines_reports_are_skipped_not_misread():
+    rules, fitted = make_deduper({"dedupe": {"engine": "rules"}}), FittedDeduper({})
+    old = rules.fingerprint(ticket(*NOISE_A, ext="a"))
+    new = fitted.fingerprint(ticket(*NOISE_A, ext="b"))
+    # The same report, filed by the other engine before a city switched: neither engine reads it (no error, no
+    # merge on garbage features); each joins a report of its own kind.
+    assert fitted.decide(new, T0, [Candidate(7, 1, T0, old)]).case_id is None
+    assert rules.decide(old, T0, [Candidate(7, 1, T0, new)]).case_id is None
+    assert fitted.decide(new, T0, [Candidate(7, 1, T0, new)]).case_id == 7
+    assert rules.decide(old, T0, [Candidate(7, 1, T0, old)]).case_id == 7
