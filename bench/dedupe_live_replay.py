@@ -68,7 +68,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus")
     ap.add_argument("--database-url", default=None)
-    ap.add_argument("--engine", default="rules", choices=("rules", "fitted"))
+    ap.add_argument("--engine", default="fitted", choices=("rules", "fitted"))
     args = ap.parse_args()
     reports = read_reports(args.corpus)
     out = io.StringIO()

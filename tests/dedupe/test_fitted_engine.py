@@ -76,6 +76,8 @@ def test_a_complaint_copied_for_another_place_differs_on_both_sides():
     text = "{p}菜场门口又摆满摊了，车都开不进去，早上七点到十点最堵，城管来了就跑"
     copied = _features(text.format(p="桐荫"), text.format(p="柘溪"))["swap_bigrams"]
     repeated = _features(text.format(p="桐荫"), text.format(p="桐荫"))["swap_bigrams"]
+    assert _features(text.format(p="桐荫"), text.format(p="桐荫"))["near_repeat"] > 0.99
+    assert _features(text.format(p="桐荫"), text.format(p="柘溪"))["near_repeat"] < 0.9
     follow_up = _features(text.format(p="桐荫"), text.format(p="桐荫") + "，这都第三次反映了")["swap_bigrams"]
     paraphrase = _features(text.format(p="桐荫"), "桐荫菜场门口摊贩占道还是老样子")["swap_bigrams"]
     assert repeated == 0.0 and follow_up == 0.0
