@@ -97,6 +97,12 @@ def place_conflicts(ea: list[list], eb: list[list], subs: set[str]) -> list[str]
     return out
 
 
+def door_conflicts(na: list[list], nb: list[list], gap: int) -> list[str]:
+    """Two door numbers on one road further apart than `gap`: two places, however alike the texts."""
+    return [f"{a[0]}{a[1]}{a[2]}号 ≠ {b[2]}号" for a in na for b in nb
+            if a[0] == b[0] and a[1] == b[1] and abs(a[2] - b[2]) > gap]
+
+
 ADMIN_LEVELS = ("province", "city", "county", "district", "district_n")
 
 
@@ -121,6 +127,7 @@ class Probe:
         self.entities = fingerprint.get("e") or []
         self.primary_subs = {e[2] for e in self.entities if e[3]} & CONFLICT_SUBKINDS
         self.admin = fingerprint.get("a") or []
+        self.numbers = fingerprint.get("no") or []
         self.admin_levels = units_by_level(self.admin)
         self.citizen = fingerprint.get("c")
         self.size = fingerprint.get("n", 0)
@@ -161,6 +168,9 @@ class Probe:
                 na, nb = self.admin_levels.get(level), other.get(level)
                 if na and nb and not na & nb:
                     out.append(f"{min(na)} ≠ {min(nb)}")
+        numbers = fb.get("no")
+        if numbers and self.numbers and self.settings.door_number_gap is not None:
+            out += door_conflicts(self.numbers, numbers, self.settings.door_number_gap)
         return out
 
     def compare(self, fb: Mapping[str, Any], conflicts: list[str] | None = None) -> Comparison:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from itertools import chain, islice
 from typing import Any, Mapping
@@ -54,6 +55,28 @@ def report_names(in_title: list, text: str, normalized: Mapping[str, Any], limit
     return out
 
 
+# A door number right after a road's name: 解放大道354号, 中南路 12 号 (full-width digits too).
+_DOOR_NUMBER = re.compile(r"\s*([0-9\uff10-\uff19]{1,5})\s*号")
+
+
+def road_numbers(names: list[list], text: str, limit: int = 2) -> list[list]:
+    """[core, suffix, number] of the first roads the report gives a door number on (解放大道354号 → 354)."""
+    out: list[list] = []
+    for core, suffix, sub, _primary in names:
+        if sub != "road" or not suffix:
+            continue
+        name, at = core + suffix, text.find(core + suffix)
+        while at >= 0:
+            found = _DOOR_NUMBER.match(text, at + len(name))
+            if found:
+                out.append([core, suffix, int(found.group(1))])
+                break
+            at = text.find(name, at + 1)
+        if len(out) >= limit:
+            break
+    return out
+
+
 def report_admin_units(in_title: list, normalized: Mapping[str, Any]) -> list[list]:
     """[name, level] of the admin units the title names, plus the normalizer's district when it has one."""
     units = [[name, level] for name, level in in_title][:4]
@@ -96,6 +119,7 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     text_sketch = text_hashes[:settings.sketch_size]
     text_bands = sketch.band_keys(text_hashes, 2 * settings.text_keys, 2)
     title_bands = sketch.band_keys(title_keyable, 2 * settings.title_keys, 2)
+    names = report_names(places_in_title, text, normalized, settings.max_entities, settings.normalizer_entities)
     return {
         "v": 2,
         "t": sketch.pack(text_sketch),
@@ -105,7 +129,8 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
         "p": sketch.pack(topic_hashes[:settings.topic_grams], 2),
         "k": sketch.pack(text_bands),
         "hk": sketch.pack(title_bands),
-        "e": report_names(places_in_title, text, normalized, settings.max_entities, settings.normalizer_entities),
+        "e": names,
+        "no": road_numbers(names, f"{title} {text}"),
         "a": report_admin_units(admins_in_title, normalized),
         "c": hashlib.blake2b(citizen.encode(), digest_size=6).hexdigest() if citizen else None,
     }

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.dedupe.helpers import (NOISE_A, NOISE_B, OTHER_PROBLEM, POLICY_1, POLICY_2, ROAD_1, ROAD_2,
-                                  TEMPLATE_1, TEMPLATE_2, judge)
+from tests.dedupe.helpers import (DOOR_1, DOOR_2, DOOR_NEAR, NOISE_A, NOISE_B, OTHER_PROBLEM, POLICY_1, POLICY_2,
+                                  ROAD_1, ROAD_2, TEMPLATE_1, TEMPLATE_2, judge)
 
 CASES = [
     # (name, first, second, joins)
@@ -17,6 +17,8 @@ CASES = [
     ("same compound, different problem", NOISE_A, OTHER_PROBLEM, False),
     ("different people's own matters under one policy", POLICY_1, POLICY_2, False),
     ("unrelated", NOISE_A, POLICY_1, False),
+    ("same template, one road, door numbers far apart", DOOR_1, DOOR_2, False),
+    ("same burst main, one road, the next door number", DOOR_1, DOOR_NEAR, True),
 ]
 
 
