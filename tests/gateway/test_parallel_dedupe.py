@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from redis import Redis
 from sqlalchemy import func, select
 
@@ -63,17 +64,22 @@ FLOOD = ["{p}主水管爆裂，路面大量积水，附近小区全部停水", "
          "{p}自来水管破裂喷水，整条路都是水，家里没水用", "{p}爆管了，路上全是水，什么时候能来水"]
 
 
-def test_two_floods_on_one_road_make_one_case_each(pg_database, tmp_path, case_system):
-    # The open-loop bench's floods ended in 1, 2, 1, 2 cases: a later flood's first reports joined the earlier
-    # flood's case 1,400 door numbers away (its same wording scored 0.98 against a 0.5 threshold), whatever the
-    # backlog or the number of workers. Two workers here, as in the bench; one worker alone did the same.
+@pytest.mark.parametrize("engine", ["rules", pytest.param("fitted", marks=pytest.mark.xfail(
+    strict=True, reason="the fitted engine has no door-number conflict yet: the same wording 1,400 numbers away "
+                        "scores 0.71-0.84 against its 0.62 threshold, so the second flood joins the first"))])
+def test_two_floods_on_one_road_make_one_case_each(pg_database, tmp_path, case_system, engine):
+    # The open-loop bench's floods ended in 1, 2, 1, 2 cases (rules engine): a later flood's first reports joined the
+    # earlier flood's case 1,400 door numbers away (its same wording scored 0.98 against a 0.5 threshold), whatever
+    # the backlog or the number of workers. Two workers here, as in the bench; one worker alone did the same.
     require_service("Redis", "127.0.0.1", 6379)
     from tests.conftest import _truncate
     _truncate(pg_database)
     Redis.from_url(TEST_REDIS).flushdb()
-    env = dict(os.environ, **test_environ(pg_database, tmp_path, GATEWAY_REDIS_URL=TEST_REDIS,
-                                          DOWNSTREAM_URL=case_system.url))
-    gw = make_gateway(pg_database, tmp_path, GATEWAY_REDIS_URL=TEST_REDIS, DOWNSTREAM_URL=case_system.url)
+    profile = tmp_path / "engine.toml"
+    profile.write_text(f'[dedupe]\nengine = "{engine}"\n')
+    extra = {"GATEWAY_REDIS_URL": TEST_REDIS, "DOWNSTREAM_URL": case_system.url, "GATEWAY_PROFILE": str(profile)}
+    env = dict(os.environ, **test_environ(pg_database, tmp_path, **extra))
+    gw = make_gateway(pg_database, tmp_path, **extra)
     floods = {"江岸区解放大道354号": [], "江岸区解放大道1731号": []}
     for place, refs in floods.items():
         for i in range(8):
