@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import IO, Any, Iterable, Mapping
 
 from dedupe.cluster import as_ticket, in_time_order, read_reports, truth_pairs
-from dedupe.fitted_compare import Probe
 from dedupe.model import FEATURES, SIGNS, Model
 
 # Truth corpora up to this size are featured on every pair; larger ones on each report's candidates.
@@ -82,7 +81,7 @@ def featured_pairs(reports: list[Mapping[str, Any]], pairs: list[Mapping[str, An
         ticket = as_ticket(report, received_at, normalizer, drop_titles)
         fingerprint, grams = deduper.analyse(ticket)
         if rid in partners:
-            probe = Probe(fingerprint, deduper.model)
+            probe = deduper.probe(fingerprint)
             for early, label in partners[rid]:
                 fp, at = stored[early]
                 xs.append(probe.features(fp, received_at, at))
@@ -93,7 +92,7 @@ def featured_pairs(reports: list[Mapping[str, Any]], pairs: list[Mapping[str, An
             if copy is not None:
                 later = received_at + timedelta(hours=1)
                 other, _ = deduper.analyse(as_ticket(copy, later, normalizer, drop_titles))
-                xs.append(Probe(other, deduper.model).features(fingerprint, later, received_at))
+                xs.append(deduper.probe(other).features(fingerprint, later, received_at))
                 ys.append(0)
                 made_up.append(True)
                 made += 1
@@ -103,7 +102,7 @@ def featured_pairs(reports: list[Mapping[str, Any]], pairs: list[Mapping[str, An
             repost = dict(report, text=text if number % 2 else text[:max(12, len(text) * 3 // 5)])
             later = received_at + timedelta(hours=2)
             again, _ = deduper.analyse(as_ticket(repost, later, normalizer, drop_titles))
-            xs.append(Probe(again, deduper.model).features(fingerprint, later, received_at))
+            xs.append(deduper.probe(again).features(fingerprint, later, received_at))
             ys.append(1)
             made_up.append(True)
             reposts += 1

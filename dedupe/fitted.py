@@ -22,7 +22,7 @@ def _frequencies(settings: DedupeSettings) -> DocumentFrequencies:
                                settings.df_batch, {c: f * root for c, f in chars.items()})
 
 
-# Fingerprint versions this engine reads: 3, and 4 (adds `u` and `er`; a v3 report scores 0 on those features).
+# Fingerprint versions this engine reads: 3, and 4 (adds `u`; a v3 report scores 0 on the features it feeds).
 FITTED_VERSIONS = (3, 4)
 
 
@@ -82,7 +82,7 @@ class FittedDeduper:
 
     def probe(self, fingerprint: Mapping[str, Any]) -> Probe:
         """The new report decoded once, to judge candidates with (the console's suggestions use it too)."""
-        return Probe(fingerprint, self.model)
+        return Probe(fingerprint, self.model, door_gap=self.settings.door_number_gap)
 
     def judge_cases(self, fingerprint: Mapping[str, Any], received_at: datetime, candidates: Iterable[Candidate]
                     ) -> list[tuple[float, Comparison, Candidate, int]]:
@@ -95,7 +95,7 @@ class FittedDeduper:
         """
         settings, model = self.settings, self.model
         window = timedelta(days=settings.window_days) if settings.window_days else None
-        probe = Probe(fingerprint, model)
+        probe = Probe(fingerprint, model, door_gap=settings.door_number_gap)
         per_case: dict[int, list[tuple[Comparison, Candidate]]] = {}
         for cand in candidates:
             if window is not None and abs(received_at - cand.received_at) > window:
@@ -106,6 +106,10 @@ class FittedDeduper:
             per_case.setdefault(cand.case_id, []).append((cmp, cand))
         judged = []
         for pairs in per_case.values():
+            # A gate, not a feature: no labelled set holds two door numbers on one road, so no fit could weigh
+            # them, and by the labelling rule they are two places (one flood on a road never joins another's).
+            if any(probe.door_conflicts(cand.fingerprint) for _, cand in pairs):
+                continue
             # Ties go to the newest report, so the order the store returns candidates in never matters.
             cmp, cand = max(pairs, key=lambda p: (p[0].logit, p[1].report_id))
             matching = sum(1 for c, _ in pairs if c.score >= model.threshold)

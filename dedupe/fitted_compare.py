@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from dedupe.compare import ADMIN_LEVELS, name_letters, place_conflicts, same_name, units_by_level
+from dedupe.compare import ADMIN_LEVELS, door_conflicts, name_letters, place_conflicts, same_name, units_by_level
 from dedupe.fitted_fingerprint import name_hashes, unpack_grams
 from dedupe.idf import UNSEEN_CHAR_WEIGHT, char_weights
 from dedupe.model import Model
@@ -57,8 +57,11 @@ class Probe:
     new report's own bigram weights (stored with its hashes) weigh what two reports share.
     """
 
-    def __init__(self, fingerprint: Mapping[str, Any], model: Model | None = None, received_at=None):
+    def __init__(self, fingerprint: Mapping[str, Any], model: Model | None = None, received_at=None,
+                 door_gap: int | None = 100):
         self.fp = fingerprint
+        self.numbers = fingerprint.get("no") or []
+        self.door_gap = door_gap
         self.model = model or Model.default()
         self.received_at = received_at
         self.entities = fingerprint.get("e") or []
@@ -89,17 +92,24 @@ class Probe:
             if letters:
                 self.by_letters.setdefault(letters, []).append(e)
         self.letter_sizes = {len(e[0]) for e in self.entities if name_letters(e)}
-        self.rarity = {e[0] + e[1]: r for e, r in zip(self.entities, fingerprint.get("er") or ())}
 
     def conflicts(self, fb: Mapping[str, Any]) -> list[str]:
-        """Place conflicts with a candidate: two different places of one subkind, or admin units, in titles."""
+        """Place conflicts with a candidate: two different places of one subkind in titles, or door numbers far
+        apart on one road."""
         out: list[str] = []
         eb = fb.get("e")
         if eb and self.primary_subs:
             subs = self.primary_subs.intersection([e[2] for e in eb if e[3]])
             if subs:
                 out = place_conflicts(self.entities, eb, subs)
-        return out
+        return out + self.door_conflicts(fb)
+
+    def door_conflicts(self, fb: Mapping[str, Any]) -> list[str]:
+        """Door numbers far apart on one road (解放大道354号 / 1731号): two places, however alike the texts."""
+        numbers = fb.get("no")
+        if numbers and self.numbers and self.door_gap is not None:
+            return door_conflicts(self.numbers, numbers, self.door_gap)
+        return []
 
     def admin_conflicts(self, fb: Mapping[str, Any]) -> list[str]:
         """Admin units of one level named by both with nothing in common (A7县 / A8县)."""
@@ -165,10 +175,6 @@ class Probe:
         rare = [w for w in shared_w if w >= 0.6 * top]
         names = self.shared_names(fb)
         strong = any(x[2] == y[2] and x[2] not in AREA_SUBKINDS or x[2] != y[2] for x, y in names)
-        other_rarity = {e[0] + e[1]: r for e, r in zip(fb.get("e") or (), fb.get("er") or ())}
-        place_rarity = max((min(self.rarity.get(x[0] + x[1], 0.0), other_rarity.get(y[0] + y[1], 0.0))
-                            for x, y in names if x[2] == y[2] and x[2] not in AREA_SUBKINDS or x[2] != y[2]),
-                           default=0.0) / top
         area = any(x[2] == y[2] and x[2] in AREA_SUBKINDS for x, y in names)
         ab = fb.get("a")
         shared_admin = bool(ab and self.admin and {a[0] for a in self.admin} & {b[0] for b in ab})
@@ -212,7 +218,6 @@ class Probe:
             "swap_bigrams": min(own_a, own_b) * min(1.0, overall) ** 3,
             "near_repeat": (1.0 - max(own_a, own_b)) * min(1.0, overall) ** 3,
             "swap_chars": swap_chars,
-            "place_rarity": min(1.0, place_rarity),
         }
 
     def compare(self, fb: Mapping[str, Any], received_at=None, cand_at=None) -> Comparison:

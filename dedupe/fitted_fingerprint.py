@@ -11,7 +11,7 @@ from zlib import crc32
 
 from dedupe.idf import UNSEEN_CHAR_WEIGHT, DocumentFrequencies, char_weights
 from dedupe.places import find_admin_units, find_places
-from dedupe.fingerprint import report_admin_units, report_names
+from dedupe.fingerprint import report_admin_units, report_names, road_numbers
 from dedupe.fitted_profile import DedupeSettings
 from dedupe import sketch
 
@@ -68,19 +68,13 @@ def telling_chars(body: str, limit: int) -> str:
     return "".join(ranked[:limit])
 
 
-def name_rarity(name: str, df: DocumentFrequencies) -> float:
-    """The mean IDF of a name's bigrams under the visible table."""
-    grams = [name[i:i + 2] for i in range(len(name) - 1)] or [name]
-    return sum(df.weight(g) for g in grams) / len(grams)
-
-
 def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Mapping[str, Any],
                      settings: DedupeSettings, df: DocumentFrequencies) -> tuple[dict[str, Any], dict[str, int]]:
     """The JSON-safe fingerprint (well under 1 KB) and the report's distinct bigrams (for the frequency table).
 
     `g`/`w`: the text's (title included) rarest bigrams and their IDF when fingerprinted; `gs`: how many of
     them had been seen before (the rest were new to the index); `gn`: the norm of those weights; `h`/`hw`/`hn`
-    the same for the title alone; `n` the number of distinct bigrams; `e` names; `a` admin units; `u` the most telling
+    the same for the title alone; `n` the number of distinct bigrams; `e` names; `no` door numbers on named roads; `a` admin units; `u` the most telling
     characters (`telling_chars`); `c` a citizen
     digest (recorded for operators, never scored).
     """
@@ -112,10 +106,8 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
         "k": k,
         "h": h, "hw": hw, "hn": round(sum(x[1] * x[1] for x in title_chosen) ** 0.5, 3),
         "e": entities,
-        # How rare each name is (the mean IDF of its bigrams): a name many reports share (a main road, a name
-        # the parser made of common words) says less than a compound's.
-        "er": [round(name_rarity(e[0] + e[1], df), 1) for e in entities],
         "a": admins,
+        "no": road_numbers(entities, f"{title} {text}"),
         "u": telling_chars(body, settings.telling_chars),
         "c": hashlib.blake2b(citizen.encode(), digest_size=6).hexdigest() if citizen else None,
     }

@@ -21,7 +21,7 @@ class DedupeSettings:
     title_grams: int = 16
     max_entities: int = 8
     # Characters kept per report, rarest first (its place and problem, robust to paraphrase).
-    telling_chars: int = 32
+    telling_chars: int = 24
     # Also take the names the normalizer found (`normalized["entities"]`) after the title's own names.
     normalizer_entities: bool = False
     # Blocking: one key per specific name, and the report's rarest bigrams (most distinctive first).
@@ -44,12 +44,14 @@ class DedupeSettings:
     df_prior_docs: float = 2000
     # A case is judged on the mean log-odds of its this many best-matching candidate reports.
     case_link: int = 1
+    # Door numbers on one road further apart than this are two places (a conflict); None: numbers ignored.
+    door_number_gap: int | None = 100
     # Reports further apart than this are never merged (None: no limit).
     window_days: float | None = None
 
 
 # Read from `[dedupe]` itself (the live index reads them there too); the rest from `[dedupe.fitted]`.
-SHARED = ("exact_window_hours", "postings_cap", "max_candidates", "window_days")
+SHARED = ("exact_window_hours", "postings_cap", "max_candidates", "window_days", "door_number_gap")
 
 
 def load_settings(profile: Mapping[str, Any] | None) -> DedupeSettings:

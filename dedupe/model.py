@@ -33,13 +33,11 @@ FEATURES = (
     "conflict_x_text",   # place_conflict × containment of all bigrams: alike text at another place (a template)
     "place_x_topic",     # shared_place × topic_cosine: the same place and the same problem
     "rare_x_topic",      # rarest_shared × topic_cosine
-    "char_cosine",       # IDF-weighted cosine of the 32 most telling characters of each (place and problem through
+    "char_cosine",       # IDF-weighted cosine of the 24 most telling characters of each (place and problem through
                          # paraphrase: 燃气味 / 煤气味, 澜湾壹号 / 澜湾1号)
     "rare_x_chars",      # rarest_shared × char_cosine
     "swap_bigrams",      # alike text (containment of all bigrams, cubed: only near copies) × the smaller share of each side's 6 rarest bigrams
                          # the other lacks: one complaint copied for another place differs on both sides, in the name
-    "place_rarity",      # the shared specific name's mean bigram IDF over the new report's rarest (0: none shared):
-                         # a name many reports share says less
     "near_repeat",       # near-identical text with no rare bigram of its own on either side: a repeat, by another
                          # citizen too (a message forwarded in a residents' group)
     "swap_chars",        # the same in characters: char_cosine cubed × the smaller unshared share of each side's characters
@@ -53,7 +51,7 @@ SIGNS = {"topic_cosine": 1, "text_containment": 1, "rare_unshared": -1, "title_c
          "rarest_shared": 1, "shared_place": 1, "shared_area": 1, "place_conflict": -1, "admin_conflict": -1,
          "shared_admin": 1, "log_days": -1, "conflict_x_text": -1, "place_x_topic": 1, "rare_x_topic": 1,
          "char_cosine": 1, "rare_x_chars": 1,
-         "swap_bigrams": -1, "swap_chars": -1, "place_rarity": 1, "near_repeat": 1}
+         "swap_bigrams": -1, "swap_chars": -1, "near_repeat": 1}
 
 DEFAULT_MODEL = Path(__file__).with_name("model.toml")
 

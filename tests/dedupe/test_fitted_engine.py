@@ -94,3 +94,15 @@ def test_after_switching_engines_the_other_engines_reports_are_skipped_not_misre
     assert rules.decide(old, T0, [Candidate(7, 1, T0, new)]).case_id is None
     assert fitted.decide(new, T0, [Candidate(7, 1, T0, new)]).case_id == 7
     assert rules.decide(old, T0, [Candidate(7, 1, T0, old)]).case_id == 7
+
+
+def test_door_numbers_far_apart_on_one_road_are_two_places():
+    # One burst main reported at one door number; the same wording 1,400 numbers along the road is another burst.
+    deduper = FittedDeduper({})
+    text = "江岸区解放大道{n}号主水管爆裂，路面大量积水，附近小区全部停水"
+    first = deduper.fingerprint(ticket("", text.format(n=354), ext="a"))
+    far = deduper.fingerprint(ticket("", text.format(n=1731), ext="b"))
+    near = deduper.fingerprint(ticket("", text.format(n=356), ext="c"))
+    decision = deduper.decide(far, T0, [Candidate(7, 1, T0, first)])
+    assert decision.case_id is None
+    assert deduper.decide(near, T0, [Candidate(7, 1, T0, first)]).case_id == 7

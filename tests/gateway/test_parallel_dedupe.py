@@ -64,9 +64,7 @@ FLOOD = ["{p}主水管爆裂，路面大量积水，附近小区全部停水", "
          "{p}自来水管破裂喷水，整条路都是水，家里没水用", "{p}爆管了，路上全是水，什么时候能来水"]
 
 
-@pytest.mark.parametrize("engine", ["rules", pytest.param("fitted", marks=pytest.mark.xfail(
-    strict=True, reason="the fitted engine has no door-number conflict yet: the same wording 1,400 numbers away "
-                        "scores 0.71-0.84 against its 0.62 threshold, so the second flood joins the first"))])
+@pytest.mark.parametrize("engine", ["rules", "fitted"])
 def test_two_floods_on_one_road_make_one_case_each(pg_database, tmp_path, case_system, engine):
     # The open-loop bench's floods ended in 1, 2, 1, 2 cases (rules engine): a later flood's first reports joined the
     # earlier flood's case 1,400 door numbers away (its same wording scored 0.98 against a 0.5 threshold), whatever
