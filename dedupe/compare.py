@@ -103,6 +103,39 @@ def door_conflicts(na: list[list], nb: list[list], gap: int) -> list[str]:
             if a[0] == b[0] and a[1] == b[1] and abs(a[2] - b[2]) > gap]
 
 
+class NameIndex:
+    """A report's names, indexed to find the names of another report that are one place with them.
+
+    Two names can only be one (one core ends with the other, two characters at least) if their cores end alike:
+    the other report's names are looked up by the last two characters of the core, and misspellings (邦华 / 华邦)
+    by their letters.
+    """
+
+    def __init__(self, entities: list[list]):
+        self.by_tail: dict[str, list[list]] = {}
+        self.by_letters: dict[str, list[list]] = {}
+        for e in entities:
+            self.by_tail.setdefault(e[0][-2:], []).append(e)
+            letters = name_letters(e)
+            if letters:
+                self.by_letters.setdefault(letters, []).append(e)
+        self.letter_sizes = {len(e[0]) for e in entities if name_letters(e)}
+
+    def shared(self, others) -> list[tuple[list, list]]:
+        """Pairs (this report's name, the other's) that are one place, one of them primary (title or lead)."""
+        shared = []
+        by_tail, by_letters = self.by_tail, self.by_letters
+        for y in others:
+            for x in by_tail.get(y[0][-2:], ()):
+                if (x[3] or y[3]) and same_name(x, y):
+                    shared.append((x, y))
+            if by_letters and len(y[0]) in self.letter_sizes:
+                for x in by_letters.get(name_letters(y), ()):
+                    if (x[3] or y[3]) and x[2] == y[2] and not same_name(x, y):
+                        shared.append((x, y))
+        return shared
+
+
 ADMIN_LEVELS = ("province", "city", "county", "district", "district_n")
 
 
@@ -135,16 +168,7 @@ class Probe:
 
     def _decode(self) -> None:
         fingerprint = self.fp
-        # Two names can only be one (one core ends with the other, two characters at least) if their cores
-        # end alike: candidates' names are looked up by the last two characters of the core.
-        self.by_tail: dict[str, list[list]] = {}
-        self.by_letters: dict[str, list[list]] = {}
-        for e in self.entities:
-            self.by_tail.setdefault(e[0][-2:], []).append(e)
-            letters = name_letters(e)
-            if letters:
-                self.by_letters.setdefault(letters, []).append(e)
-        self.letter_sizes = {len(e[0]) for e in self.entities if name_letters(e)}
+        self.names = NameIndex(self.entities)
         self.text = sketch.unpack(fingerprint.get("t", ""))
         self.text_set = set(self.text)
         self.title = sketch.unpack(fingerprint.get("h", ""), 2)
@@ -195,16 +219,7 @@ class Probe:
         if len(self.topic) >= MIN_TOPIC_GRAMS and len(topic_b) >= MIN_TOPIC_GRAMS:
             cmp.topic = sketch.jaccard(self.topic, topic_b, settings.topic_grams)
         # Only a name in the title (or lead) of one of the two counts: a road both merely pass by does not.
-        shared = []
-        by_tail, by_letters = self.by_tail, self.by_letters
-        for y in fb.get("e") or ():
-            for x in by_tail.get(y[0][-2:], ()):
-                if (x[3] or y[3]) and same_name(x, y):
-                    shared.append((x, y))
-            if by_letters and len(y[0]) in self.letter_sizes:
-                for x in by_letters.get(name_letters(y), ()):
-                    if (x[3] or y[3]) and x[2] == y[2] and not same_name(x, y):
-                        shared.append((x, y))
+        shared = self.names.shared(fb.get("e") or ())
         if topic_b and self.topic:
             cmp.topic_shared = len(self.topic_set.intersection(topic_b))
         if shared:

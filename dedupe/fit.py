@@ -88,23 +88,23 @@ def featured_pairs(reports: list[Mapping[str, Any]], pairs: list[Mapping[str, An
                 ys.append(label)
                 made_up.append(False)
         if made + reposts < templates and number % every == 0:
-            copy = _elsewhere(report, fingerprint, places, number)
-            if copy is not None:
-                later = received_at + timedelta(hours=1)
+
+            def told_again(copy: Mapping[str, Any], hours: int, label: int) -> None:
+                """A made-up pair: `copy` received `hours` later, judged against this report."""
+                later = received_at + timedelta(hours=hours)
                 other, _ = deduper.analyse(as_ticket(copy, later, normalizer, drop_titles))
                 xs.append(deduper.probe(other).features(fingerprint, later, received_at))
-                ys.append(0)
+                ys.append(label)
                 made_up.append(True)
+
+            copy = _elsewhere(report, fingerprint, places, number)
+            if copy is not None:
+                told_again(copy, 1, 0)
                 made += 1
             # ... and, as the template's counterpart, the same report posted again by another citizen (forwarded
             # in a residents' group), whole or its first part only: a DUP pair by the labelling rule.
             text = report.get("text") or ""
-            repost = dict(report, text=text if number % 2 else text[:max(12, len(text) * 3 // 5)])
-            later = received_at + timedelta(hours=2)
-            again, _ = deduper.analyse(as_ticket(repost, later, normalizer, drop_titles))
-            xs.append(deduper.probe(again).features(fingerprint, later, received_at))
-            ys.append(1)
-            made_up.append(True)
+            told_again(dict(report, text=text if number % 2 else text[:max(12, len(text) * 3 // 5)]), 2, 1)
             reposts += 1
         for core, suffix, sub, _ in fingerprint.get("e") or ():
             if len(core) >= 2 and len(places.setdefault(sub, [])) < 500:

@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from dedupe.compare import ADMIN_LEVELS, door_conflicts, name_letters, place_conflicts, same_name, units_by_level
+from dedupe.compare import ADMIN_LEVELS, NameIndex, door_conflicts, place_conflicts, units_by_level
 from dedupe.fitted_fingerprint import name_hashes, unpack_grams
 from dedupe.idf import UNSEEN_CHAR_WEIGHT, char_weights
 from dedupe.model import Model
@@ -80,18 +80,11 @@ class Probe:
         self.title = dict(zip(hashes, weights))
         self.title_norm = fingerprint.get("hn") or 0.0
         self.char_w = char_weights()
-        self.problem = {c: self.char_w.get(c, UNSEEN_CHAR_WEIGHT) for c in fingerprint.get("u") or ""}
-        self.problem_norm = math.sqrt(sum(w * w for w in self.problem.values()))
+        self.chars = {c: self.char_w.get(c, UNSEEN_CHAR_WEIGHT) for c in fingerprint.get("u") or ""}
+        self.chars_norm = math.sqrt(sum(w * w for w in self.chars.values()))
         # The IDF a bigram never seen would have had: the scale of "rare" for this report.
         self.top_weight = max(self.grams.values(), default=0.0) or 1.0
-        self.by_tail: dict[str, list[list]] = {}
-        self.by_letters: dict[str, list[list]] = {}
-        for e in self.entities:
-            self.by_tail.setdefault(e[0][-2:], []).append(e)
-            letters = name_letters(e)
-            if letters:
-                self.by_letters.setdefault(letters, []).append(e)
-        self.letter_sizes = {len(e[0]) for e in self.entities if name_letters(e)}
+        self.names = NameIndex(self.entities)
 
     def conflicts(self, fb: Mapping[str, Any]) -> list[str]:
         """Place conflicts with a candidate: two different places of one subkind in titles, or door numbers far
@@ -125,17 +118,7 @@ class Probe:
 
     def shared_names(self, fb: Mapping[str, Any]) -> list[tuple[list, list]]:
         """Pairs of names (one of them primary) that are one place."""
-        shared = []
-        by_tail, by_letters = self.by_tail, self.by_letters
-        for y in fb.get("e") or ():
-            for x in by_tail.get(y[0][-2:], ()):
-                if (x[3] or y[3]) and same_name(x, y):
-                    shared.append((x, y))
-            if by_letters and len(y[0]) in self.letter_sizes:
-                for x in by_letters.get(name_letters(y), ()):
-                    if (x[3] or y[3]) and x[2] == y[2] and not same_name(x, y):
-                        shared.append((x, y))
-        return shared
+        return self.names.shared(fb.get("e") or ())
 
     def features(self, fb: Mapping[str, Any], received_at=None, cand_at=None) -> dict[str, float]:
         """The model's features for one candidate (see `dedupe.model.FEATURES`)."""
@@ -181,17 +164,17 @@ class Probe:
         days = 0.0
         if received_at is not None and cand_at is not None:
             days = abs((received_at - cand_at).total_seconds()) / 86400
-        problem = 0.0
+        char_cosine = 0.0
         swap_chars = 0.0
         other = fb.get("u")
-        if other and self.problem_norm:
-            mine, char_w = self.problem, self.char_w
-            shared_p = sum(mine[c] ** 2 for c in other if c in mine)
+        if other and self.chars_norm:
+            mine, char_w = self.chars, self.char_w
+            shared_c = sum(mine[c] ** 2 for c in other if c in mine)
             mass_b = sum(char_w.get(c, UNSEEN_CHAR_WEIGHT) ** 2 for c in other)
-            problem = shared_p / (self.problem_norm * math.sqrt(mass_b))
-            mass_a = self.problem_norm ** 2
+            char_cosine = shared_c / (self.chars_norm * math.sqrt(mass_b))
+            mass_a = self.chars_norm ** 2
             # Alike characters, yet each side has telling characters of its own (湖滨菜场 / 桂园菜场).
-            swap_chars = problem ** 3 * min(1.0 - shared_p / mass_a, 1.0 - shared_p / mass_b) if mass_b else 0.0
+            swap_chars = char_cosine ** 3 * min(1.0 - shared_c / mass_a, 1.0 - shared_c / mass_b)
         conflict = 1.0 if self.conflicts(fb) else 0.0
         place = 1.0 if strong else 0.0
         rarest_shared = max(shared_w, default=0.0) / top
@@ -213,8 +196,8 @@ class Probe:
             "conflict_x_text": conflict * min(1.0, overall),
             "place_x_topic": place * min(1.0, topic),
             "rare_x_topic": rarest_shared * min(1.0, topic),
-            "char_cosine": problem,
-            "rare_x_chars": rarest_shared * problem,
+            "char_cosine": char_cosine,
+            "rare_x_chars": rarest_shared * char_cosine,
             "swap_bigrams": min(own_a, own_b) * min(1.0, overall) ** 3,
             "near_repeat": (1.0 - max(own_a, own_b)) * min(1.0, overall) ** 3,
             "swap_chars": swap_chars,

@@ -97,19 +97,21 @@ WORDS_PER_REPORT = 120
 CHARS_PER_REPORT = 200
 
 
-@lru_cache(maxsize=4)
-def jieba_prior(path: str | None = None) -> tuple[dict[str, float], dict[str, float]]:
-    """(bigram → probability of occurring in a report, character → sqrt of its per-position probability × the
-    characters of a report), from jieba's word frequencies (its shipped dict.txt).
+def _jieba_dict(path: str | None) -> str | None:
+    """The path of jieba's shipped dict.txt (or `path`); None when jieba is not installed."""
+    if path is not None:
+        return path
+    try:
+        import jieba  # noqa: F401  (only its data file is read)
+    except ImportError:
+        return None
+    return os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
 
-    Read once per process, at start-up (never at import); ({}, {}) when jieba is not installed.
-    """
-    if path is None:
-        try:
-            import jieba  # noqa: F401  (only its data file is read)
-        except ImportError:
-            return {}, {}
-        path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+
+@lru_cache(maxsize=4)
+def _jieba_tables(path: str) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """jieba's word frequencies, read once per process: (bigram → probability of occurring in a report,
+    character → its factor of a cross-word bigram's estimate, character → IDF of occurring in a report)."""
     freq: dict[str, float] = {}
     chars: dict[str, float] = {}
     total = 0.0
@@ -128,13 +130,24 @@ def jieba_prior(path: str | None = None) -> tuple[dict[str, float], dict[str, fl
                 gram = word[i:i + 2]
                 freq[gram] = freq.get(gram, 0.0) + count
     if not total:
-        return {}, {}
+        return {}, {}, {}
     scale = WORDS_PER_REPORT / total
     bigram_p = {gram: -math.expm1(-count * scale) for gram, count in freq.items() if count * scale > 1e-4}
     # Two independent characters side by side: CHARS_PER_REPORT × p(a) × p(b), split as a product of two factors.
     root = math.sqrt(CHARS_PER_REPORT)
     char_f = {c: root * n / char_total for c, n in chars.items()}
-    return bigram_p, char_f
+    char_idf = {c: -math.log(-math.expm1(-CHARS_PER_REPORT * n / char_total)) for c, n in chars.items()}
+    return bigram_p, char_f, char_idf
+
+
+def jieba_prior(path: str | None = None) -> tuple[dict[str, float], dict[str, float]]:
+    """(bigram → probability of occurring in a report, character → sqrt of its per-position probability × the
+    characters of a report), from jieba's word frequencies (its shipped dict.txt).
+
+    Read once per process, at start-up (never at import); ({}, {}) when jieba is not installed.
+    """
+    path = _jieba_dict(path)
+    return _jieba_tables(path)[:2] if path is not None else ({}, {})
 
 
 def prior_counts(probabilities: Mapping[str, float], docs: float) -> dict[str, float]:
@@ -142,7 +155,6 @@ def prior_counts(probabilities: Mapping[str, float], docs: float) -> dict[str, f
     return {gram: p * docs for gram, p in probabilities.items()}
 
 
-@lru_cache(maxsize=4)
 def char_weights(path: str | None = None) -> dict[str, float]:
     """Character → IDF of the character occurring in a report, from jieba's word frequencies (a static prior:
     a character is a morpheme of the language, not of one city, so no corpus count is needed).
@@ -150,26 +162,8 @@ def char_weights(path: str | None = None) -> dict[str, float]:
     Characters carry a report's problem through paraphrase (燃气味 / 煤气味 / 燃气异味 share 气 and 味; 停电 /
     没电 share 电) where bigrams differ. {} when jieba is not installed.
     """
-    if path is None:
-        try:
-            import jieba  # noqa: F401  (only its data file is read)
-        except ImportError:
-            return {}
-        path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
-    chars: dict[str, float] = {}
-    total = 0.0
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            parts = line.split(" ", 2)
-            if len(parts) < 2:
-                continue
-            count = float(parts[1])
-            for char in parts[0]:
-                chars[char] = chars.get(char, 0.0) + count
-                total += count
-    if not total:
-        return {}
-    return {c: -math.log(-math.expm1(-CHARS_PER_REPORT * n / total)) for c, n in chars.items()}
+    path = _jieba_dict(path)
+    return _jieba_tables(path)[2] if path is not None else {}
 
 
 # The IDF of a character the prior never saw (rare characters: parts of names, typos).
