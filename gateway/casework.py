@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from dedupe.types import Decision
 from dispatch import learned_features
 from gateway import hot
-from gateway.bulk import update_rows
+from gateway.bulk import insert_rows, update_rows
 from gateway.dedupe_index import BatchIndex, lock_all_keys
 from gateway.dispatch_store import StoreCounts, features_of, suggested_unit
 from gateway.events import add_report_events
@@ -65,6 +65,15 @@ class BatchCounts:
 
     def units(self, features: list[str]) -> dict[str, dict[str, int]]:
         return {f: self._units[f] for f in features if f in self._units}
+
+
+def open_cases(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the batch's new cases; their ids, in the order of `rows`."""
+    if conn.dialect.name != "postgresql":
+        return conn.execute(insert(cases).returning(cases.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    # The rows go in in the list's order, and the id sequence counts up as they go: the ids sorted are the rows'.
+    statement, params = insert_rows(conn, cases, rows)
+    return sorted(conn.execute(statement.returning(cases.c.id), params).scalars())
 
 
 @dataclass
@@ -122,9 +131,9 @@ def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Tick
     dues = batch_case_dues(conn, runtime, [(decision.case_id, {"normalized": ticket.normalized})
                                            for _, ticket, _, decision, _, _ in decided])
     if new_cases:
-        ids = conn.execute(insert(cases).returning(cases.c.id, sort_by_parameter_order=True), [
+        ids = open_cases(conn, [
             {"status": "open", "priority": "urgent" if urgent else "normal", "next_sequence": 1, "opened_at": now,
-             "updated_at": now, **dues[placeholder]} for placeholder, urgent in new_cases]).scalars().all()
+             "updated_at": now, **dues[placeholder]} for placeholder, urgent in new_cases])
         real = {placeholder: case_id for (placeholder, _), case_id in zip(new_cases, ids)}
     case_of = {row.id: real.get(decision.case_id, decision.case_id) for row, _, _, decision, _, _ in decided}
     datas = [ticket.to_dict() for _, ticket, _, _, _, _ in decided]
@@ -132,9 +141,9 @@ def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Tick
         {"id": row.id, "status": "in_case", "case_id": case_of[row.id], "in_case_at": now, "updated_at": now,
          "data": data, "citizen": ticket.citizen, "priority": "urgent" if urgent else "normal"}
         for (row, ticket, urgent, _, _, _), data in zip(decided, datas)])
-    conn.execute(insert(case_links), [
+    conn.execute(*insert_rows(conn, case_links, [
         {"case_id": case_of[row.id], "ticket_id": row.id, "action": action, "actor": actor, "score": decision.score,
-         "evidence": decision.evidence, "created_at": now} for row, _, _, decision, action, actor in decided])
+         "evidence": decision.evidence, "created_at": now} for row, _, _, decision, action, actor in decided]))
     index.flush(conn, case_of, cfg.get("postings_cap", 200))
     # A new case carries the unit the dispatch model suggests; the counts it reads are read once for the batch.
     opening = [data for data, (_, _, _, _, action, _) in zip(datas, decided) if action == "opened"]

@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import and_, bindparam, func, insert, select, tuple_
 from sqlalchemy.engine import Connection
 
 from channels.phone import parse_phone
 from gateway.citizens import identity_key, split_identity
 from gateway.tables import citizen_identities, citizens, ticket_citizens
-from gateway.upsert import insert_for
+from gateway.bulk import ROWS, insert_rows, json_rows, rows_of
 from normalizer.ticket import Ticket
 
 # Channels whose phone is the caller's own line (caller id), so it identifies the person who reported.
@@ -37,6 +37,30 @@ def _identities(ticket: Ticket, region: str) -> tuple[tuple[str, str] | None, tu
     return anchor, claimed
 
 
+def _known(conn: Connection, wanted: list[tuple[str, str]]):
+    """The stored identities among `wanted` (kind, value): (kind, value, citizen_id) rows."""
+    c = citizen_identities.c
+    query = select(c.kind, c.value, c.citizen_id)
+    if conn.dialect.name != "postgresql":
+        return conn.execute(query.where(tuple_(c.kind, c.value).in_(wanted)))
+    # The pairs as one JSON parameter (gateway.bulk), joined on the unique (kind, value).
+    given = rows_of(citizen_identities, ("kind", "value"))
+    return conn.execute(query.join(given, and_(c.kind == given.c.kind, c.value == given.c.value)),
+                        {ROWS: json_rows([{"kind": k, "value": v} for k, v in wanted])})
+
+
+def _new_citizens(conn: Connection, n: int, now: datetime) -> list[int]:
+    """Ids of `n` new citizens (all alike, so their order does not matter)."""
+    if conn.dialect.name != "postgresql":
+        return conn.execute(insert(citizens).returning(citizens.c.id, sort_by_parameter_order=True),
+                            [{"created_at": now, "updated_at": now} for _ in range(n)]).scalars().all()
+    return conn.execute(insert(citizens).from_select(
+        ["created_at", "updated_at"], select(bindparam("now", type_=citizens.c.created_at.type),
+                                             bindparam("now", type_=citizens.c.updated_at.type))
+        .select_from(func.generate_series(1, bindparam("n")))).returning(citizens.c.id),
+        {"now": now, "n": n}).scalars().all()
+
+
 def link_citizens(conn: Connection, items: list[tuple[int, Ticket]], now: datetime, region: str) -> None:
     """Record each ticket's citizen, linking its identity and the phone it names (a claim, never proof: an unknown
     phone joins the identity's citizen unverified, a known one stays where it is), as one ticket after the other
@@ -51,10 +75,7 @@ def link_citizens(conn: Connection, items: list[tuple[int, Ticket]], now: dateti
     if not plans:
         return
     wanted = sorted({ident for p in plans for ident in p[2:] if ident})
-    known: dict[tuple[str, str], Any] = {
-        (r.kind, r.value): r.citizen_id for r in conn.execute(
-            select(citizen_identities.c.kind, citizen_identities.c.value, citizen_identities.c.citizen_id)
-            .where(tuple_(citizen_identities.c.kind, citizen_identities.c.value).in_(wanted)))}
+    known: dict[tuple[str, str], Any] = {(r.kind, r.value): r.citizen_id for r in _known(conn, wanted)}
     fresh_citizens: list[tuple[str, int]] = []       # placeholders for citizens this batch creates
     fresh_identities: dict[tuple[str, str], dict[str, Any]] = {}
 
@@ -82,9 +103,7 @@ def link_citizens(conn: Connection, items: list[tuple[int, Ticket]], now: dateti
 
     real: dict[tuple[str, int], int] = {}
     if fresh_citizens:
-        ids = conn.execute(insert(citizens).returning(citizens.c.id, sort_by_parameter_order=True),
-                           [{"created_at": now, "updated_at": now} for _ in fresh_citizens]).scalars().all()
-        real = dict(zip(fresh_citizens, ids))
+        real = dict(zip(fresh_citizens, _new_citizens(conn, len(fresh_citizens), now)))
 
     def resolve(citizen) -> int:
         return real[citizen] if isinstance(citizen, tuple) else citizen
@@ -92,14 +111,14 @@ def link_citizens(conn: Connection, items: list[tuple[int, Ticket]], now: dateti
     if fresh_identities:
         rows = [{k: v for k, v in row.items() if k != "citizen"} | {"citizen_id": resolve(row["citizen"])}
                 for _, row in sorted(fresh_identities.items())]
-        upsert = insert_for(conn, citizen_identities)
+        upsert, params = insert_rows(conn, citizen_identities, rows)
         inserted = {(r.kind, r.value) for r in conn.execute(
-            upsert.on_conflict_do_nothing().returning(citizen_identities.c.kind, citizen_identities.c.value), rows)}
+            upsert.on_conflict_do_nothing().returning(citizen_identities.c.kind, citizen_identities.c.value), params)}
         if any(row["verified"] and ident not in inserted for ident, row in fresh_identities.items()):
             raise CitizenContended()
-    # With RETURNING, one multi-row statement compiled once (an ON CONFLICT executemany would go row by row).
-    conn.execute(insert_for(conn, ticket_citizens).on_conflict_do_nothing().returning(ticket_citizens.c.ticket_id), [
+    links, params = insert_rows(conn, ticket_citizens, [
         {"ticket_id": ticket_id, "citizen_id": resolve(citizen), "identity": identity, "created_at": now}
         for ticket_id, _, citizen, identity in linked])
+    conn.execute(links.on_conflict_do_nothing(), params)
     for _, ticket, citizen, _ in linked:
         ticket.extra["citizen_id"] = resolve(citizen)

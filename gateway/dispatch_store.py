@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from dispatch import DispatchConfig, RoutingTable, case_features, learned_features, predict
+from gateway.bulk import any_of
 from gateway.hot import add_counts, case_facts
 from gateway.tables import dispatch_counts, dispatch_learned, tickets
 from gateway.upsert import insert_for
@@ -27,14 +28,16 @@ class StoreCounts:
         if not features:
             return {}
         c = dispatch_counts.c
-        rows = self.conn.execute(select(c.feature, c.cases).where(c.unit == TOTAL, c.feature.in_(features)))
+        among, params = any_of(self.conn, c.feature, features, "features")
+        rows = self.conn.execute(select(c.feature, c.cases).where(c.unit == TOTAL, among), params)
         return {feature: n for feature, n in rows}
 
     def units(self, features: list[str]) -> dict[str, dict[str, int]]:
         c = dispatch_counts.c
         out: dict[str, dict[str, int]] = {}
+        among, params = any_of(self.conn, c.feature, features, "features")
         for feature, unit, n in self.conn.execute(select(c.feature, c.unit, c.cases)
-                                                  .where(c.feature.in_(features), c.unit != TOTAL, c.cases > 0)):
+                                                  .where(among, c.unit != TOTAL, c.cases > 0), params):
             out.setdefault(feature, {})[unit] = n
         return out
 

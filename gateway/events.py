@@ -5,9 +5,13 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, case, column, func, insert, select, update, values
+from functools import lru_cache
+
+from sqlalchemy import BigInteger, Boolean, Integer, Text, bindparam, case, cast, column, func, insert, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 
+from gateway.bulk import ROWS, any_of, insert_rows, json_rows
 from gateway.tables import cases, outbox, tickets, utcnow
 
 EVENT_TYPES = ("case.opened", "case.report_added", "case.updated", "case.unmerged", "case.merged", "case.rated",
@@ -78,8 +82,9 @@ def add_report_events(conn: Connection, items: list[tuple[int, str, int, dict[st
     urgent = {case_id for case_id, _, _, _, is_urgent, _ in items if is_urgent}
     now = utcnow()
     case_rows = _advance_sequences(conn, {c: len(ix) for c, ix in wanted.items()}, urgent, now)
-    counts = dict(conn.execute(select(tickets.c.case_id, func.count()).where(tickets.c.case_id.in_(list(wanted)))
-                               .group_by(tickets.c.case_id)).all())
+    among, ids = any_of(conn, tickets.c.case_id, list(wanted), "case_ids")
+    counts = dict(conn.execute(select(tickets.c.case_id, func.count()).where(among).group_by(tickets.c.case_id),
+                               ids).all())
     rows = []
     for case_id, indexes in wanted.items():
         row = case_rows[case_id]
@@ -101,7 +106,7 @@ def add_report_events(conn: Connection, items: list[tuple[int, str, int, dict[st
                 "body": json.dumps(envelope, ensure_ascii=False), "status": "pending", "attempts": 0,
                 "next_attempt_at": now, "created_at": now}))
     rows.sort(key=lambda r: r[0])
-    conn.execute(insert(outbox), [row for _, row in rows])
+    conn.execute(*insert_rows(conn, outbox, [row for _, row in rows]))
     return [row["id"] for _, row in rows]
 
 
@@ -115,9 +120,17 @@ def _advance_sequences(conn: Connection, counts: dict[int, int], urgent: set[int
                 next_sequence=cases.c.next_sequence + n, updated_at=now, priority=priority(case_id in urgent))
                 .returning(*cases.c)).one()
         return result
-    given = values(column("case_id", Integer), column("n", Integer), column("urgent", Boolean), name="given").data(
-        [(case_id, n, case_id in urgent) for case_id, n in sorted(counts.items())])
-    rows = conn.execute(update(cases).where(cases.c.id == given.c.case_id).values(
-        next_sequence=cases.c.next_sequence + given.c.n, updated_at=now,
-        priority=case((given.c.urgent, "urgent"), else_=cases.c.priority)).returning(*cases.c)).all()
+    # The cases as one JSON parameter (gateway.bulk): the statement's text is the same for every batch.
+    rows = conn.execute(_advance_statement(), {"now": now, ROWS: json_rows(
+        [{"case_id": case_id, "n": n, "urgent": case_id in urgent} for case_id, n in sorted(counts.items())])}).all()
     return {row.id: row for row in rows}
+
+
+@lru_cache(maxsize=1)
+def _advance_statement():
+    given = (func.jsonb_to_recordset(cast(bindparam(ROWS, type_=Text), JSONB))
+             .table_valued(column("case_id", BigInteger), column("n", Integer), column("urgent", Boolean))
+             .render_derived(name="given", with_types=True))
+    return update(cases).where(cases.c.id == given.c.case_id).values(
+        next_sequence=cases.c.next_sequence + given.c.n, updated_at=bindparam("now"),
+        priority=case((given.c.urgent, "urgent"), else_=cases.c.priority)).returning(*cases.c)

@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 
-from gateway.bulk import update_rows
+from gateway.bulk import any_of, insert_rows, update_rows
 from gateway.events import add_event
 from gateway.tables import hot_buckets, hot_cases, hot_group_cases, hot_group_counts, hot_groups, hot_levels, tickets
 from gateway.upsert import insert_for
@@ -217,12 +217,13 @@ def group_pairs(conn: Connection, group_ids: list[int], window: str, until: int)
     c = hot_group_counts.c
     start = group_window_start(window, until)
     inside = c.bucket >= start
+    among, ids = any_of(conn, c.group_id, group_ids, "group_ids")
     rows = conn.execute(
         select(c.group_id, func.sum(case((inside, c.cases), else_=0)), func.sum(case((inside, c.reports), else_=0)),
                func.sum(case((inside, 0), else_=c.reports)))
-        .where(c.group_id.in_(group_ids), c.span == GROUP_SPANS[window],
+        .where(among, c.span == GROUP_SPANS[window],
                c.bucket >= start - WINDOWS[window] * MINUTE, c.bucket <= until)
-        .group_by(c.group_id)).all()
+        .group_by(c.group_id), ids).all()
     return {r[0]: (int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)) for r in rows}
 
 
@@ -341,12 +342,12 @@ def record_joins(conn: Connection, settings, joins: list[tuple[int, datetime, Ma
                 (received_at, opened, case_id))
         for term in facts.get("terms") or ():
             groups.setdefault((TERM_CATEGORY, term[:50]), []).append((received_at, opened, case_id))
-    # Every upsert here has RETURNING so that SQLAlchemy sends its rows as one multi-row statement compiled once
-    # ("insertmanyvalues"); an ON CONFLICT executemany without it would go row by row.
-    stmt = insert_for(conn, hot_buckets)
+    # Each write is one statement with the batch's rows as one parameter (gateway.bulk), sorted: two workers
+    # upserting at once take the rows' locks in one order.
+    stmt, params = insert_rows(conn, hot_buckets, [{"case_id": c, "span": s, "bucket": b, "reports": n}
+                                                   for (c, s, b), n in sorted(buckets.items())])
     conn.execute(stmt.on_conflict_do_update(index_elements=["case_id", "span", "bucket"], set_={
-        "reports": hot_buckets.c.reports + stmt.excluded.reports}).returning(hot_buckets.c.case_id),
-        [{"case_id": c, "span": s, "bucket": b, "reports": n} for (c, s, b), n in sorted(buckets.items())])
+        "reports": hot_buckets.c.reports + stmt.excluded.reports}), params)
     levels, ladder_minutes = ladder(settings)
     windows = dict(WINDOWS, ladder=ladder_minutes)
     # Each case's windows end at its newest report of the batch; one read per distinct minute (mostly one).
@@ -359,10 +360,12 @@ def record_joins(conn: Connection, settings, joins: list[tuple[int, datetime, Ma
         until = minute * MINUTE
         sums = [func.coalesce(func.sum(case((window_filter(m, until), hot_buckets.c.reports), else_=0)), 0)
                 for m in windows.values()]
-        for row in conn.execute(select(hot_buckets.c.case_id, *sums).where(hot_buckets.c.case_id.in_(case_ids))
-                                .group_by(hot_buckets.c.case_id)):
+        among, ids = any_of(conn, hot_buckets.c.case_id, case_ids, "case_ids")
+        for row in conn.execute(select(hot_buckets.c.case_id, *sums).where(among).group_by(hot_buckets.c.case_id),
+                                ids):
             counts_of[row[0]] = {name: int(n) for name, n in zip(windows, row[1:])}
-    summaries = {r.case_id: r for r in conn.execute(select(hot_cases).where(hot_cases.c.case_id.in_(list(per_case))))}
+    among, ids = any_of(conn, hot_cases.c.case_id, list(per_case), "case_ids")
+    summaries = {r.case_id: r for r in conn.execute(select(hot_cases).where(among), ids)}
     inserts, updates = [], []
     for case_id, reports in per_case.items():
         counts = counts_of.get(case_id, {name: 0 for name in windows})
@@ -386,7 +389,7 @@ def record_joins(conn: Connection, settings, joins: list[tuple[int, datetime, Ma
                         "first_at": min(summary.first_at or oldest, oldest), **bounds,
                         **{k: getattr(summary, k) or facts.get(k) for k in ("title", "district", "category")}})
     if inserts:
-        conn.execute(insert(hot_cases), inserts)
+        conn.execute(*insert_rows(conn, hot_cases, inserts))
     if updates:
         update_rows(conn, hot_cases, updates, key="case_id")
     if groups:
@@ -401,13 +404,13 @@ def _count_groups(conn: Connection, groups: dict[tuple[str, str], list[tuple[dat
     row's lock), their counts, the cases term groups hold, and the new-case bounds of the groups that had an
     opening, in a few statements."""
     openings = {key: max((r for r, opened, _ in reports if opened), default=None) for key, reports in groups.items()}
-    stmt = insert_for(conn, hot_groups)
+    stmt, params = insert_rows(conn, hot_groups, [
+        {"category": c, "district": d, "last_at": openings[(c, d)], "bound_1h": 0, "bound_24h": 0, "bound_7d": 0}
+        for c, d in sorted(groups)])
     rows = conn.execute(stmt.on_conflict_do_update(index_elements=["category", "district"], set_={"last_at": case(
         (or_(hot_groups.c.last_at.is_(None), hot_groups.c.last_at < stmt.excluded.last_at), stmt.excluded.last_at),
         else_=hot_groups.c.last_at)}).returning(hot_groups.c.id, hot_groups.c.category, hot_groups.c.district,
-                                                 hot_groups.c.last_at), [
-        {"category": c, "district": d, "last_at": openings[(c, d)], "bound_1h": 0, "bound_24h": 0, "bound_7d": 0}
-        for c, d in sorted(groups)]).all()
+                                                 hot_groups.c.last_at), params).all()
     ids = {(r.category, r.district): r.id for r in rows}
     counts: dict[tuple[int, int, int], list[int]] = {}
     for key, reports in groups.items():
@@ -417,19 +420,18 @@ def _count_groups(conn: Connection, groups: dict[tuple[str, str], list[tuple[dat
                 row = counts.setdefault((ids[key], span, seconds - seconds % span), [0, 0])
                 row[0] += 1
                 row[1] += 1 if opened else 0
-    stmt = insert_for(conn, hot_group_counts)
+    stmt, params = insert_rows(conn, hot_group_counts, [
+        {"group_id": g, "span": s, "bucket": b, "reports": n, "cases": k} for (g, s, b), (n, k) in sorted(counts.items())])
     conn.execute(stmt.on_conflict_do_update(
         index_elements=["group_id", "span", "bucket"],
         set_={"reports": hot_group_counts.c.reports + stmt.excluded.reports,
-              "cases": hot_group_counts.c.cases + stmt.excluded.cases}).returning(hot_group_counts.c.group_id), [
-        {"group_id": g, "span": s, "bucket": b, "reports": n, "cases": k}
-        for (g, s, b), (n, k) in sorted(counts.items())])
+              "cases": hot_group_counts.c.cases + stmt.excluded.cases}), params)
     members = {(ids[key], case_id): received_at for key, reports in groups.items() if key[0] == TERM_CATEGORY
                for received_at, opened, case_id in reports if opened}
     if members:
-        stmt = insert_for(conn, hot_group_cases)
-        conn.execute(stmt.on_conflict_do_nothing().returning(hot_group_cases.c.group_id), [
+        stmt, params = insert_rows(conn, hot_group_cases, [
             {"group_id": g, "case_id": c, "opened_at": at} for (g, c), at in sorted(members.items())])
+        conn.execute(stmt.on_conflict_do_nothing(), params)
     # The new-case count when a group's newest case opened bounds every later count of each window. A window's
     # count depends on its end only to its bucket span, so the groups are read together per window and bucket.
     opened = {r.id: epoch(r.last_at) for r in rows if openings[(r.category, r.district)] is not None}

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
-from gateway.bulk import update_rows
+from gateway.bulk import any_of, update_rows
 from gateway.events import add_event
 from gateway.runtime import Runtime
 from gateway.tables import cases, tickets
@@ -109,8 +109,8 @@ def batch_case_dues(conn: Connection, runtime: Runtime, reports: list[tuple[int,
     joined = {case_id: due for case_id, due in earliest.items() if case_id > 0 and due is not None}
     if joined:
         changes = []
-        for row in conn.execute(select(cases.c.id, cases.c.due_at, cases.c.overdue_level)
-                                .where(cases.c.id.in_(sorted(joined)))):
+        among, params = any_of(conn, cases.c.id, sorted(joined), "case_ids")
+        for row in conn.execute(select(cases.c.id, cases.c.due_at, cases.c.overdue_level).where(among), params):
             due = joined[row.id]
             if row.due_at is None or due < row.due_at:
                 told = min(row.overdue_level, level_at(due, now, levels, zone))
