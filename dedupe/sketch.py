@@ -13,7 +13,9 @@ from bisect import bisect_left
 from zlib import crc32
 
 _NON_CONTENT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
-_EXPORT_NOISE = re.compile(r"_x000D_|https?://\S+")
+# A link ends at the first character a URL cannot hold: Chinese text runs on after a pasted link with no space,
+# and `\S+` would eat the rest of the report.
+_EXPORT_NOISE = re.compile(r"_x000D_|https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 # Salutations and sign-offs carry no content and are shared by unrelated reports.
 _SALUTATION = re.compile(r"^[^：:，,。！!]{0,16}?(领导|书记|市长|县长|区长|主任|局长|厅长|部长|同志|各位)[^：:。！!]{0,8}?[：:，,！!]"
                          r"|(您|你)们?好[！!，,。]?|此致敬礼|谢谢[！!。]?|盼复|望回复|敬请回复|感谢您在百忙之中")
