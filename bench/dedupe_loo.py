@@ -17,7 +17,7 @@ from config.settings import load_profile  # noqa: E402
 from dedupe.cluster import evaluate, read_reports  # noqa: E402
 from dedupe.fitted import FittedDeduper as Deduper  # noqa: E402
 from dedupe.fit import fit  # noqa: E402
-from dedupe.model import FEATURES, Model  # noqa: E402
+from dedupe.model import FITTED, Model  # noqa: E402
 from normalizer.normalize import Normalizer  # noqa: E402
 
 SETS = [("board-dev", "board-dev.jsonl", "board-dev.pairs.jsonl"),
@@ -53,7 +53,7 @@ def main() -> int:
         started = time.time()
         others = [(n, *loaded[n]) for n, _, _ in SETS if n != name]
         model = fit(others, lambda: Deduper(profile, model=Model()), normalizer,
-                    features=[f for f in FEATURES if f not in args.exclude] if args.exclude else None)
+                    features=[f for f in FITTED if f not in args.exclude])
         for drop in (False, True):
             r = evaluate(str(data / corpus), str(data / pairs) if pairs else None, Deduper(profile, model=model),
                          normalizer, drop_titles=drop)

@@ -5,7 +5,7 @@ table growing in batches exactly as in `cluster`, and each labelled pair is feat
 the later report's probe against the earlier report's stored fingerprint. Every corpus is read twice, as given
 and with its titles removed (SMS, WeChat and hotline reports have none), and every corpus weighs the same in the
 fit, whatever its number of pairs. A corpus whose times are synthetic (evenly spaced, as an export without
-times) carries no time information: its `log_days` is set to the other corpora's mean, so it fits nothing there.
+times) carries no time information: its time features are set to the other corpora's mean, so they fit nothing there.
 """
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from datetime import datetime, timedelta
 from typing import IO, Any, Iterable, Mapping
 
 from dedupe.cluster import as_ticket, in_time_order, read_reports, truth_pairs
-from dedupe.model import FEATURES, SIGNS, Model
+from dedupe.model import FEATURES, FITTED, SIGNS, Model
 
 # Truth corpora up to this size are featured on every pair; larger ones on each report's candidates.
 ALL_PAIRS_UP_TO = 3000
 L2 = 3.0  # ridge penalty on standardized coefficients
+# Features read from the two reports' times: a corpus whose times are made up gets their mean (it fits nothing).
+TIME_FEATURES = ("log_days", "within_day", "within_week", "within_month")
 
 
 def synthetic_times(times: list[datetime]) -> bool:
@@ -175,15 +177,17 @@ def fit(sets: Iterable[tuple[str, list[Mapping[str, Any]], list[Mapping[str, Any
             if log:
                 log.write(f"{name}{' (no titles)' if drop_titles else ''}: {len(ys) - made - reposts} labelled "
                           f"pairs, {sum(ys) - reposts} DUP, {made} template pairs (NOT) and {reposts} reposts (DUP)"
-                          f"{', times synthetic: log_days not fitted' if untimed else ''}\n")
+                          f"{', times synthetic: time features not fitted' if untimed else ''}\n")
             if ys:
                 blocks.append((np.array([[f[k] for k in FEATURES] for f in xs]), np.array(ys, dtype=float), untimed,
                                np.array(featured_pairs.made_up, dtype=bool)))
-    timed = [x[:, FEATURES.index("log_days")] for x, _, untimed, _ in blocks if not untimed]
-    mean_days = float(np.mean(np.concatenate(timed))) if timed else 0.0
-    for x, _, untimed, _ in blocks:
-        if untimed:
-            x[:, FEATURES.index("log_days")] = mean_days
+    for feature in TIME_FEATURES:
+        column = FEATURES.index(feature)
+        timed = [x[:, column] for x, _, untimed, _ in blocks if not untimed]
+        mean = float(np.mean(np.concatenate(timed))) if timed else 0.0
+        for x, _, untimed, _ in blocks:
+            if untimed:
+                x[:, column] = mean
     x = np.vstack([b[0] for b in blocks])
     y = np.concatenate([b[1] for b in blocks])
     # Every corpus (and its title-less reading) weighs the same: len(blocks) units of weight in all.
@@ -194,9 +198,8 @@ def fit(sets: Iterable[tuple[str, list[Mapping[str, Any]], list[Mapping[str, Any
     # meaning. Collinear features (text similarities) then share the weight instead of cancelling each other.
     bounds = [(0.0, None) if SIGNS.get(f, 0) > 0 else (None, 0.0) if SIGNS.get(f, 0) < 0 else (None, None)
               for f in FEATURES]
-    if features is not None:
-        keep = set(features)
-        bounds = [b if f in keep else (0.0, 0.0) for b, f in zip(bounds, FEATURES)]
+    keep = set(FITTED if features is None else features)
+    bounds = [b if f in keep else (0.0, 0.0) for b, f in zip(bounds, FEATURES)]
     intercept, full = bounded_logistic((x - mean) / scale, y, w, bounds)
     raw = full / scale
     intercept = float(intercept - np.sum(raw * mean))

@@ -106,3 +106,25 @@ def test_door_numbers_far_apart_on_one_road_are_two_places():
     decision = deduper.decide(far, T0, [Candidate(7, 1, T0, first)])
     assert decision.case_id is None
     assert deduper.decide(near, T0, [Candidate(7, 1, T0, first)]).case_id == 7
+
+
+def test_a_pasted_link_does_not_swallow_the_report_after_it():
+    # Chinese runs on after a pasted link with no space; the report after the link is still what it says.
+    text = "枫汀苑3号楼楼道里一股煤气味，很冲，谁家漏气了吧，物业电话打不通，已经闻了一上午了"
+    linked = "上次反映的帖子https://example.gov.cn/msg?id=42&p=1还没处理，" + text
+    deduper = FittedDeduper({})
+    # Every bigram of the report is still read (the link's own are gone).
+    assert deduper.fingerprint(ticket("", linked, ext="b"))["n"] > deduper.fingerprint(ticket("", text, ext="a"))["n"]
+    assert _judge(("", text), ("", linked)).case_id == 7
+
+
+def test_a_retelling_years_later_weighs_no_worse_than_one_a_month_later():
+    # Citizens re-complain about what was not fixed, months or years on: time apart is bounded evidence, so no fit
+    # made on reports days apart can price a late retelling below anything it has seen.
+    from datetime import timedelta
+
+    deduper = FittedDeduper({})
+    first = deduper.fingerprint(ticket("", "桐荫路口的路灯坏了一个月了，晚上黑乎乎的，希望尽快修好", ext="a"))
+    again = deduper.probe(deduper.fingerprint(ticket("", "桐荫路口路灯还是不亮，之前反映过，至今没人修", ext="b")))
+    month, year, years = (again.compare(first, T0 + timedelta(days=d), T0).logit for d in (30, 365, 1800))
+    assert abs(month - year) < 0.1 and abs(year - years) < 1e-6
