@@ -456,6 +456,8 @@ def open_loop_gateway(args, redis: PrivateRedis, mix_name: str) -> dict:
 
     try:
         print(f"gateway, {mix_name} mix, {args.workers} workers:", flush=True)
+        time.sleep(3)  # the workers load their models (jieba, the deduper's tables) before the clock starts
+        cpu_before = process_cpu(engine, web, workers, name)
         best, steps = step_up(port, args.rates, args.step_seconds, mix_for, args.p99_ms, on_step=after_step,
                               flood_at=10.0 if flood else None, acked=acked)
         last_submission = time.time()
@@ -470,12 +472,24 @@ def open_loop_gateway(args, redis: PrivateRedis, mix_name: str) -> dict:
                                                                 1) if sink.events else None
         totals = {k.decode(): int(v) for k, v in redis.client.hgetall("gateway:pipeline:totals").items()}
         floods = flood_cases(engine, [m.flood_place for m in mixes.values()]) if flood else None
+        # From the first step to the end of the drain (start-up left out); PostgreSQL: this database's backends
+        # (web, workers, the sampler), those that started after the first step counted whole.
+        cpu_after = process_cpu(engine, web, workers, name)
+        cpu = {k: round(cpu_after[k] - cpu_before[k], 2) for k in ("web", "workers")}
+        cpu["postgresql"] = round(sum(v - cpu_before["postgresql"].get(pid, 0.0)
+                                      for pid, v in cpu_after["postgresql"].items()), 2)
+        delivered = len(sink.events)
+        cpu_per = {"web_ms_per_ack": round(cpu["web"] / len(acked) * 1000, 2) if acked else None,
+                   "workers_ms_per_ticket": round(cpu["workers"] / totals["tickets"] * 1000, 2)
+                   if totals.get("tickets") else None,
+                   "postgresql_ms_per_ticket": round(cpu["postgresql"] / len(acked) * 1000, 2) if acked else None,
+                   "events_delivered": delivered}
         return {"mix": mix_name, "highest_sustained_rps": best, "steps": steps, "pipeline": arrived,
                 "acknowledged": len(acked), "flood_cases": floods, "pipeline_totals": totals,
                 "statements_per_ticket": round(totals["statements"] / totals["tickets"], 2)
                 if totals.get("tickets") else None,
                 "tickets_per_batch": round(totals["tickets"] / totals["batches"], 1) if totals.get("batches") else None,
-                "queue_depth": sampler.samples}
+                "cpu_seconds": cpu, "cpu": cpu_per, "queue_depth": sampler.samples}
     finally:
         sampler.close()
         for w in workers:
@@ -484,6 +498,29 @@ def open_loop_gateway(args, redis: PrivateRedis, mix_name: str) -> dict:
         engine.dispose()
         sink.stop()
         drop_database(name)
+
+
+def cpu_seconds(pid: int, children: bool = False) -> float:
+    """CPU (user + system) a process has used so far, with its live children's (gunicorn's workers) if asked."""
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        own = (int(fields[11]) + int(fields[12])) / tick
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split() if children else []
+    except OSError:
+        return 0.0
+    return own + sum(cpu_seconds(int(k)) for k in kids)
+
+
+def process_cpu(engine, web: Child, workers: list[Child], database: str) -> dict:
+    """CPU seconds used so far by the web processes, the pipeline workers and the database's PostgreSQL backends."""
+    from sqlalchemy import text
+    with engine.connect() as conn:
+        backends = [r[0] for r in conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d"),
+                                               {"d": database})]
+    return {"web": cpu_seconds(web.popen.pid, children=True),
+            "workers": sum(cpu_seconds(w.popen.pid) for w in workers),
+            "postgresql": {pid: cpu_seconds(pid) for pid in backends}}
 
 
 def flood_cases(engine, places: list[str]) -> list[int]:
@@ -614,6 +651,11 @@ def open_loop_table(record: dict) -> str:
                      f"p50 {p['to_case_opened_p50_ms']} ms, p99 {p['to_case_opened_p99_ms']} ms")
         lines.append(f"   SQL statements a ticket (queue → outbox, BEGIN/COMMIT included): {r['statements_per_ticket']}"
                      f" ({r['tickets_per_batch']} tickets a batch)")
+        if r.get("cpu"):
+            c = r["cpu"]
+            lines.append(f"   CPU over the run: web {c['web_ms_per_ack']} ms an acknowledgement, workers "
+                         f"{c['workers_ms_per_ticket']} ms a ticket (normalize, dedupe, write, deliver), PostgreSQL "
+                         f"{c['postgresql_ms_per_ticket']} ms a report (intake and pipeline)")
         if r.get("flood_cases"):
             lines.append(f"   each flood of 200 reports ended in cases: {r['flood_cases']}")
         depth = r["queue_depth"][::5]
