@@ -200,6 +200,8 @@ def gateway_env(database_url: str, redis_url: str, downstream_url: str | None) -
                GATEWAY_VAR_DIR=str(OUT / "var"), GATEWAY_LOG_LEVEL="WARNING", PYTHONPATH=str(REPO))
     if downstream_url:
         env["DOWNSTREAM_URL"] = downstream_url
+    if os.environ.get("GATEWAY_PROFILE"):
+        env["GATEWAY_PROFILE"] = os.environ["GATEWAY_PROFILE"]  # a city profile overlay for the run (batch size …)
     return env
 
 
