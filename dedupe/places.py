@@ -61,7 +61,7 @@ _ADMIN_CHAR = re.compile(r"[街省市县区镇乡]")
 _BUS_RE = re.compile(r"(?<![0-9A-Za-z])(\d{1,3})(?:路|号线)?(?:公交|路车|专线|号线|路)")
 _NOT_ADMIN_BEFORE = set("小社园城景辖片学校厂矿灾库营发护范")
 # A core ending so is a phrase (进入小区, 一期旁边工地, 负责组), not a name.
-_NOT_NAME_END = set("入出往收成止过该个各整进回在到去内外全原些边旁前后里面上下本此每条")
+_NOT_NAME_END = set("入出往收成止过该个各整进回在到去内外全原些边旁前后面上下本此每条")
 _DETERMINERS = set("各该此每这")
 # 德天湖路路面塌陷: a 路 followed by one of these is 路面/路灯/路段 (part of the road), not a second name's suffix.
 _ROAD_PART = set("面灯段边况基沿")
@@ -90,13 +90,21 @@ def _core_before(text: str, end: int, cut_admin: bool, floor: int = 0) -> str:
     return core[best:]
 
 
+# Verbs that take the suffix's thing as their object (督促物业: urge the management company): a name never runs
+# across one, so what stands before it is another phrase (卫健和水务部门督促物业 names no 水务物业).
+_OBJECT_VERBS = frozenset("督促 监督 协调 责令 敦促 催促 联系 通知 告知 找过 找到".split())
+
+
 def match_core(core: str) -> str:
-    """The part of a name core that identifies it: trailing generic words (安置, 公办) dropped."""
+    """The part of a name core that identifies it: trailing generic words (安置, 公办) dropped; nothing when the
+    suffix is the object of a verb."""
     changed = True
     while changed and len(core) > 2:
         changed = False
         for cut in (2, 3):
             if len(core) > cut and core[-cut:] in GENERIC_CORES:
+                if core[-cut:] in _OBJECT_VERBS:
+                    return ""
                 core, changed = core[:-cut], True
                 break
     return core

@@ -46,7 +46,7 @@ def test_fit_writes_a_model_that_a_profile_loads(tmp_path, capsys):
     result = evaluate(str(corpus), None, Deduper({}, model=model), Normalizer({}), baseline=False)
     assert result["precision"] == 1.0 and result["recall"] > 0.5, result
     log = capsys.readouterr().err
-    assert "truth.jsonl: 276 labelled pairs, 45 DUP, 12 template pairs (NOT) and 24 reposts (DUP)" in log
+    assert "truth.jsonl: 276 labelled pairs, 45 DUP, 14 template pairs (NOT) and 24 reposts (DUP)" in log
     assert "synthetic" not in log
 
 

@@ -49,10 +49,13 @@ def _rows(items, start=T0, step=timedelta(hours=3)):
 
 ENGINES = ["rules", "fitted"]
 # What each engine does not do yet (strict: a test that starts passing must lose its mark). Measured: the rules
-# engine (main's) merges 2 of the ten template compounds and 4 of the 5 problems, and splits the lift reports;
-# the fitted engine joins the lift reports, but merges templates and one place's problems (docs/dedupe.md).
+# engine merges 4 of the 5 problems and splits the lift reports; the fitted engine joins the lift reports but
+# merges one place's problems; both keep the templates apart since the name parser stopped reading 水务物业 out of
+# "水务部门督促物业" and reads names ending in 里 (docs/dedupe.md).
 NOT_YET = {(engine, test) for engine in ENGINES
-           for test in ("lift", "lift_among_others", "template", "template_untitled", "five_problems")} - {("fitted", "lift")}
+           for test in ("lift", "lift_among_others", "template", "template_untitled", "five_problems")} - {("fitted", "lift"), ("fitted", "template"),
+                                                      ("fitted", "template_untitled"), ("rules", "template"),
+                                                      ("rules", "template_untitled")}
 
 
 def engines(test: str):

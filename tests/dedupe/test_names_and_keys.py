@@ -26,6 +26,8 @@ BBQ = ("江夏区银杉花园门口烧烤摊噪音扰民", "我是银杉花园�
     ("请尽快修复路面，督促物业整改", []),               # verbs in front of a suffix are no names
     ("我们是各乡镇的环卫工人", []),                     # "each" town is no town in particular
     ("翠湖华苑物业乱收费", ["翠湖华苑物业"]),
+    ("请卫健和水务部门督促物业清洗水箱", []),           # a name never runs across a verb: no 水务物业
+    ("东城区柿子里小区水箱没洗", ["柿子里小区"]),        # names ending in 里 are compounds' too
 ])
 def test_names_found(text, names):
     assert [n for n, _kind, _sub in find_places(text)] == names
