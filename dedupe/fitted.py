@@ -7,6 +7,7 @@ from typing import Any, Iterable, Mapping
 
 from dedupe.engine import name_key
 from dedupe.fitted_compare import Comparison, Probe
+from dedupe.fitted_decoded import DecodedCache, DecodedFingerprint
 from dedupe.fitted_fingerprint import make_fingerprint, unpack_grams
 from dedupe.idf import DocumentFrequencies, jieba_prior, prior_counts
 from dedupe.model import Model, load_model
@@ -34,6 +35,8 @@ class FittedDeduper:
         self.settings: DedupeSettings = load_settings(profile)
         self.model: Model = model or load_model(profile, (profile or {}).get("_base_dir"))
         self.df = frequencies if frequencies is not None else _frequencies(self.settings)
+        # Candidates' fingerprints decoded once per process (a hot report is a candidate of many later reports).
+        self.decoded = DecodedCache(self.settings.decoded_cache)
 
     def analyse(self, ticket: Ticket) -> tuple[dict[str, Any], dict[str, int]]:
         """The fingerprint and the report's distinct bigrams (to `observe` once the report is indexed)."""
@@ -84,60 +87,80 @@ class FittedDeduper:
         """The new report decoded once, to judge candidates with (the console's suggestions use it too)."""
         return Probe(fingerprint, self.model, door_gap=self.settings.door_number_gap)
 
-    def judge_cases(self, fingerprint: Mapping[str, Any], received_at: datetime, candidates: Iterable[Candidate]
-                    ) -> list[tuple[float, Comparison, Candidate, int]]:
-        """Per case: (log-odds, best comparison, its report, how many of the case's reports match), best first.
+    def _rank_cases(self, probe: Probe, received_at: datetime, candidates: Iterable[Candidate]
+                    ) -> list[tuple[float, Candidate, int]]:
+        """Per case: (log-odds, its best report, how many of the case's reports match), best first.
 
         A case is many reports: its log-odds is the mean of its `case_link` best candidate reports' (so a report
         alike only by a street name does not chain a case onto another), plus `case_support` for each further
         report of it that matches on its own, so the tenth report of a hot incident joins when it resembles some
-        of the nine.
+        of the nine. Each candidate is scored by its log-odds alone (`Probe.log_odds`); the evidence is built
+        only for the comparison a decision shows.
         """
         settings, model = self.settings, self.model
         window = timedelta(days=settings.window_days) if settings.window_days else None
-        probe = Probe(fingerprint, model, door_gap=settings.door_number_gap)
-        per_case: dict[int, list[tuple[Comparison, Candidate]]] = {}
+        decoded = self.decoded
+        threshold = model.threshold
+        per_case: dict[int, list[tuple[float, Candidate, DecodedFingerprint]]] = {}
         for cand in candidates:
             if window is not None and abs(received_at - cand.received_at) > window:
                 continue
             if cand.fingerprint.get("v", 0) not in FITTED_VERSIONS:
                 continue  # filed by the rules engine before the city switched engines: not comparable
-            cmp = probe.compare(cand.fingerprint, received_at, cand.received_at)
-            per_case.setdefault(cand.case_id, []).append((cmp, cand))
+            dec = decoded.get(cand.report_id, cand.fingerprint)
+            logit = probe.log_odds(dec, received_at, cand.received_at)
+            per_case.setdefault(cand.case_id, []).append((logit, cand, dec))
         judged = []
         for pairs in per_case.values():
             # A gate, not a feature: no labelled set holds two door numbers on one road, so no fit could weigh
             # them, and by the labelling rule they are two places (one flood on a road never joins another's).
-            if any(probe.door_conflicts(cand.fingerprint) for _, cand in pairs):
+            if any(probe.has_door_conflict(dec) for _, _, dec in pairs):
                 continue
             # Ties go to the newest report, so the order the store returns candidates in never matters.
-            cmp, cand = max(pairs, key=lambda p: (p[0].logit, p[1].report_id))
-            matching = sum(1 for c, _ in pairs if c.score >= model.threshold)
+            _, cand, _ = max(pairs, key=lambda p: (p[0], p[1].report_id))
+            matching = sum(1 for logit, _, _ in pairs if _probability(logit) >= threshold)
             # Judged on its `case_link` best reports (the mean of their log-odds), not its best alone: one report
             # alike by its street alone must not chain a second problem on that street into the case.
-            best = sorted((c.logit for c, _ in pairs), reverse=True)[:settings.case_link]
+            best = sorted((logit for logit, _, _ in pairs), reverse=True)[:settings.case_link]
             logit = sum(best) / len(best) + model.case_support * max(0, matching - 1)
-            judged.append((logit, cmp, cand, matching))
-        judged.sort(key=lambda j: (-j[0], -j[2].report_id))
+            judged.append((logit, cand, matching))
+        judged.sort(key=lambda j: (-j[0], -j[1].report_id))
         return judged
+
+    def judge_cases(self, fingerprint: Mapping[str, Any], received_at: datetime, candidates: Iterable[Candidate]
+                    ) -> list[tuple[float, Comparison, Candidate, int]]:
+        """Per case: (log-odds, best comparison, its report, how many of the case's reports match), best first
+        (see `_rank_cases`; the console shows each case's evidence)."""
+        probe = self.probe(fingerprint)
+        return [(logit, probe.compare(cand.fingerprint, received_at, cand.received_at), cand, matching)
+                for logit, cand, matching in self._rank_cases(probe, received_at, candidates)]
 
     def decide(self, fingerprint: Mapping[str, Any], received_at: datetime,
                candidates: Iterable[Candidate]) -> Decision:
         """The case whose log-odds is highest, if its probability reaches the model's threshold."""
         candidates = list(candidates)
-        judged = self.judge_cases(fingerprint, received_at, candidates)
+        probe = self.probe(fingerprint)
+        judged = self._rank_cases(probe, received_at, candidates)
         threshold = self.model.threshold
-        if not judged or 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, judged[0][0])))) < threshold:
-            near = judged[0][1] if judged else None
+        if not judged or _probability(judged[0][0]) < threshold:
             evidence = {"rule": "new case", "threshold": threshold, "candidates": len(candidates),
                         "cases": len(judged)}
-            if near is not None:
-                evidence["best_match"] = {"report": judged[0][2].report_id, **near.evidence()}
-            return Decision(None, round(near.score, 3) if near else 0.0, evidence)
-        logit, cmp, cand, matching = judged[0]
-        probability = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+            if not judged:
+                return Decision(None, 0.0, evidence)
+            near_cand = judged[0][1]
+            near = probe.compare(near_cand.fingerprint, received_at, near_cand.received_at)
+            evidence["best_match"] = {"report": near_cand.report_id, **near.evidence()}
+            return Decision(None, round(near.score, 3), evidence)
+        logit, cand, matching = judged[0]
+        cmp = probe.compare(cand.fingerprint, received_at, cand.received_at)
+        probability = _probability(logit)
         evidence = {"rule": "similar report", "matched_report": cand.report_id, "threshold": threshold,
                     "case_probability": round(probability, 3), "matching_reports": matching,
                     "days_apart": round(abs((received_at - cand.received_at).total_seconds()) / 86400, 1)}
         evidence.update(cmp.evidence())
         return Decision(cand.case_id, round(probability, 3), evidence)
+
+
+def _probability(logit: float) -> float:
+    """The logistic of a log-odds (clamped, so an extreme one never overflows)."""
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))

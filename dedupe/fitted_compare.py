@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from dedupe.compare import ADMIN_LEVELS, NameIndex, door_conflicts, place_conflicts, units_by_level
-from dedupe.fitted_fingerprint import name_hashes, unpack_grams
+from dedupe.fitted_decoded import RAREST, DecodedFingerprint, names_of
+from dedupe.fitted_fingerprint import unpack_grams
 from dedupe.idf import UNSEEN_CHAR_WEIGHT, char_weights
 from dedupe.model import Model
 
@@ -14,15 +15,8 @@ from dedupe.model import Model
 CONFLICT_SUBKINDS = {"community", "road", "village", "group", "town", "school", "hospital", "company", "shop",
                      "project", "bus_line", "community_office"}
 
-# How many of each report's rarest bigrams `rare_unshared` looks at.
-RAREST = 6
-
-
-def _names_of(fingerprint: Mapping[str, Any]) -> frozenset:
-    """Hashes of the bigrams of the names and admin units a fingerprint states."""
-    return name_hashes(tuple(e[0] + e[1] for e in fingerprint.get("e") or ()) +
-                       tuple(a[0] for a in fingerprint.get("a") or ()))
-
+# The features read from the topic (the bigrams outside both reports' names): the costliest to measure.
+TOPIC_FEATURES = {"topic_cosine", "text_containment", "place_x_topic", "rare_x_topic"}
 
 # A shared town, bus line or 社区 office says less than a shared compound or company: many cases share one.
 AREA_SUBKINDS = {"town", "bus_line", "community_office"}
@@ -73,7 +67,7 @@ class Probe:
         self.grams = dict(zip(hashes, weights))
         self.rarest = hashes[:RAREST]
         # The bigrams of the names it states (places, admin units): what is left is what the report is about.
-        self.name_grams = _names_of(fingerprint)
+        self.name_grams = names_of(fingerprint)
         self.norm = fingerprint.get("gn") or 0.0
         self.size = fingerprint.get("n", 0)
         hashes, weights = unpack_grams(fingerprint.get("h", ""), fingerprint.get("hw", ""))
@@ -85,6 +79,16 @@ class Probe:
         # The IDF a bigram never seen would have had: the scale of "rare" for this report.
         self.top_weight = max(self.grams.values(), default=0.0) or 1.0
         self.names = NameIndex(self.entities)
+        # Read once here rather than per candidate (each the same float `features` used to compute per pair).
+        self.rarest_set = set(self.rarest)
+        self.rare_floor = 0.6 * self.top_weight
+        self.title_sq = {h: w ** 2 for h, w in self.title.items()}
+        self.chars_sq = {c: w ** 2 for c, w in self.chars.items()}
+        self.chars_mass = self.chars_norm ** 2
+        self.admin_names = {a[0] for a in self.admin}
+        # The model's terms that count: a feature with coefficient 0 adds exactly 0.0 to the log-odds.
+        self.terms = [(name, coef) for name, coef in self.model.coefficients.items() if coef]
+        self.weighs_topic = any(name in TOPIC_FEATURES for name, _ in self.terms)
 
     def conflicts(self, fb: Mapping[str, Any]) -> list[str]:
         """Place conflicts with a candidate: two different places of one subkind in titles, or door numbers far
@@ -104,6 +108,30 @@ class Probe:
             return door_conflicts(self.numbers, numbers, self.door_gap)
         return []
 
+    def has_door_conflict(self, dec: DecodedFingerprint) -> bool:
+        """`door_conflicts` of a decoded candidate, as a yes or no."""
+        numbers = dec.numbers
+        return bool(numbers and self.numbers and self.door_gap is not None
+                    and door_conflicts(self.numbers, numbers, self.door_gap))
+
+    def has_conflict(self, dec: DecodedFingerprint) -> bool:
+        """`conflicts` of a decoded candidate, as a yes or no."""
+        if self.primary_subs and dec.entities:
+            subs = self.primary_subs & dec.primary_subs
+            if subs and place_conflicts(self.entities, dec.entities, subs):
+                return True
+        return self.has_door_conflict(dec)
+
+    def has_admin_conflict(self, dec: DecodedFingerprint) -> bool:
+        """`admin_conflicts` of a decoded candidate, as a yes or no."""
+        if dec.admin and self.admin:
+            other, mine = dec.admin_levels, self.admin_levels
+            for level in ADMIN_LEVELS:
+                na, nb = mine.get(level), other.get(level)
+                if na and nb and not na & nb:
+                    return True
+        return False
+
     def admin_conflicts(self, fb: Mapping[str, Any]) -> list[str]:
         """Admin units of one level named by both with nothing in common (A7县 / A8县)."""
         out = []
@@ -122,89 +150,111 @@ class Probe:
 
     def features(self, fb: Mapping[str, Any], received_at=None, cand_at=None) -> dict[str, float]:
         """The model's features for one candidate (see `dedupe.model.FEATURES`)."""
-        hashes, cand_w = unpack_grams(fb.get("g", ""), fb.get("w", ""))
+        return self.measure(DecodedFingerprint(fb), received_at, cand_at)
+
+    def measure(self, dec: DecodedFingerprint, received_at=None, cand_at=None, topic: bool = True
+                ) -> dict[str, float]:
+        """`features` of a decoded candidate. `topic=False` leaves the four topic features 0 (the costliest: a
+        model whose coefficients for them are 0 need not pay for them)."""
+        hashes = dec.hashes
         grams = self.grams
-        shared_w = [grams[h] for h in hashes if h in grams]
+        shared_w = [w for w in map(grams.get, hashes) if w is not None]
         s = sum(w * w for w in shared_w)
-        # The topic: both reports' bigrams less the names either states (a shared compound is not a shared problem).
-        names = self.name_grams | _names_of(fb)
-        topic_a = sum(w * w for h, w in grams.items() if h not in names)
-        topic_b = sum(w * w for h, w in zip(hashes, cand_w) if h not in names)
-        topic_s = sum(grams[h] * w for h, w in zip(hashes, cand_w) if h in grams and h not in names)
-        topic = topic_s / math.sqrt(topic_a * topic_b) if topic_a and topic_b else 0.0
+        topic_cos = contain = 0.0
+        if topic:
+            # The topic: both reports' bigrams less the names either states (a shared compound is not a shared
+            # problem).
+            names = self.name_grams | dec.name_grams
+            cand_w = dec.weights
+            topic_a = sum(w * w for h, w in grams.items() if h not in names)
+            topic_b = sum(w * w for h, w in zip(hashes, cand_w) if h not in names)
+            topic_s = sum(grams[h] * w for h, w in zip(hashes, cand_w) if h in grams and h not in names)
+            topic_cos = topic_s / math.sqrt(topic_a * topic_b) if topic_a and topic_b else 0.0
+            # Containment over the topic too (a short follow-up inside a long report, or a near repeat); for a
+            # template posted elsewhere it is alike text at another place.
+            contain = topic_s / min(topic_a, topic_b) if topic_a and topic_b else 0.0
         # The rarest bigrams of each that the other lacks: a template posted for another place differs exactly there.
-        cand_set = set(hashes)
-        unshared = sum(1 for h in self.rarest if h not in cand_set) + sum(1 for h in hashes[:RAREST] if h not in grams)
-        rare_unshared = unshared / max(1, len(self.rarest) + len(hashes[:RAREST]))
+        rarest, head = self.rarest, dec.head
+        if shared_w:
+            in_cand = self.rarest_set.intersection(hashes)
+            own_a_n = sum(1 for h in rarest if h not in in_cand)
+            own_b_n = sum(1 for h in head if h not in grams)
+        else:  # nothing shared: every rare bigram of either is the other's lack
+            own_a_n, own_b_n = len(rarest), len(head)
+        rare_unshared = (own_a_n + own_b_n) / max(1, len(rarest) + len(head))
         # Each side's rarest bigrams the other lacks, separately: a complaint copied for another place lacks the
         # other's name on BOTH sides, a repeat on neither, a follow-up on one.
-        own_a = sum(1 for h in self.rarest if h not in cand_set) / max(1, len(self.rarest))
-        own_b = sum(1 for h in hashes[:RAREST] if h not in grams) / max(1, len(hashes[:RAREST]))
-        nb = fb.get("gn") or 0.0
+        own_a = own_a_n / max(1, len(rarest))
+        own_b = own_b_n / max(1, len(head))
+        nb = dec.norm
         na = self.norm
-        # Containment over the topic too (a short follow-up inside a long report, or a near repeat); for a
-        # template posted elsewhere it is alike text at another place.
-        contain = topic_s / min(topic_a, topic_b) if topic_a and topic_b else 0.0
         overall = s / min(na * na, nb * nb) if na and nb else 0.0
         title_cos = 0.0
         both_titles = 0.0
-        if self.title and fb.get("h"):
+        if self.title and dec.has_title:
             both_titles = 1.0
-            th, _ = unpack_grams(fb["h"], "")
-            tb = fb.get("hn") or 0.0
-            ts = sum(self.title[h] ** 2 for h in th if h in self.title)
+            tb = dec.title_norm
+            ts = sum(x for x in map(self.title_sq.get, dec.title) if x is not None)
             title_cos = ts / (self.title_norm * tb) if self.title_norm and tb else 0.0
         top = self.top_weight
-        rare = [w for w in shared_w if w >= 0.6 * top]
-        names = self.shared_names(fb)
-        strong = any(x[2] == y[2] and x[2] not in AREA_SUBKINDS or x[2] != y[2] for x, y in names)
-        area = any(x[2] == y[2] and x[2] in AREA_SUBKINDS for x, y in names)
-        ab = fb.get("a")
-        shared_admin = bool(ab and self.admin and {a[0] for a in self.admin} & {b[0] for b in ab})
+        rare = sum(1 for w in shared_w if w >= self.rare_floor)
+        strong = area = False
+        if self.entities and dec.entities:
+            for x, y in self.names.shared(dec.entities):
+                if x[2] == y[2] and x[2] in AREA_SUBKINDS:
+                    area = True
+                else:
+                    strong = True
+        shared_admin = bool(dec.admin and self.admin and not self.admin_names.isdisjoint(dec.admin_names))
         days = 0.0
         if received_at is not None and cand_at is not None:
             days = abs((received_at - cand_at).total_seconds()) / 86400
         char_cosine = 0.0
         swap_chars = 0.0
-        other = fb.get("u")
+        other = dec.chars
         if other and self.chars_norm:
-            mine, char_w = self.chars, self.char_w
-            shared_c = sum(mine[c] ** 2 for c in other if c in mine)
-            mass_b = sum(char_w.get(c, UNSEEN_CHAR_WEIGHT) ** 2 for c in other)
-            char_cosine = shared_c / (self.chars_norm * math.sqrt(mass_b))
-            mass_a = self.chars_norm ** 2
+            shared_c = sum(x for x in map(self.chars_sq.get, other) if x is not None)
+            mass_b = dec.chars_mass
+            char_cosine = shared_c / (self.chars_norm * dec.chars_root)
             # Alike characters, yet each side has telling characters of its own (湖滨菜场 / 桂园菜场).
-            swap_chars = char_cosine ** 3 * min(1.0 - shared_c / mass_a, 1.0 - shared_c / mass_b)
-        conflict = 1.0 if self.conflicts(fb) else 0.0
+            swap_chars = char_cosine ** 3 * min(1.0 - shared_c / self.chars_mass, 1.0 - shared_c / mass_b)
+        conflict = 1.0 if self.has_conflict(dec) else 0.0
         place = 1.0 if strong else 0.0
         rarest_shared = max(shared_w, default=0.0) / top
+        alike = min(1.0, overall)
+        topic_cos = min(1.0, topic_cos)
         return {
-            "topic_cosine": min(1.0, topic),
+            "topic_cosine": topic_cos,
             "rare_unshared": rare_unshared,
             "text_containment": min(1.0, contain),
             "title_cosine": title_cos,
             "both_titles": both_titles,
-            "rare_shared": math.log1p(len(rare)),
+            "rare_shared": math.log1p(rare),
             "rarest_shared": rarest_shared,
             "shared_place": place,
             "shared_area": 1.0 if area and not strong else 0.0,
             "place_conflict": conflict,
-            "admin_conflict": 1.0 if self.admin_conflicts(fb) else 0.0,
+            "admin_conflict": 1.0 if self.has_admin_conflict(dec) else 0.0,
             "shared_admin": 1.0 if shared_admin else 0.0,
             "log_days": math.log1p(days),
             "within_day": math.exp(-days),
             "within_week": math.exp(-days / 7),
             "within_month": math.exp(-days / 30),
-            "short_text": 1.0 / math.sqrt(1.0 + min(self.size, fb.get("n", 0))),
-            "conflict_x_text": conflict * min(1.0, overall),
-            "place_x_topic": place * min(1.0, topic),
-            "rare_x_topic": rarest_shared * min(1.0, topic),
+            "short_text": 1.0 / math.sqrt(1.0 + min(self.size, dec.size)),
+            "conflict_x_text": conflict * alike,
+            "place_x_topic": place * topic_cos,
+            "rare_x_topic": rarest_shared * topic_cos,
             "char_cosine": char_cosine,
             "rare_x_chars": rarest_shared * char_cosine,
-            "swap_bigrams": min(own_a, own_b) * min(1.0, overall) ** 3,
-            "near_repeat": (1.0 - max(own_a, own_b)) * min(1.0, overall) ** 3,
+            "swap_bigrams": min(own_a, own_b) * alike ** 3,
+            "near_repeat": (1.0 - max(own_a, own_b)) * alike ** 3,
             "swap_chars": swap_chars,
         }
+
+    def log_odds(self, dec: DecodedFingerprint, received_at=None, cand_at=None) -> float:
+        """`compare(...).logit` of a decoded candidate, without the evidence: the same float, for less."""
+        feats = self.measure(dec, received_at, cand_at, self.weighs_topic)
+        return self.model.intercept + sum([coef * feats[name] for name, coef in self.terms])
 
     def compare(self, fb: Mapping[str, Any], received_at=None, cand_at=None) -> Comparison:
         """Judge one candidate: features, their contributions, and the probability of one case."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import struct
 from math import log
 from base64 import b64encode
 from binascii import a2b_base64
@@ -51,12 +52,35 @@ def pack_grams(chosen: list[tuple[str, float, bool]]) -> tuple[str, str]:
     return b64encode(raw).decode("ascii"), b64encode(weights).decode("ascii")
 
 
+# struct formats for n 3-byte big-endian hashes read as (high byte, low 16 bits) pairs, by n.
+_HASH_FORMATS: dict[int, struct.Struct] = {}
+
+
+def unpack_hashes(packed: str) -> list[int]:
+    """The 3-byte hashes of a base64 field of `pack_grams`, in order (one struct call rather than a slice and an
+    int per hash: candidates' fields are read on every decision)."""
+    if not packed:
+        return []
+    raw = a2b_base64(packed)
+    count = len(raw) // 3
+    fmt = _HASH_FORMATS.get(count)
+    if fmt is None:
+        fmt = _HASH_FORMATS[count] = struct.Struct(">" + "BH" * count)
+    parts = fmt.unpack_from(raw)
+    values = [(high << 16) | low for high, low in zip(parts[::2], parts[1::2])]
+    if len(raw) % 3:  # never written by `pack_grams`; read as the byte-by-byte reader did
+        values.append(int.from_bytes(raw[count * 3:], "big"))
+    return values
+
+
+def unpack_weights(packed: str) -> list[float]:
+    """The 1-byte weights of a base64 field of `pack_grams`, in order."""
+    return [b / WEIGHT_SCALE for b in (a2b_base64(packed) if packed else b"")]
+
+
 def unpack_grams(hashes: str, weights: str) -> tuple[list[int], list[float]]:
     """Inverse of `pack_grams`: hash values and weights, rarest first."""
-    raw = a2b_base64(hashes) if hashes else b""
-    values = [int.from_bytes(raw[i:i + 3], "big") for i in range(0, len(raw), 3)]
-    ws = [b / WEIGHT_SCALE for b in (a2b_base64(weights) if weights else b"")]
-    return values, ws
+    return unpack_hashes(hashes), unpack_weights(weights)
 
 
 def telling_chars(body: str, limit: int) -> str:

@@ -48,6 +48,8 @@ class DedupeSettings:
     door_number_gap: int | None = 100
     # Reports further apart than this are never merged (None: no limit).
     window_days: float | None = None
+    # Candidates' decoded fingerprints a process keeps (most recently used first); 0 keeps none. About 3 KB each.
+    decoded_cache: int = 50000
 
 
 # Read from `[dedupe]` itself (the live index reads them there too); the rest from `[dedupe.fitted]`.

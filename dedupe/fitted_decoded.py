@@ -1,0 +1,107 @@
+"""An indexed report's fingerprint decoded once (what scoring reads), and a bounded cache of them per process.
+
+A fingerprint is stored as compact JSON (base64 bigram hashes, names as lists); a hot report is a candidate of
+dozens of later reports, and decoding it again for each of them cost more than judging it. Fingerprints never
+change once filed, so the decoded form can be kept by report id; the cache still checks that the fingerprint it
+decoded is the one offered (a test's store or a second `dedupe cluster` run reuses ids), so a stale entry is
+never read.
+"""
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Any, Mapping
+
+from dedupe.compare import units_by_level
+from dedupe.fitted_fingerprint import name_hashes, unpack_hashes, unpack_weights
+from dedupe.idf import UNSEEN_CHAR_WEIGHT, char_weights
+
+# How many of each report's rarest bigrams `rare_unshared` looks at.
+RAREST = 6
+
+def names_of(fingerprint: Mapping[str, Any]) -> frozenset:
+    """Hashes of the bigrams of the names and admin units a fingerprint states."""
+    return name_hashes(tuple(e[0] + e[1] for e in fingerprint.get("e") or ()) +
+                       tuple(a[0] for a in fingerprint.get("a") or ()))
+
+
+class DecodedFingerprint:
+    """A candidate's fingerprint as scoring reads it: hashes as ints, names' sets, its characters' mass.
+
+    Every field is read from the stored JSON exactly as `Probe.features` read it from the mapping, so a feature
+    computed from here is the same float. The weights and the names' bigrams feed only the topic features, so
+    they are decoded on first use.
+    """
+
+    __slots__ = ("fp", "hashes", "head", "has_title", "title", "title_norm", "norm", "size",
+                 "entities", "primary_subs", "admin", "admin_names", "admin_levels", "numbers", "chars",
+                 "chars_mass", "chars_root", "citizen", "_weights", "_name_grams")
+
+    def __init__(self, fingerprint: Mapping[str, Any]):
+        fp = self.fp = fingerprint
+        self.hashes = unpack_hashes(fp.get("g", ""))
+        self.head = self.hashes[:RAREST]
+        self.has_title = bool(fp.get("h"))
+        self.title = unpack_hashes(fp["h"]) if self.has_title else []
+        self.title_norm = fp.get("hn") or 0.0
+        self.norm = fp.get("gn") or 0.0
+        self.size = fp.get("n", 0)
+        self.entities = fp.get("e") or ()
+        self.primary_subs = frozenset(e[2] for e in self.entities if e[3])
+        self.admin = fp.get("a")
+        self.admin_names = frozenset(b[0] for b in self.admin) if self.admin else frozenset()
+        self.admin_levels = units_by_level(self.admin) if self.admin else {}
+        self.numbers = fp.get("no")
+        self.chars = fp.get("u")
+        self.chars_mass = self.chars_root = 0.0
+        if self.chars:
+            weights = char_weights()
+            self.chars_mass = sum(weights.get(c, UNSEEN_CHAR_WEIGHT) ** 2 for c in self.chars)
+            self.chars_root = math.sqrt(self.chars_mass)
+        self.citizen = fp.get("c")
+        self._weights: list[float] | None = None
+        self._name_grams: frozenset | None = None
+
+    @property
+    def weights(self) -> list[float]:
+        """The bigrams' weights (IDF when fingerprinted), in the order of `hashes`."""
+        if self._weights is None:
+            self._weights = unpack_weights(self.fp.get("w", ""))
+        return self._weights
+
+    @property
+    def name_grams(self) -> frozenset:
+        """The bigram hashes of the names and admin units it states."""
+        if self._name_grams is None:
+            self._name_grams = names_of(self.fp)
+        return self._name_grams
+
+
+class DecodedCache:
+    """Report id → its decoded fingerprint, the `maxsize` most recently used (a hot case's reports stay)."""
+
+    def __init__(self, maxsize: int):
+        self.maxsize = max(0, int(maxsize))
+        self.entries: OrderedDict[int, DecodedFingerprint] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def get(self, report_id: int, fingerprint: Mapping[str, Any]) -> DecodedFingerprint:
+        """The decoded form of this report's fingerprint, decoding (and keeping) it when not held."""
+        entries = self.entries
+        dec = entries.get(report_id)
+        # The same object (MemoryIndex), or an equal one read again from the store: the entry is this report's.
+        if dec is not None and (dec.fp is fingerprint or dec.fp == fingerprint):
+            entries.move_to_end(report_id)
+            self.hits += 1
+            return dec
+        self.misses += 1
+        dec = DecodedFingerprint(fingerprint)
+        if self.maxsize:
+            entries[report_id] = dec
+            entries.move_to_end(report_id)
+            while len(entries) > self.maxsize:
+                entries.popitem(last=False)
+        return dec
+
+    def __len__(self) -> int:
+        return len(self.entries)
