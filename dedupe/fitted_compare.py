@@ -81,6 +81,7 @@ class Probe:
         self.names = NameIndex(self.entities)
         # Read once here rather than per candidate (each the same float `features` used to compute per pair).
         self.rarest_set = set(self.rarest)
+        self.rarest_unique = len(self.rarest_set) == len(self.rarest)
         self.rare_floor = 0.6 * self.top_weight
         self.title_sq = {h: w ** 2 for h, w in self.title.items()}
         self.chars_sq = {c: w ** 2 for c, w in self.chars.items()}
@@ -159,7 +160,6 @@ class Probe:
         hashes = dec.hashes
         grams = self.grams
         shared_w = [w for w in map(grams.get, hashes) if w is not None]
-        s = sum(w * w for w in shared_w)
         topic_cos = contain = 0.0
         if topic:
             # The topic: both reports' bigrams less the names either states (a shared compound is not a shared
@@ -169,43 +169,49 @@ class Probe:
             topic_a = sum(w * w for h, w in grams.items() if h not in names)
             topic_b = sum(w * w for h, w in zip(hashes, cand_w) if h not in names)
             topic_s = sum(grams[h] * w for h, w in zip(hashes, cand_w) if h in grams and h not in names)
-            topic_cos = topic_s / math.sqrt(topic_a * topic_b) if topic_a and topic_b else 0.0
+            topic_cos = min(1.0, topic_s / math.sqrt(topic_a * topic_b) if topic_a and topic_b else 0.0)
             # Containment over the topic too (a short follow-up inside a long report, or a near repeat); for a
             # template posted elsewhere it is alike text at another place.
             contain = topic_s / min(topic_a, topic_b) if topic_a and topic_b else 0.0
-        # The rarest bigrams of each that the other lacks: a template posted for another place differs exactly there.
+        # The rarest bigrams of each that the other lacks: a template posted for another place differs exactly
+        # there. Each side's separately too: a complaint copied for another place lacks the other's name on BOTH
+        # sides, a repeat on neither, a follow-up on one.
         rarest, head = self.rarest, dec.head
         if shared_w:
+            s = sum([w * w for w in shared_w])
             in_cand = self.rarest_set.intersection(hashes)
-            own_a_n = sum(1 for h in rarest if h not in in_cand)
-            own_b_n = sum(1 for h in head if h not in grams)
+            own_a_n = len(rarest) - len(in_cand) if self.rarest_unique else sum(
+                1 for h in rarest if h not in in_cand)
+            own_b_n = len([h for h in head if h not in grams])
+            rarest_shared = max(shared_w) / self.top_weight
+            floor = self.rare_floor
+            rare = len([w for w in shared_w if w >= floor])
         else:  # nothing shared: every rare bigram of either is the other's lack
+            s = 0
             own_a_n, own_b_n = len(rarest), len(head)
+            rarest_shared = 0.0
+            rare = 0
         rare_unshared = (own_a_n + own_b_n) / max(1, len(rarest) + len(head))
-        # Each side's rarest bigrams the other lacks, separately: a complaint copied for another place lacks the
-        # other's name on BOTH sides, a repeat on neither, a follow-up on one.
         own_a = own_a_n / max(1, len(rarest))
         own_b = own_b_n / max(1, len(head))
         nb = dec.norm
         na = self.norm
-        overall = s / min(na * na, nb * nb) if na and nb else 0.0
+        alike = min(1.0, s / min(na * na, nb * nb) if na and nb else 0.0)
         title_cos = 0.0
         both_titles = 0.0
-        if self.title and dec.has_title:
+        if dec.has_title and self.title:
             both_titles = 1.0
             tb = dec.title_norm
-            ts = sum(x for x in map(self.title_sq.get, dec.title) if x is not None)
-            title_cos = ts / (self.title_norm * tb) if self.title_norm and tb else 0.0
-        top = self.top_weight
-        rare = sum(1 for w in shared_w if w >= self.rare_floor)
+            if self.title_norm and tb:
+                ts = sum([x for x in map(self.title_sq.get, dec.title) if x is not None])
+                title_cos = ts / (self.title_norm * tb)
         strong = area = False
-        if self.entities and dec.entities:
+        if dec.entities and self.entities:
             for x, y in self.names.shared(dec.entities):
                 if x[2] == y[2] and x[2] in AREA_SUBKINDS:
                     area = True
                 else:
                     strong = True
-        shared_admin = bool(dec.admin and self.admin and not self.admin_names.isdisjoint(dec.admin_names))
         days = 0.0
         if received_at is not None and cand_at is not None:
             days = abs((received_at - cand_at).total_seconds()) / 86400
@@ -213,16 +219,12 @@ class Probe:
         swap_chars = 0.0
         other = dec.chars
         if other and self.chars_norm:
-            shared_c = sum(x for x in map(self.chars_sq.get, other) if x is not None)
-            mass_b = dec.chars_mass
+            shared_c = sum([x for x in map(self.chars_sq.get, other) if x is not None])
             char_cosine = shared_c / (self.chars_norm * dec.chars_root)
             # Alike characters, yet each side has telling characters of its own (湖滨菜场 / 桂园菜场).
-            swap_chars = char_cosine ** 3 * min(1.0 - shared_c / self.chars_mass, 1.0 - shared_c / mass_b)
+            swap_chars = char_cosine ** 3 * min(1.0 - shared_c / self.chars_mass, 1.0 - shared_c / dec.chars_mass)
         conflict = 1.0 if self.has_conflict(dec) else 0.0
         place = 1.0 if strong else 0.0
-        rarest_shared = max(shared_w, default=0.0) / top
-        alike = min(1.0, overall)
-        topic_cos = min(1.0, topic_cos)
         return {
             "topic_cosine": topic_cos,
             "rare_unshared": rare_unshared,
@@ -234,8 +236,9 @@ class Probe:
             "shared_place": place,
             "shared_area": 1.0 if area and not strong else 0.0,
             "place_conflict": conflict,
-            "admin_conflict": 1.0 if self.has_admin_conflict(dec) else 0.0,
-            "shared_admin": 1.0 if shared_admin else 0.0,
+            "admin_conflict": 1.0 if dec.admin and self.admin and self.has_admin_conflict(dec) else 0.0,
+            "shared_admin": 1.0 if dec.admin and self.admin and not self.admin_names.isdisjoint(dec.admin_names)
+            else 0.0,
             "log_days": math.log1p(days),
             "within_day": math.exp(-days),
             "within_week": math.exp(-days / 7),

@@ -7,7 +7,8 @@ from math import log
 from base64 import b64encode
 from binascii import a2b_base64
 from functools import lru_cache
-from typing import Any, Mapping
+from itertools import islice
+from typing import Any, Iterable, Mapping
 from zlib import crc32
 
 from dedupe.idf import UNSEEN_CHAR_WEIGHT, DocumentFrequencies, char_weights
@@ -29,13 +30,31 @@ def bigrams(text: str) -> dict[str, int]:
     return {text[i:i + 2]: i for i in range(len(text) - 2, -1, -1)}
 
 
-def rarest(grams: Mapping[str, int], df: DocumentFrequencies, limit: int) -> list[tuple[str, float, bool]]:
-    """The `limit` rarest bigrams (earliest first among equals) as (gram, IDF, seen before)."""
-    count = df.count
-    keyed = sorted((count(g), grams[g], g) for g in grams)[:limit]
+def ranked(grams: Mapping[str, int], df: DocumentFrequencies) -> list[tuple[float, int, str]]:
+    """Every bigram as (document frequency, first position, gram), rarest first (earliest first among equals)."""
+    get, chars = df.df.get, df.chars.get
+    # `df.count` inlined: one lookup, and the characters' estimate for a bigram the table lacks.
+    return sorted([(c if c is not None else chars(g[:1], 0.0) * chars(g[1:], 0.0), p, g)
+                   for (g, p), c in zip(grams.items(), map(get, grams))])
+
+
+def weighed(keyed: Iterable[tuple[float, int, str]], df: DocumentFrequencies) -> list[tuple[str, float, bool]]:
+    """(gram, IDF, seen before) of ranked bigrams."""
     log_total = df.log_total
     corpus = df.corpus
     return [(g, log_total - log(c + 1.0), g in corpus) for c, _, g in keyed]
+
+
+def rarest(grams: Mapping[str, int], df: DocumentFrequencies, limit: int) -> list[tuple[str, float, bool]]:
+    """The `limit` rarest bigrams (earliest first among equals) as (gram, IDF, seen before)."""
+    return weighed(ranked(grams, df)[:limit], df)
+
+
+def rarest_before(order: list[tuple[float, int, str]], end: int, limit: int, df: DocumentFrequencies
+                  ) -> list[tuple[str, float, bool]]:
+    """`rarest` of the text's first `end` + 1 characters, from the whole text's ranking: a prefix's bigrams are
+    those whose first position is below `end`, at the same position, so the order is the same."""
+    return weighed(islice((x for x in order if x[1] < end), limit), df)
 
 
 @lru_cache(maxsize=1 << 15)
@@ -44,10 +63,16 @@ def name_hashes(names: tuple[str, ...]) -> frozenset:
     return frozenset(crc32(n[i:i + 2].encode()) & HASH_MASK for n in names for i in range(len(n) - 1))
 
 
+def pack_hashes(hashes: list[int]) -> bytes:
+    """3-byte big-endian hashes, concatenated (each packed as 4 bytes, its high zero byte then cut)."""
+    raw = bytearray(struct.pack(f">{len(hashes)}I", *hashes))
+    del raw[::4]
+    return bytes(raw)
+
+
 def pack_grams(chosen: list[tuple[str, float, bool]]) -> tuple[str, str]:
     """3-byte bigram hashes and 1-byte weights, base64."""
-    hashes = [crc32(g.encode()) & HASH_MASK for g, _, _ in chosen]
-    raw = b"".join(h.to_bytes(3, "big") for h in hashes)
+    raw = pack_hashes([crc32(g.encode()) & HASH_MASK for g, _, _ in chosen])
     weights = bytes(min(255, int(w * WEIGHT_SCALE + 0.5)) for _, w, _ in chosen)
     return b64encode(raw).decode("ascii"), b64encode(weights).decode("ascii")
 
@@ -87,9 +112,10 @@ def telling_chars(body: str, limit: int) -> str:
     """The report's `limit` most telling Chinese characters (rarest first): its place and its problem in a form
     paraphrase keeps (燃气味 / 煤气味, 澜湾壹号 / 澜湾1号; see `dedupe.idf.char_weights`)."""
     weights = char_weights()
-    seen = {c for c in body if "\u4e00" <= c <= "\u9fff"}
-    ranked = sorted(seen, key=lambda c: (-weights.get(c, UNSEEN_CHAR_WEIGHT), body.index(c)))
-    return "".join(ranked[:limit])
+    # In order of first occurrence, so the stable sort breaks ties by it (as `body.index` did, without a scan).
+    seen = [c for c in dict.fromkeys(body) if "\u4e00" <= c <= "\u9fff"]
+    chosen = sorted(seen, key=lambda c: -weights.get(c, UNSEEN_CHAR_WEIGHT))
+    return "".join(chosen[:limit])
 
 
 def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Mapping[str, Any],
@@ -110,13 +136,23 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     if head and not body.startswith(head):
         body = head + body
     grams = bigrams(body)
-    chosen = rarest(grams, df, settings.text_grams)
-    title_chosen = rarest(bigrams(head), df, settings.title_grams) if head else []
+    # One ranking of the text's bigrams serves the title's and the lead's too: both are prefixes of `body`.
+    order = ranked(grams, df)
+    chosen = weighed(order[:settings.text_grams], df)
+    if len(head) >= 2:
+        title_chosen = rarest_before(order, len(head) - 1, settings.title_grams, df)
+    else:
+        title_chosen = rarest(bigrams(head), df, settings.title_grams) if head else []
     g, w = pack_grams(chosen)
     h, hw = pack_grams(title_chosen)
     # Index keys: the title's and the lead's rarest bigrams (a report names its place and problem early; a long
     # report's rarest bigrams overall are mostly its own details), then the rarest overall.
-    lead = rarest(bigrams(body[:settings.lead_chars]), df, settings.lead_keys) if settings.lead_keys else []
+    lead = []
+    if settings.lead_keys:
+        if settings.lead_chars >= 2 and len(body) >= 2:
+            lead = rarest_before(order, min(settings.lead_chars, len(body)) - 1, settings.lead_keys, df)
+        else:
+            lead = rarest(bigrams(body[:settings.lead_chars]), df, settings.lead_keys)
     keyed = list(dict.fromkeys([x[0] for x in title_chosen[:settings.title_keys]] + [x[0] for x in lead]
                                + [x[0] for x in chosen[:settings.gram_keys]]))
     k, _ = pack_grams([(x, 0.0, False) for x in keyed])

@@ -97,8 +97,11 @@ WORDS_PER_REPORT = 120
 CHARS_PER_REPORT = 200
 
 
+@lru_cache(maxsize=8)
 def _jieba_dict(path: str | None) -> str | None:
-    """The path of jieba's shipped dict.txt (or `path`); None when jieba is not installed."""
+    """The path of jieba's shipped dict.txt (or `path`); None when jieba is not installed. Cached: the character
+    weights are asked for per decoded fingerprint, and the import machinery and path joins cost more than a
+    comparison."""
     if path is not None:
         return path
     try:
