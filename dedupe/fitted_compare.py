@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from dedupe.compare import ADMIN_LEVELS, NameIndex, door_conflicts, place_conflicts, units_by_level
 from dedupe.fitted_decoded import RAREST, DecodedFingerprint, names_of
-from dedupe.fitted_fingerprint import unpack_grams
+from dedupe.fitted_fingerprint import EXACT_WEIGHT_SUMS, unpack_grams
 from dedupe.idf import UNSEEN_CHAR_WEIGHT, char_weights
 from dedupe.model import Model
 
@@ -159,7 +159,14 @@ class Probe:
         model whose coefficients for them are 0 need not pay for them)."""
         hashes = dec.hashes
         grams = self.grams
-        shared_w = [w for w in map(grams.get, hashes) if w is not None]
+        if dec.distinct and EXACT_WEIGHT_SUMS:
+            # One set intersection in C; the order of the shared weights no longer matters (sums of their squares
+            # are exact, see EXACT_WEIGHT_SUMS), nor their multiplicity (the hashes are distinct).
+            shared = grams.keys() & hashes
+            shared_w = list(map(grams.__getitem__, shared))
+        else:
+            shared_w = [w for w in map(grams.get, hashes) if w is not None]
+            shared = set(h for h in hashes if h in grams)
         topic_cos = contain = 0.0
         if topic:
             # The topic: both reports' bigrams less the names either states (a shared compound is not a shared
@@ -179,10 +186,12 @@ class Probe:
         rarest, head = self.rarest, dec.head
         if shared_w:
             s = sum([w * w for w in shared_w])
-            in_cand = self.rarest_set.intersection(hashes)
+            # The rarest of either that the other holds are shared bigrams.
+            in_cand = self.rarest_set.intersection(shared)
             own_a_n = len(rarest) - len(in_cand) if self.rarest_unique else sum(
                 1 for h in rarest if h not in in_cand)
-            own_b_n = len([h for h in head if h not in grams])
+            own_b_n = len(head) - len(shared.intersection(head)) if dec.distinct else len(
+                [h for h in head if h not in grams])
             rarest_shared = max(shared_w) / self.top_weight
             floor = self.rare_floor
             rare = len([w for w in shared_w if w >= floor])

@@ -33,7 +33,7 @@ class DecodedFingerprint:
     they are decoded on first use.
     """
 
-    __slots__ = ("fp", "hashes", "head", "has_title", "title", "title_norm", "norm", "size",
+    __slots__ = ("fp", "distinct", "hashes", "head", "has_title", "title", "title_norm", "norm", "size",
                  "entities", "primary_subs", "admin", "admin_names", "admin_levels", "numbers", "chars",
                  "chars_mass", "chars_root", "citizen", "_weights", "_name_grams")
 
@@ -41,6 +41,8 @@ class DecodedFingerprint:
         fp = self.fp = fingerprint
         self.hashes = unpack_hashes(fp.get("g", ""))
         self.head = self.hashes[:RAREST]
+        # Two bigrams of one report can share a 3-byte hash; scoring takes a faster path when none do.
+        self.distinct = len(set(self.hashes)) == len(self.hashes)
         self.has_title = bool(fp.get("h"))
         self.title = unpack_hashes(fp["h"]) if self.has_title else []
         self.title_norm = fp.get("hn") or 0.0

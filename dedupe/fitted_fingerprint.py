@@ -7,8 +7,9 @@ from math import log
 from base64 import b64encode
 from binascii import a2b_base64
 from functools import lru_cache
-from itertools import islice
-from typing import Any, Iterable, Mapping
+from itertools import filterfalse
+from bisect import bisect_left
+from typing import Any, Mapping
 from zlib import crc32
 
 from dedupe.idf import UNSEEN_CHAR_WEIGHT, DocumentFrequencies, char_weights
@@ -20,6 +21,9 @@ from dedupe import sketch
 # Weights are stored as one byte: IDF × 16 (IDF ≤ 15.9, that is up to about 8 million reports).
 WEIGHT_SCALE = 16.0
 HASH_MASK = 0xFFFFFF  # bigram hashes are kept to 3 bytes (CRC-32, the same in every process)
+# Weights read back are k / WEIGHT_SCALE: with a power of two, their squares and any sum of up to 64 of those are
+# exact in a double, so such sums are the same float in any order (scoring sums shared weights as a set yields them).
+EXACT_WEIGHT_SUMS = WEIGHT_SCALE == 2.0 ** round(log(WEIGHT_SCALE, 2))
 
 
 def bigrams(text: str) -> dict[str, int]:
@@ -30,31 +34,40 @@ def bigrams(text: str) -> dict[str, int]:
     return {text[i:i + 2]: i for i in range(len(text) - 2, -1, -1)}
 
 
-def ranked(grams: Mapping[str, int], df: DocumentFrequencies) -> list[tuple[float, int, str]]:
-    """Every bigram as (document frequency, first position, gram), rarest first (earliest first among equals)."""
-    get, chars = df.df.get, df.chars.get
-    # `df.count` inlined: one lookup, and the characters' estimate for a bigram the table lacks.
-    return sorted([(c if c is not None else chars(g[:1], 0.0) * chars(g[1:], 0.0), p, g)
-                   for (g, p), c in zip(grams.items(), map(get, grams))])
+class Ranking:
+    """A text's bigrams rarest first (earliest first among equals), and the same for any prefix of the text.
 
+    Sorting (document frequency, position, gram) tuples cost a third of a fingerprint; a stable sort of the
+    bigrams in position order by their frequency alone (floats, compared natively) yields the same order, and a
+    prefix's bigrams are the first ones in position order (their first position lies in the prefix).
+    """
 
-def weighed(keyed: Iterable[tuple[float, int, str]], df: DocumentFrequencies) -> list[tuple[str, float, bool]]:
-    """(gram, IDF, seen before) of ranked bigrams."""
-    log_total = df.log_total
-    corpus = df.corpus
-    return [(g, log_total - log(c + 1.0), g in corpus) for c, _, g in keyed]
+    def __init__(self, grams: Mapping[str, int], df: DocumentFrequencies):
+        self.grams = grams
+        self.df = df
+        table, chars = df.df, df.chars.get
+        self.by_position = by_position = sorted(grams, key=grams.__getitem__)
+        # `df.count` of each: the table's value, or the characters' estimate for a bigram the table lacks.
+        self.counts = counts = dict(zip(by_position, map(table.get, by_position)))
+        for g in filterfalse(table.__contains__, by_position):  # (keys() - keys() would walk the whole table)
+            counts[g] = chars(g[:1], 0.0) * chars(g[1:], 0.0)
+        self.order = sorted(by_position, key=counts.__getitem__)
+
+    def rarest(self, limit: int, end: int | None = None) -> list[tuple[str, float, bool]]:
+        """`rarest` of the whole text, or of the bigrams whose first position is below `end`."""
+        if end is None:
+            chosen = self.order[:limit]
+        else:
+            inside = self.by_position[:bisect_left(self.by_position, end, key=self.grams.__getitem__)]
+            chosen = sorted(inside, key=self.counts.__getitem__)[:limit]
+        counts, df = self.counts, self.df
+        log_total, corpus = df.log_total, df.corpus
+        return [(g, log_total - log(counts[g] + 1.0), g in corpus) for g in chosen]
 
 
 def rarest(grams: Mapping[str, int], df: DocumentFrequencies, limit: int) -> list[tuple[str, float, bool]]:
     """The `limit` rarest bigrams (earliest first among equals) as (gram, IDF, seen before)."""
-    return weighed(ranked(grams, df)[:limit], df)
-
-
-def rarest_before(order: list[tuple[float, int, str]], end: int, limit: int, df: DocumentFrequencies
-                  ) -> list[tuple[str, float, bool]]:
-    """`rarest` of the text's first `end` + 1 characters, from the whole text's ranking: a prefix's bigrams are
-    those whose first position is below `end`, at the same position, so the order is the same."""
-    return weighed(islice((x for x in order if x[1] < end), limit), df)
+    return Ranking(grams, df).rarest(limit)
 
 
 @lru_cache(maxsize=1 << 15)
@@ -137,10 +150,10 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
         body = head + body
     grams = bigrams(body)
     # One ranking of the text's bigrams serves the title's and the lead's too: both are prefixes of `body`.
-    order = ranked(grams, df)
-    chosen = weighed(order[:settings.text_grams], df)
+    ranking = Ranking(grams, df)
+    chosen = ranking.rarest(settings.text_grams)
     if len(head) >= 2:
-        title_chosen = rarest_before(order, len(head) - 1, settings.title_grams, df)
+        title_chosen = ranking.rarest(settings.title_grams, len(head) - 1)
     else:
         title_chosen = rarest(bigrams(head), df, settings.title_grams) if head else []
     g, w = pack_grams(chosen)
@@ -150,7 +163,7 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     lead = []
     if settings.lead_keys:
         if settings.lead_chars >= 2 and len(body) >= 2:
-            lead = rarest_before(order, min(settings.lead_chars, len(body)) - 1, settings.lead_keys, df)
+            lead = ranking.rarest(settings.lead_keys, min(settings.lead_chars, len(body)) - 1)
         else:
             lead = rarest(bigrams(body[:settings.lead_chars]), df, settings.lead_keys)
     keyed = list(dict.fromkeys([x[0] for x in title_chosen[:settings.title_keys]] + [x[0] for x in lead]

@@ -21,12 +21,12 @@ class MemoryIndex:
         self.postings_cap = postings_cap
         self.max_candidates = max_candidates
         self.postings: dict[str, list[int]] = {}
-        self.reports: dict[int, tuple[int, datetime, Mapping[str, Any]]] = {}
+        self.reports: dict[int, Candidate] = {}
 
     def add(self, report_id: int, case_id: int, received_at: datetime, keys: Iterable[str],
             fingerprint: Mapping[str, Any]) -> None:
         """Index a report under its keys; a full posting list forgets its oldest report (as the gateway does)."""
-        self.reports[report_id] = (case_id, received_at, fingerprint)
+        self.reports[report_id] = Candidate(case_id, report_id, received_at, fingerprint)
         postings, cap = self.postings, self.postings_cap
         for key in dict.fromkeys(keys):
             posting = postings.get(key)
@@ -41,8 +41,7 @@ class MemoryIndex:
         """The `max_candidates` indexed reports sharing the most keys (newest first among equals)."""
         postings = self.postings
         ids = rank_postings([postings[k] for k in dict.fromkeys(keys) if k in postings], self.max_candidates)
-        reports = self.reports
-        return [Candidate(reports[r][0], r, reports[r][1], reports[r][2]) for r in ids]
+        return list(map(self.reports.__getitem__, ids))
 
     def __len__(self) -> int:
         return len(self.reports)
