@@ -9,13 +9,16 @@ from __future__ import annotations
 import hashlib
 import struct
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import BigInteger, Text, any_, bindparam, cast, insert, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from dedupe.ranking import rank_postings
 from dedupe.types import Candidate
+from gateway.bulk import pg_array
 from gateway.tables import cases, dedupe_frequencies, dedupe_postings, dedupe_reports
 from gateway.upsert import insert_for
 
@@ -44,29 +47,53 @@ def lock_keys(conn: Connection, keys: Iterable[str]) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})
 
 
+@lru_cache(maxsize=None)
+def _by_ids(postgresql: bool, column, name: str):
+    """`column IN :name`, compiled once: on PostgreSQL `= ANY` of one array parameter (`pg_array`), so the text,
+    hence the compiled and the server's prepared statement, is the same for every list; elsewhere an expanding IN."""
+    if postgresql:
+        return column == any_(cast(bindparam(name, type_=Text), ARRAY(BigInteger)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def _ids_param(conn: Connection, ids: Iterable[int]):
+    return pg_array(ids) if conn.dialect.name == "postgresql" else list(ids)
+
+
+@lru_cache(maxsize=None)
+def _postings_statement(postgresql: bool):
+    return select(dedupe_postings.c.ids).where(_by_ids(postgresql, dedupe_postings.c.key, "keys"))
+
+
+@lru_cache(maxsize=None)
+def _reports_statement(postgresql: bool):
+    # One statement for the reports and their cases' states: a nested loop of primary-key probes (at most
+    # `max_candidates` ids), one round trip fewer than reading the cases apart.
+    return (select(dedupe_reports.c.ticket_id, dedupe_reports.c.case_id, dedupe_reports.c.received_at,
+                   dedupe_reports.c.fingerprint, cases.c.status, cases.c.last_update_at)
+            .join_from(dedupe_reports, cases, cases.c.id == dedupe_reports.c.case_id)
+            .where(_by_ids(postgresql, dedupe_reports.c.ticket_id, "ids")))
+
+
 def find_candidates(conn: Connection, keys: list[str], now: datetime, closed_days: float,
                     limit: int = DEFAULT_MAX_CANDIDATES) -> list[Candidate]:
     """Reports sharing keys whose case can still take reports: open (any age), or closed recently."""
     if not keys:
         return []
-    rows = conn.execute(select(dedupe_postings.c.ids).where(dedupe_postings.c.key.in_([key_hash(k) for k in keys])))
+    rows = conn.execute(_postings_statement(conn.dialect.name == "postgresql"),
+                        {"keys": _ids_param(conn, [key_hash(k) for k in keys])})
     ids = rank_postings((_unpack(row.ids) for row in rows), limit)
     if not ids:
         return []
-    # Two primary-key lookups rather than a join: the plan stays an index probe however large the tables.
-    reports = conn.execute(select(dedupe_reports.c.ticket_id, dedupe_reports.c.case_id, dedupe_reports.c.received_at,
-                                  dedupe_reports.c.fingerprint).where(dedupe_reports.c.ticket_id.in_(ids))).all()
-    states = {r.id: r for r in conn.execute(select(cases.c.id, cases.c.status, cases.c.last_update_at).where(
-        cases.c.id.in_({r.case_id for r in reports})))}
+    return open_reports(conn, ids, now, closed_days)
+
+
+def open_reports(conn: Connection, ids: Iterable[int], now: datetime, closed_days: float) -> list[Candidate]:
+    """The indexed reports of these ids whose case can still take reports: open (any age), or closed recently."""
+    rows = conn.execute(_reports_statement(conn.dialect.name == "postgresql"), {"ids": _ids_param(conn, ids)})
     recently = now - timedelta(days=closed_days)
-
-    def can_take_reports(case) -> bool:
-        if case is None or case.status == "merged":
-            return False
-        return case.status not in ("resolved", "closed") or (case.last_update_at or now) >= recently
-
-    return [Candidate(r.case_id, r.ticket_id, r.received_at, r.fingerprint) for r in reports
-            if can_take_reports(states.get(r.case_id))]
+    return [Candidate(r.case_id, r.ticket_id, r.received_at, r.fingerprint) for r in rows if r.status != "merged"
+            and (r.status not in ("resolved", "closed") or (r.last_update_at or now) >= recently)]
 
 
 def add_to_index(conn: Connection, *, ticket_id: int, case_id: int, received_at: datetime, keys: list[str],
@@ -77,7 +104,9 @@ def add_to_index(conn: Connection, *, ticket_id: int, case_id: int, received_at:
     hashes = list(dict.fromkeys(key_hash(k) for k in keys))
     if not hashes:
         return
-    existing = {r.key: r.ids for r in conn.execute(select(dedupe_postings).where(dedupe_postings.c.key.in_(hashes)))}
+    rows = conn.execute(select(dedupe_postings).where(_by_ids(conn.dialect.name == "postgresql", dedupe_postings.c.key,
+                                                               "keys")), {"keys": _ids_param(conn, hashes)})
+    existing = {r.key: r.ids for r in rows}
     for number in hashes:
         if number in existing:
             ids = (_unpack(existing[number]) + [ticket_id])[-cap:]
@@ -97,8 +126,9 @@ def lock_all_keys(conn: Connection, keys: Iterable[str]) -> None:
         return
     numbers = sorted({key_hash(k) for k in keys})
     if numbers:
+        # One text parameter for the whole array (psycopg adapts a list element by element, in Python).
         conn.execute(text("SELECT count(pg_advisory_xact_lock(n)) FROM unnest(CAST(:ns AS bigint[])) AS n"),
-                     {"ns": numbers})
+                     {"ns": pg_array(numbers)})
 
 
 class BatchIndex:
@@ -114,7 +144,10 @@ class BatchIndex:
         self.postings: dict[int, list[int]] = {}
         hashes = list({key_hash(k) for keys in key_lists for k in keys})
         if hashes:
-            for row in conn.execute(select(dedupe_postings).where(dedupe_postings.c.key.in_(hashes))):
+            rows = conn.execute(select(dedupe_postings).where(_by_ids(conn.dialect.name == "postgresql",
+                                                                      dedupe_postings.c.key, "keys")),
+                                {"keys": _ids_param(conn, hashes)})
+            for row in rows:
                 self.postings[row.key] = _unpack(row.ids)
         # The stored reports each report of the batch may be offered: its own ranking over the store's postings
         # (the batch's reports are newer, so they can only push a stored report out of the ranking, never in).
@@ -123,19 +156,7 @@ class BatchIndex:
             wanted.update(rank_postings((self.postings.get(key_hash(k), []) for k in keys), limit))
         self.reports: dict[int, Candidate] = {}
         if wanted:
-            rows = conn.execute(select(dedupe_reports.c.ticket_id, dedupe_reports.c.case_id,
-                                       dedupe_reports.c.received_at, dedupe_reports.c.fingerprint)
-                                .where(dedupe_reports.c.ticket_id.in_(wanted))).all()
-            states = {r.id: r for r in conn.execute(select(cases.c.id, cases.c.status, cases.c.last_update_at)
-                                                    .where(cases.c.id.in_({r.case_id for r in rows})))}
-            recently = now - timedelta(days=closed_days)
-            for r in rows:
-                case = states.get(r.case_id)
-                if case is None or case.status == "merged":
-                    continue
-                if case.status in ("resolved", "closed") and (case.last_update_at or now) < recently:
-                    continue
-                self.reports[r.ticket_id] = Candidate(r.case_id, r.ticket_id, r.received_at, r.fingerprint)
+            self.reports = {c.report_id: c for c in open_reports(conn, wanted, now, closed_days)}
         self.new_reports: list[dict[str, Any]] = []
         self.touched: set[int] = set()
 

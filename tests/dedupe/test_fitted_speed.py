@@ -170,3 +170,23 @@ def test_hashes_read_as_the_byte_by_byte_reader_did():
     odd = raw + b"\x07\x08"  # never written; read as before, the tail as one short number
     assert unpack_hashes(b64encode(odd).decode()) == [int.from_bytes(odd[i:i + 3], "big") for i in range(0, 20, 3)]
     assert unpack_hashes("") == []
+
+
+def test_ranking_in_c_picks_what_the_sort_by_a_python_key_picked():
+    import random
+    from dedupe.ranking import rank_postings
+
+    def reference(postings, limit):
+        shared: dict[int, int] = {}
+        for ids in postings:
+            for report_id in ids:
+                shared[report_id] = shared.get(report_id, 0) + 1
+        return sorted(shared, key=lambda r: (-shared[r], -r))[:limit]
+
+    rnd = random.Random(7)
+    for _ in range(500):
+        pool = rnd.randint(1, 2000)
+        postings = [list(dict.fromkeys(rnd.randint(1, pool) for _ in range(rnd.randint(0, 200))))
+                    for _ in range(rnd.randint(0, 70))]
+        limit = rnd.choice([0, 1, 3, 64, 64, 500])
+        assert rank_postings(postings, limit) == reference(postings, limit)
