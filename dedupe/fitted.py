@@ -7,7 +7,7 @@ from typing import Any, Iterable, Mapping
 
 from dedupe.engine import name_key
 from dedupe.fitted_compare import Comparison, Probe
-from dedupe.fitted_decoded import DecodedCache, DecodedFingerprint
+from dedupe.fitted_decoded import FITTED_VERSIONS, DecodedCache, DecodedFingerprint
 from dedupe.fitted_fingerprint import make_fingerprint, unpack_grams
 from dedupe.idf import DocumentFrequencies, jieba_prior, prior_counts
 from dedupe.model import Model, load_model
@@ -23,8 +23,6 @@ def _frequencies(settings: DedupeSettings) -> DocumentFrequencies:
                                settings.df_batch, {c: f * root for c, f in chars.items()})
 
 
-# Fingerprint versions this engine reads: 3, and 4 (adds `u`; a v3 report scores 0 on the features it feeds).
-FITTED_VERSIONS = (3, 4)
 
 
 class FittedDeduper:
@@ -105,9 +103,9 @@ class FittedDeduper:
         for cand in candidates:
             if window is not None and abs(received_at - cand.received_at) > window:
                 continue
-            if cand.fingerprint.get("v", 0) not in FITTED_VERSIONS:
-                continue  # filed by the rules engine before the city switched engines: not comparable
             dec = decoded.get(cand.report_id, cand.fingerprint)
+            if dec.version not in FITTED_VERSIONS:
+                continue  # filed by the rules engine before the city switched engines: not comparable
             logit = probe.log_odds(dec, received_at, cand.received_at)
             per_case.setdefault(cand.case_id, []).append((logit, cand, dec))
         judged = []

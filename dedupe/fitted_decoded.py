@@ -15,9 +15,13 @@ from typing import Any, Mapping
 from dedupe.compare import units_by_level
 from dedupe.fitted_fingerprint import name_hashes, unpack_hashes, unpack_weights
 from dedupe.idf import UNSEEN_CHAR_WEIGHT, char_weights
+from dedupe.types import StoredFingerprint
 
 # How many of each report's rarest bigrams `rare_unshared` looks at.
 RAREST = 6
+
+# Fingerprint versions the fitted engine reads: 3, and 4 (adds `u`; a v3 report scores 0 on the features it feeds).
+FITTED_VERSIONS = (3, 4)
 
 def names_of(fingerprint: Mapping[str, Any]) -> frozenset:
     """Hashes of the bigrams of the names and admin units a fingerprint states."""
@@ -33,12 +37,15 @@ class DecodedFingerprint:
     they are decoded on first use.
     """
 
-    __slots__ = ("fp", "distinct", "hashes", "head", "has_title", "title", "title_norm", "norm", "size",
+    __slots__ = ("fp", "version", "distinct", "hashes", "head", "has_title", "title", "title_norm", "norm", "size",
                  "entities", "primary_subs", "admin", "admin_names", "admin_levels", "numbers", "chars",
                  "chars_mass", "chars_root", "citizen", "_weights", "_name_grams")
 
     def __init__(self, fingerprint: Mapping[str, Any]):
         fp = self.fp = fingerprint
+        self.version = fp.get("v", 0)
+        if self.version not in FITTED_VERSIONS:
+            return  # filed by the rules engine: never compared, so nothing more is read
         self.hashes = unpack_hashes(fp.get("g", ""))
         self.head = self.hashes[:RAREST]
         # Two bigrams of one report can share a 3-byte hash; scoring takes a faster path when none do.
@@ -79,6 +86,13 @@ class DecodedFingerprint:
         return self._name_grams
 
 
+def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Equal fingerprints; two read from the store compare as their JSON texts (neither is parsed)."""
+    if isinstance(a, StoredFingerprint) and isinstance(b, StoredFingerprint):
+        return a.text == b.text
+    return a == b
+
+
 class DecodedCache:
     """Report id → its decoded fingerprint, the `maxsize` most recently used (a hot case's reports stay)."""
 
@@ -91,8 +105,8 @@ class DecodedCache:
         """The decoded form of this report's fingerprint, decoding (and keeping) it when not held."""
         entries = self.entries
         dec = entries.get(report_id)
-        # The same object (MemoryIndex), or an equal one read again from the store: the entry is this report's.
-        if dec is not None and (dec.fp is fingerprint or dec.fp == fingerprint):
+        # The same object (MemoryIndex), or the same one read again from the store: the entry is this report's.
+        if dec is not None and (dec.fp is fingerprint or _same(dec.fp, fingerprint)):
             entries.move_to_end(report_id)
             self.hits += 1
             return dec

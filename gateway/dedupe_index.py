@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from dedupe.ranking import rank_postings
-from dedupe.types import Candidate
+from dedupe.types import Candidate, StoredFingerprint
 from gateway.bulk import pg_array
 from gateway.tables import cases, dedupe_frequencies, dedupe_postings, dedupe_reports
 from gateway.upsert import insert_for
@@ -70,7 +70,8 @@ def _reports_statement(postgresql: bool):
     # One statement for the reports and their cases' states: a nested loop of primary-key probes (at most
     # `max_candidates` ids), one round trip fewer than reading the cases apart.
     return (select(dedupe_reports.c.ticket_id, dedupe_reports.c.case_id, dedupe_reports.c.received_at,
-                   dedupe_reports.c.fingerprint, cases.c.status, cases.c.last_update_at)
+                   cast(dedupe_reports.c.fingerprint, Text).label("fingerprint"), cases.c.status,
+                   cases.c.last_update_at)
             .join_from(dedupe_reports, cases, cases.c.id == dedupe_reports.c.case_id)
             .where(_by_ids(postgresql, dedupe_reports.c.ticket_id, "ids")))
 
@@ -92,7 +93,9 @@ def open_reports(conn: Connection, ids: Iterable[int], now: datetime, closed_day
     """The indexed reports of these ids whose case can still take reports: open (any age), or closed recently."""
     rows = conn.execute(_reports_statement(conn.dialect.name == "postgresql"), {"ids": _ids_param(conn, ids)})
     recently = now - timedelta(days=closed_days)
-    return [Candidate(r.case_id, r.ticket_id, r.received_at, r.fingerprint) for r in rows if r.status != "merged"
+    # The fingerprints stay JSON text until looked into (dedupe.types.StoredFingerprint).
+    return [Candidate(r.case_id, r.ticket_id, r.received_at, StoredFingerprint(r.fingerprint)) for r in rows
+            if r.status != "merged"
             and (r.status not in ("resolved", "closed") or (r.last_update_at or now) >= recently)]
 
 

@@ -190,3 +190,21 @@ def test_ranking_in_c_picks_what_the_sort_by_a_python_key_picked():
                     for _ in range(rnd.randint(0, 70))]
         limit = rnd.choice([0, 1, 3, 64, 64, 500])
         assert rank_postings(postings, limit) == reference(postings, limit)
+
+
+def test_a_fingerprint_read_as_json_text_decides_as_its_dict(prints):
+    import json
+    from dedupe.types import StoredFingerprint
+    _, fps = prints
+    deduper, plain = FittedDeduper({}), FittedDeduper({})
+    stored = [Candidate(100 + i, i, T0, StoredFingerprint(json.dumps(fp, ensure_ascii=False)))
+              for i, fp in enumerate(fps)]
+    dicts = [Candidate(100 + i, i, T0, fp) for i, fp in enumerate(fps)]
+    for _ in range(2):
+        # The second round is read from the cache by the JSON text alone: none of those fingerprints is parsed.
+        for fp in fps:
+            assert deduper.decide(fp, T0, stored) == plain.decide(fp, T0, dicts)
+    again = [Candidate(c.case_id, c.report_id, c.received_at, StoredFingerprint(c.fingerprint.text)) for c in stored]
+    deduper.decide(fps[0], T0, again)
+    assert sum(c.fingerprint._parsed is not None for c in again) <= 1  # the evidence's report alone
+    assert dict(stored[0].fingerprint) == fps[0] and stored[0].fingerprint == fps[0]
