@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections import Counter
 from functools import lru_cache
 from typing import Iterable, Mapping
 
@@ -28,7 +29,9 @@ class DocumentFrequencies:
         self.df: dict[str, float] = dict(self.prior)
         self.corpus: dict[str, int] = {}
         self.docs = 0
-        self.pending: dict[str, int] = {}
+        # A Counter: `update` counts a report's bigrams in C (a Python loop per bigram cost as much as a fingerprint's
+        # sort); it is a dict, read as one.
+        self.pending: Counter[str] = Counter()
         self.pending_docs = 0
         self.loaded = False  # set by whoever reads a stored table into it (gateway/dedupe_index.py)
         self._set_total()
@@ -51,9 +54,7 @@ class DocumentFrequencies:
 
     def observe(self, grams: Iterable[str]) -> bool:
         """Count one report's distinct bigrams into the pending batch; True when the batch is full (refreshed)."""
-        pending = self.pending
-        for gram in grams:
-            pending[gram] = pending.get(gram, 0) + 1
+        self.pending.update(iter(grams))  # an iterator: a dict given would be counted by its values
         self.pending_docs += 1
         if self.pending_docs >= self.batch:
             self.refresh()
@@ -63,7 +64,7 @@ class DocumentFrequencies:
     def take_pending(self) -> tuple[dict[str, int], int]:
         """The pending batch (bigram counts and documents), emptied: what a live worker writes to the store."""
         batch, docs = self.pending, self.pending_docs
-        self.pending, self.pending_docs = {}, 0
+        self.pending, self.pending_docs = Counter(), 0
         return batch, docs
 
     def refresh(self) -> None:
