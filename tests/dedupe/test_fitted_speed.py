@@ -21,7 +21,7 @@ REPORTS = [NOISE_A, NOISE_B, OTHER_PROBLEM, POLICY_1, POLICY_2, ROAD_1, ROAD_2, 
 
 
 def reference_features(probe: Probe, fb, received_at=None, cand_at=None) -> dict[str, float]:
-    """`Probe.features` as it was written before the decoded fast path (commit 8bd25af)."""
+    """`Probe.features` as it was written before the decoded fast path (commit 8bd25af, with cb6ef99's time features)."""
     self = probe
     hashes, cand_w = unpack_grams(fb.get("g", ""), fb.get("w", ""))
     grams = self.grams
@@ -78,6 +78,7 @@ def reference_features(probe: Probe, fb, received_at=None, cand_at=None) -> dict
         "rarest_shared": rarest_shared, "shared_place": place, "shared_area": 1.0 if area and not strong else 0.0,
         "place_conflict": conflict, "admin_conflict": 1.0 if self.admin_conflicts(fb) else 0.0,
         "shared_admin": 1.0 if shared_admin else 0.0, "log_days": math.log1p(days),
+        "within_day": math.exp(-days), "within_week": math.exp(-days / 7), "within_month": math.exp(-days / 30),
         "short_text": 1.0 / math.sqrt(1.0 + min(self.size, fb.get("n", 0))),
         "conflict_x_text": conflict * min(1.0, overall), "place_x_topic": place * min(1.0, topic),
         "rare_x_topic": rarest_shared * min(1.0, topic), "char_cosine": char_cosine,
