@@ -51,7 +51,11 @@ def cluster(reports: Iterable[Mapping[str, Any]], deduper, normalizer, window_da
     index = MemoryIndex(getattr(settings, "postings_cap", 200), getattr(settings, "max_candidates", 64))
     window = timedelta(days=window_days) if window_days else None
     ids: dict[int, str] = {}
-    for number, (received_at, report) in enumerate(in_time_order(reports, zone), start=1):
+    ordered = in_time_order(reports, zone)
+    decoded = getattr(deduper, "decoded", None)
+    if decoded is not None:  # the index holds every report of the file anyway: keep each one decoded too
+        decoded.maxsize = max(decoded.maxsize, len(ordered))
+    for number, (received_at, report) in enumerate(ordered, start=1):
         ticket = as_ticket(report, received_at, normalizer, drop_titles)
         if hasattr(deduper, "analyse"):
             fingerprint, grams = deduper.analyse(ticket)

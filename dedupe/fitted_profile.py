@@ -48,8 +48,9 @@ class DedupeSettings:
     door_number_gap: int | None = 100
     # Reports further apart than this are never merged (None: no limit).
     window_days: float | None = None
-    # Candidates' decoded fingerprints a process keeps (most recently used first); 0 keeps none. About 3 KB each.
-    decoded_cache: int = 50000
+    # Candidates' decoded fingerprints a worker keeps (the most recently used); 0 keeps none. About 4.5 KB each
+    # besides the fingerprint (≈ 100 MB at 20,000); `dedupe cluster` keeps every report of its file.
+    decoded_cache: int = 20000
 
 
 # Read from `[dedupe]` itself (the live index reads them there too); the rest from `[dedupe.fitted]`.
