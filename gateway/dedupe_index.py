@@ -129,9 +129,10 @@ def lock_all_keys(conn: Connection, keys: Iterable[str]) -> None:
         return
     numbers = sorted({key_hash(k) for k in keys})
     if numbers:
-        # One text parameter for the whole array (psycopg adapts a list element by element, in Python).
+        # The list as psycopg adapts it: passed as one text literal ('{…}', `pg_array`) the two-worker flood test
+        # lost its connection in this statement (tests/gateway/test_parallel_dedupe.py); not kept.
         conn.execute(text("SELECT count(pg_advisory_xact_lock(n)) FROM unnest(CAST(:ns AS bigint[])) AS n"),
-                     {"ns": pg_array(numbers)})
+                     {"ns": numbers})
 
 
 class BatchIndex:
