@@ -15,12 +15,12 @@ import json
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from channels.times import parse_time  # noqa: E402
 from config import load_settings  # noqa: E402
@@ -30,6 +30,7 @@ from gateway.intake import accept_submission, raw_hash  # noqa: E402
 from gateway.runtime import build_runtime  # noqa: E402
 from gateway.tables import tickets  # noqa: E402
 from normalizer.ticket import new_ticket  # noqa: E402
+from scratch_db import scratch_database  # noqa: E402
 
 
 def groups(case_of: dict[str, object]) -> dict[str, frozenset]:
@@ -76,19 +77,11 @@ def main() -> None:
                                                 overrides={"profile": {"dedupe": {"engine": args.engine}}}).profile)
     cli = {str(json.loads(line)["id"]): json.loads(line)["case_id"] for line in out.getvalue().splitlines()}
     with tempfile.TemporaryDirectory() as tmp:
-        name = None
         if args.database_url:
-            name = f"gw_replay_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            url = args.database_url.rsplit("/", 1)[0] + f"/{name}"
+            with scratch_database(args.database_url, "gw_replay") as (url, _, _):
+                live, seconds = replay(url, reports, tmp, args.engine)
         else:
-            url = f"sqlite:///{tmp}/replay.db"
-        live, seconds = replay(url, reports, tmp, args.engine)
-        if name:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            live, seconds = replay(f"sqlite:///{tmp}/replay.db", reports, tmp, args.engine)
     a, b = groups(cli), groups(live)
     differing = sorted(rid for rid in cli if a[rid] != b.get(rid))
     print(json.dumps({"reports": len(reports), "cli_cases": len(set(cli.values())),

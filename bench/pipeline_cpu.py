@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,6 +29,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from open_loop import Mix  # noqa: E402
+from scratch_db import scratch_database  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 KEY = "pipeline-cpu-client-key"
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="then send the events to a local case system (another process) and time that too")
     args = parser.parse_args(argv)
 
-    from sqlalchemy import create_engine, func, select, text
+    from sqlalchemy import func, select
 
     from config import load_settings
     from gateway.app import create_app
@@ -133,15 +134,12 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         sink = subprocess.Popen([sys.executable, "-c", SINK, str(port)], stdout=subprocess.DEVNULL)
         sink_url = f"http://127.0.0.1:{port}/events"
-    admin = None
+    admin = name = None
+    scratch = ExitStack()
     if args.database_url == "sqlite":
         url = f"sqlite:///{var}/gateway.db"
     else:
-        name = f"gw_cpu_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = args.database_url.rsplit("/", 1)[0] + f"/{name}"
+        url, admin, name = scratch.enter_context(scratch_database(args.database_url, "gw_cpu"))
     try:
         settings = load_settings(environ={"GATEWAY_DATABASE_URL": url, "GATEWAY_VAR_DIR": var,
                                           "GATEWAY_API_KEYS": f"bench:{KEY}", "PATH": os.environ.get("PATH", ""),
@@ -164,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             done += len(process_batch(runtime, args.batch))
         if args.pause:
             input(f"pid {os.getpid()}: Enter to start the timed part ")
-        database = None if admin is None else name
+        database = name
         runtime.queue.count_batch = lambda tickets, statements: totals.append((tickets, statements))
         totals: list[tuple[int, int]] = []
         deduper.cpu = 0.0
@@ -200,10 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if sink is not None:
             sink.terminate()
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        scratch.close()
     return 0
 
 

@@ -32,6 +32,16 @@ VARIANTS = ["武昌区中南路某小区门口的下水道堵了，污水横流�
             "武昌区中南路某小区门口下水道又堵了污水横流"]
 
 
+def _run_workers(env: dict, batch_sizes: tuple[int, ...]) -> None:
+    """One worker process per batch size, all starting on the same instant 4 s from now; each must exit cleanly."""
+    start_at = time.time() + 4
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(start_at), str(size)],
+                                cwd=ROOT, env=env, stderr=subprocess.PIPE) for size in batch_sizes]
+    for worker in workers:
+        _, err = worker.communicate(timeout=90)
+        assert worker.returncode == 0, err.decode()[-2000:]
+
+
 def test_simultaneous_duplicates_end_in_one_case(pg_database, tmp_path, case_system):
     require_service("Redis", "127.0.0.1", 6379)
     from tests.conftest import _truncate
@@ -44,12 +54,7 @@ def test_simultaneous_duplicates_end_in_one_case(pg_database, tmp_path, case_sys
         gw.post_app({"text": VARIANTS[i % 3], "contact": {"user_id": f"citizen-{i}"}})
     # Two worker processes, each with its own runtime, start on the same instant and claim batches of 1 and 2
     # (FOR UPDATE SKIP LOCKED): their batches' dedupe decisions race, and within a batch the reports see each other.
-    start_at = time.time() + 4
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(start_at), str(size)],
-                                cwd=ROOT, env=env, stderr=subprocess.PIPE) for size in (1, 2)]
-    for worker in workers:
-        _, err = worker.communicate(timeout=90)
-        assert worker.returncode == 0, err.decode()[-2000:]
+    _run_workers(env, (1, 2))
     with gw.runtime.engine.connect() as conn:
         cases = conn.execute(select(func.count(func.distinct(tickets.c.case_id)))).scalar()
         placed = conn.execute(select(func.count()).select_from(tickets).where(tickets.c.case_id.is_not(None))).scalar()
@@ -86,12 +91,7 @@ def test_two_floods_on_one_road_make_one_case_each(pg_database, tmp_path, case_s
         # Everyday traffic on the same road in between (other numbers, other problems).
         gw.post_app({"text": f"江岸区解放大道{len(refs) * 97}号附近路灯坏了好几天，晚上很黑",
                      "contact": {"user_id": f"{place}-lamp"}})
-    start_at = time.time() + 4
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(start_at), str(size)],
-                                cwd=ROOT, env=env, stderr=subprocess.PIPE) for size in (3, 5)]
-    for worker in workers:
-        _, err = worker.communicate(timeout=90)
-        assert worker.returncode == 0, err.decode()[-2000:]
+    _run_workers(env, (3, 5))
     with gw.runtime.engine.connect() as conn:
         case_of = {place: {r.case_id for r in conn.execute(select(tickets.c.case_id).where(
             tickets.c.reference.in_(refs)))} for place, refs in floods.items()}
