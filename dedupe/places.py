@@ -36,8 +36,12 @@ GENERIC_CORES = set("""我们 我家 本 该 此 这个 那个 各 各个 整个
 开发 房地产 物业 工程 建设 施工 项目 中心 社区 商业 服务 培训 教育 文化 医疗 卫生 人民 中国 国家 省级 市级 县级 区级 乡镇 镇村
 村组 村级 组级 一条 这条 那条 每条 整条 两条 该条 下午 上午 晚上 早上 现在 目前 今年 去年 当地 本地 外地 异地 附属 直属 下属
 上级 领导 政府 部门 单位 群众 居民 业主 村民 百姓 市民 学生 家长 孩子 老人 网络 电视 公交 地铁 出租 快递 外卖 停车 收费
-供水 供电 排水 自来 消防 安全 交通 环境 绿化 垃圾 污水 幼儿 小学 中学 高中 初中 大学 职业 技术 两个 三个 四个 五个
-督促 监督 协调 责令 敦促 催促 联系 通知 告知 找过 找到""".split())
+供水 供电 排水 自来 消防 安全 交通 环境 绿化 垃圾 污水 幼儿 小学 中学 高中 初中 大学 职业 技术 两个 三个 四个 五个""".split())
+# Verbs that take the suffix's thing as their object (督促物业: urge the management company): no name of their own,
+# and a name never runs across one, so what stands before it is another phrase (卫健和水务部门督促物业 names no
+# 水务物业).
+_OBJECT_VERBS = frozenset("督促 监督 协调 责令 敦促 催促 联系 通知 告知 找过 找到".split())
+GENERIC_CORES |= _OBJECT_VERBS
 
 
 
@@ -88,11 +92,6 @@ def _core_before(text: str, end: int, cut_admin: bool, floor: int = 0) -> str:
         if len(core) - match.end() >= 2:
             best = max(best, match.end())
     return core[best:]
-
-
-# Verbs that take the suffix's thing as their object (督促物业: urge the management company): a name never runs
-# across one, so what stands before it is another phrase (卫健和水务部门督促物业 names no 水务物业).
-_OBJECT_VERBS = frozenset("督促 监督 协调 责令 敦促 催促 联系 通知 告知 找过 找到".split())
 
 
 def match_core(core: str) -> str:
