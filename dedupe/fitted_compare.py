@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from dedupe.compare import ADMIN_LEVELS, NameIndex, door_conflicts, place_conflicts, units_by_level
-from dedupe.fitted_decoded import RAREST, DecodedFingerprint, names_of
+from dedupe.fitted_decoded import RAREST, DecodedFingerprint, char_weights_of, names_of
 from dedupe.fitted_fingerprint import EXACT_WEIGHT_SUMS, unpack_grams
-from dedupe.idf import UNSEEN_CHAR_WEIGHT, char_weights
 from dedupe.model import Model
 
 # Subkinds where two different names in the two titles mean two different places (so two cases).
@@ -73,8 +72,7 @@ class Probe:
         hashes, weights = unpack_grams(fingerprint.get("h", ""), fingerprint.get("hw", ""))
         self.title = dict(zip(hashes, weights))
         self.title_norm = fingerprint.get("hn") or 0.0
-        self.char_w = char_weights()
-        self.chars = {c: self.char_w.get(c, UNSEEN_CHAR_WEIGHT) for c in fingerprint.get("u") or ""}
+        self.chars = dict(zip(fingerprint.get("u") or "", char_weights_of(fingerprint)))
         self.chars_norm = math.sqrt(sum(w * w for w in self.chars.values()))
         # The IDF a bigram never seen would have had: the scale of "rare" for this report.
         self.top_weight = max(self.grams.values(), default=0.0) or 1.0

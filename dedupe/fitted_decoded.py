@@ -20,13 +20,24 @@ from dedupe.types import StoredFingerprint
 # How many of each report's rarest bigrams `rare_unshared` looks at.
 RAREST = 6
 
-# Fingerprint versions the fitted engine reads: 3, and 4 (adds `u`; a v3 report scores 0 on the features it feeds).
-FITTED_VERSIONS = (3, 4)
+# Fingerprint versions the fitted engine reads: 3, 4 (adds `u`; a v3 report scores 0 on the features it feeds) and 5
+# (`u` chosen and weighed by the index's frequency table, weights in `uw`; a v4 report's `u` weighs jieba's static IDF).
+FITTED_VERSIONS = (3, 4, 5)
 
 def names_of(fingerprint: Mapping[str, Any]) -> frozenset:
     """Hashes of the bigrams of the names and admin units a fingerprint states."""
     return name_hashes(tuple(e[0] + e[1] for e in fingerprint.get("e") or ()) +
                        tuple(a[0] for a in fingerprint.get("a") or ()))
+
+
+def char_weights_of(fingerprint: Mapping[str, Any]) -> list[float]:
+    """The weights of a fingerprint's telling characters `u`, in order: stored (`uw`, v5) or, for a v4 report,
+    jieba's static character IDF."""
+    stored = fingerprint.get("uw")
+    if stored is not None:
+        return unpack_weights(stored)
+    weights = char_weights()
+    return [weights.get(c, UNSEEN_CHAR_WEIGHT) for c in fingerprint.get("u") or ""]
 
 
 class DecodedFingerprint:
@@ -64,8 +75,7 @@ class DecodedFingerprint:
         self.chars = fp.get("u")
         self.chars_mass = self.chars_root = 0.0
         if self.chars:
-            weights = char_weights()
-            self.chars_mass = sum(weights.get(c, UNSEEN_CHAR_WEIGHT) ** 2 for c in self.chars)
+            self.chars_mass = sum(w * w for w in char_weights_of(fp))
             self.chars_root = math.sqrt(self.chars_mass)
         self.citizen = fp.get("c")
         self._weights: list[float] | None = None

@@ -121,14 +121,33 @@ def unpack_grams(hashes: str, weights: str) -> tuple[list[int], list[float]]:
     return unpack_hashes(hashes), unpack_weights(weights)
 
 
+def chinese_chars(body: str) -> list[str]:
+    """The distinct Chinese characters of a content text, in order of first occurrence."""
+    return [c for c in dict.fromkeys(body) if "\u4e00" <= c <= "\u9fff"]
+
+
 def telling_chars(body: str, limit: int) -> str:
-    """The report's `limit` most telling Chinese characters (rarest first): its place and its problem in a form
-    paraphrase keeps (燃气味 / 煤气味, 澜湾壹号 / 澜湾1号; see `dedupe.idf.char_weights`)."""
+    """Fingerprint v4's `u`: the `limit` most telling Chinese characters by a static IDF from jieba's dictionary
+    (kept to read what `telling_chars_by_corpus` replaced; see `dedupe.idf.char_weights`)."""
     weights = char_weights()
-    # In order of first occurrence, so the stable sort breaks ties by it (as `body.index` did, without a scan).
-    seen = [c for c in dict.fromkeys(body) if "\u4e00" <= c <= "\u9fff"]
-    chosen = sorted(seen, key=lambda c: -weights.get(c, UNSEEN_CHAR_WEIGHT))
+    chosen = sorted(chinese_chars(body), key=lambda c: -weights.get(c, UNSEEN_CHAR_WEIGHT))
     return "".join(chosen[:limit])
+
+
+def telling_chars_by_corpus(chars: list[str], df: DocumentFrequencies, limit: int) -> tuple[str, list[float]]:
+    """The `limit` rarest characters under the index's frequency table (rarest first, earliest first among
+    equals) and their IDF: a place's and a problem's characters, in a form paraphrase keeps (燃气味 / 煤气味,
+    澜湾壹号 / 澜湾1号), while the characters every report of this city's board holds (诉求, 地址, 描述) weigh
+    little. Left out, this ranks the labelled pairs better than jieba's static character IDF on every set (AUC of
+    the character cosine alone: board 0.934 → 0.961, Dongguan 0.815 → 0.845, incidents 0.950 → 0.955)."""
+    table = df.df
+    counts = {c: table.get(c, 0.0) for c in chars}  # a character neither the prior nor the corpus holds: rarest
+    chosen = sorted(chars, key=counts.__getitem__)[:limit]  # stable: first occurrence breaks ties
+    log_total = df.log_total
+    # Stored as one byte each, as the bigrams' weights are, and read back as stored on both sides.
+    weights = [min(255, int((log_total - log(counts[c] + 1.0)) * WEIGHT_SCALE + 0.5)) / WEIGHT_SCALE
+               for c in chosen]
+    return "".join(chosen), weights
 
 
 def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Mapping[str, Any],
@@ -169,10 +188,12 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     keyed = list(dict.fromkeys([x[0] for x in title_chosen[:settings.title_keys]] + [x[0] for x in lead]
                                + [x[0] for x in chosen[:settings.gram_keys]]))
     k, _ = pack_grams([(x, 0.0, False) for x in keyed])
+    chars = chinese_chars(body)
+    telling, char_w = telling_chars_by_corpus(chars, df, settings.telling_chars)
     entities = report_names(places_in_title, text, normalized, settings.max_entities, settings.normalizer_entities)
     admins = report_admin_units(admins_in_title, normalized)
     fp = {
-        "v": 4,
+        "v": 5,
         "g": g, "w": w, "gs": sum(1 for c in chosen if c[2]),
         "gn": round(sum(x[1] * x[1] for x in chosen) ** 0.5, 3),
         "n": len(grams),
@@ -181,8 +202,12 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
         "e": entities,
         "a": admins,
         "no": road_numbers(entities, f"{title} {text}"),
-        "u": telling_chars(body, settings.telling_chars),
+        "u": telling,
+        "uw": b64encode(bytes(int(w * WEIGHT_SCALE) for w in char_w)).decode("ascii"),
         "c": hashlib.blake2b(citizen.encode(), digest_size=6).hexdigest() if citizen else None,
     }
-    return fp, grams
+    # The frequency table counts the report's characters too (one-character keys beside the bigrams).
+    observed = dict.fromkeys(chars, 0)
+    observed.update(grams)
+    return fp, observed
 

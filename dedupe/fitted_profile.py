@@ -21,7 +21,7 @@ class DedupeSettings:
     title_grams: int = 16
     max_entities: int = 8
     # Characters kept per report, rarest first (its place and problem, robust to paraphrase).
-    telling_chars: int = 24
+    telling_chars: int = 20
     # Also take the names the normalizer found (`normalized["entities"]`) after the title's own names.
     normalizer_entities: bool = False
     # Blocking: one key per specific name, and the report's rarest bigrams (most distinctive first).

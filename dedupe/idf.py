@@ -145,13 +145,18 @@ def _jieba_tables(path: str) -> tuple[dict[str, float], dict[str, float], dict[s
 
 
 def jieba_prior(path: str | None = None) -> tuple[dict[str, float], dict[str, float]]:
-    """(bigram → probability of occurring in a report, character → sqrt of its per-position probability × the
-    characters of a report), from jieba's word frequencies (its shipped dict.txt).
+    """(bigram or character → probability of occurring in a report, character → sqrt of its per-position
+    probability × the characters of a report), from jieba's word frequencies (its shipped dict.txt).
 
+    Characters are counted in the same table as bigrams (a one-character key): the corpus then says which
+    characters tell (a place's, a problem's) and which every report of a city's board holds (诉求, 地址, 反映).
     Read once per process, at start-up (never at import); ({}, {}) when jieba is not installed.
     """
     path = _jieba_dict(path)
-    return _jieba_tables(path)[:2] if path is not None else ({}, {})
+    if path is None:
+        return {}, {}
+    bigram_p, char_f, char_idf = _jieba_tables(path)
+    return {**bigram_p, **{c: math.exp(-w) for c, w in char_idf.items()}}, char_f
 
 
 def prior_counts(probabilities: Mapping[str, float], docs: float) -> dict[str, float]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 
 from dedupe import Candidate, FittedDeduper, make_deduper
+from dedupe.fitted_decoded import DecodedFingerprint
+from dedupe.idf import UNSEEN_CHAR_WEIGHT, char_weights
 from tests.dedupe.helpers import NOISE_A, NOISE_B, POLICY_1, T0, TEMPLATE_1, TEMPLATE_2, ticket
 
 
@@ -128,3 +130,58 @@ def test_a_retelling_years_later_weighs_no_worse_than_one_a_month_later():
     again = deduper.probe(deduper.fingerprint(ticket("", "桐荫路口路灯还是不亮，之前反映过，至今没人修", ext="b")))
     month, year, years = (again.compare(first, T0 + timedelta(days=d), T0).logit for d in (30, 365, 1800))
     assert abs(month - year) < 0.1 and abs(year - years) < 1e-6
+
+
+# A city's intake form: every report filed through it carries these words, whatever it is about.
+_FORM = "诉求地址：{place}。问题描述：{problem}。诉求：请相关部门尽快核查处理，并予以答复。"
+_PROBLEMS = ["小区东门路灯连续一周不亮", "楼下餐馆油烟直排进屋", "地下车库入口积水很深", "工地夜间打桩噪音很大",
+             "垃圾站恶臭无人清运", "楼道消防通道被杂物堵死", "电梯频繁停运困人", "自来水发黄有异味"]
+
+
+def _form_report(number: int) -> tuple[str, str]:
+    place = f"第{number}号楼"  # a made-up, different place for each report
+    return "", _FORM.format(place=place, problem=_PROBLEMS[number % len(_PROBLEMS)])
+
+
+def test_the_characters_every_report_of_the_city_holds_stop_telling_once_the_index_has_seen_them():
+    """Two reports of one intake form about different problems at different places: a fresh index, knowing only
+    the language, takes the form's words (诉求, 描述, 核查) for telling characters; an index that has filed the
+    city's reports knows every report holds them, so the two share little that tells."""
+    fresh = FittedDeduper({})
+    seasoned = FittedDeduper({})
+    for number in range(400):
+        _, grams = seasoned.analyse(ticket(*_form_report(number), ext=f"f{number}"))
+        seasoned.observe(grams)
+    seasoned.df.refresh()
+    lamp = ("", _FORM.format(place="青禾苑南门", problem="路灯坏了一排晚上漆黑"))
+    smell = ("", _FORM.format(place="翠屏路菜场", problem="下水道返臭味道刺鼻"))
+
+    def char_cosine(deduper):
+        first = deduper.fingerprint(ticket(*lamp, ext="a"))
+        second = deduper.fingerprint(ticket(*smell, ext="b"))
+        return deduper.probe(second).features(first)["char_cosine"], first["u"]
+
+    fresh_cosine, fresh_chars = char_cosine(fresh)
+    seasoned_cosine, seasoned_chars = char_cosine(seasoned)
+    form_chars = set("诉求地址问题描述请相关部门尽快核查处理并予以答复")
+    assert len(form_chars & set(seasoned_chars)) < len(form_chars & set(fresh_chars))
+    assert seasoned_cosine < fresh_cosine / 2
+    # What each report is about still tells: its place and its problem are among its characters.
+    assert {"禾", "灯"} <= set(seasoned_chars)
+
+
+def test_a_report_filed_before_the_characters_were_weighed_by_the_corpus_still_compares():
+    """A fingerprint of version 4 (characters weighed by jieba's static IDF, no stored weights) stays comparable
+    after an upgrade: its characters weigh as they did when it was filed."""
+    deduper = FittedDeduper({})
+    filed = deduper.fingerprint(ticket(*NOISE_A, ext="a"))
+    weights = char_weights()
+    static = "".join(sorted(filed["u"], key=lambda c: -weights.get(c, UNSEEN_CHAR_WEIGHT)))
+    old = {k: v for k, v in filed.items() if k != "uw"} | {"v": 4, "u": static}
+    new = deduper.fingerprint(ticket(*NOISE_B, ext="b"))
+    features = deduper.probe(new).features(old)
+    expected_mass = sum(weights.get(c, UNSEEN_CHAR_WEIGHT) ** 2 for c in static)
+    assert DecodedFingerprint(old).chars_mass == expected_mass
+    assert features["char_cosine"] > 0.2
+    decision = deduper.decide(new, T0, [Candidate(7, 1, T0, old)])
+    assert decision.case_id == 7

@@ -10,9 +10,9 @@ import pytest
 
 from dedupe import Candidate, FittedDeduper
 from dedupe.fitted_compare import AREA_SUBKINDS, Probe
-from dedupe.fitted_decoded import DecodedCache, DecodedFingerprint, names_of
+from dedupe.fitted_decoded import DecodedCache, DecodedFingerprint, char_weights_of, names_of
 from dedupe.fitted_fingerprint import bigrams, rarest, telling_chars, unpack_grams
-from dedupe.idf import UNSEEN_CHAR_WEIGHT
+from dedupe.idf import UNSEEN_CHAR_WEIGHT, char_weights
 from tests.dedupe.helpers import (DOOR_1, DOOR_2, DOOR_NEAR, NOISE_A, NOISE_B, OTHER_PROBLEM, POLICY_1, POLICY_2,
                                   ROAD_1, ROAD_2, T0, TEMPLATE_1, TEMPLATE_2, ticket)
 
@@ -63,9 +63,9 @@ def reference_features(probe: Probe, fb, received_at=None, cand_at=None) -> dict
     swap_chars = 0.0
     other = fb.get("u")
     if other and self.chars_norm:
-        mine, char_w = self.chars, self.char_w
+        mine = self.chars
         shared_c = sum(mine[c] ** 2 for c in other if c in mine)
-        mass_b = sum(char_w.get(c, UNSEEN_CHAR_WEIGHT) ** 2 for c in other)
+        mass_b = sum(w ** 2 for w in char_weights_of(fb))
         char_cosine = shared_c / (self.chars_norm * math.sqrt(mass_b))
         mass_a = self.chars_norm ** 2
         swap_chars = char_cosine ** 3 * min(1.0 - shared_c / mass_a, 1.0 - shared_c / mass_b)
@@ -123,7 +123,7 @@ def test_one_ranking_gives_the_text_title_and_lead_picks_of_separate_sorts():
             assert rarest(bigrams(body), deduper.df, limit) == reference_make_rarest(bigrams(body), deduper.df, limit)
         assert telling_chars(body, 24) == "".join(sorted(
             {c for c in body if "\u4e00" <= c <= "\u9fff"},
-            key=lambda c: (-deduper.probe({}).char_w.get(c, UNSEEN_CHAR_WEIGHT), body.index(c))))[:24]
+            key=lambda c: (-char_weights().get(c, UNSEEN_CHAR_WEIGHT), body.index(c))))[:24]
 
 
 def test_the_cache_gives_the_decisions_of_no_cache(prints):
