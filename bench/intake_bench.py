@@ -145,13 +145,15 @@ def summarize(latencies: list[float], statuses: Counter, wall: float, cpu: float
 class Child:
     """A process of the bench, logging to bench/out/logs; stopped by its own handle."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], cwd: Path):
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], cwd: Path, new_session: bool = False):
         logs = OUT / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         self.name = name
         self.log = open(logs / f"{name}.log", "wb")
+        # A session of its own, as a systemd unit (or `setsid`) starts a service: with Linux autogroups the
+        # scheduler shares the CPU between sessions first, so this decides who competes with whom.
         self.popen = subprocess.Popen(argv, env=env, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL)
+                                      stdin=subprocess.DEVNULL, start_new_session=new_session)
 
     def stop(self, timeout: float = 20) -> None:
         if self.popen.poll() is None:
@@ -385,12 +387,13 @@ def table(results: dict[str, dict]) -> str:
 # Open loop (`--open-loop`): fixed arrival rates, stepped up, under the repository's gunicorn.conf.py
 
 
-def gunicorn_conf(name: str, spec: str, chdir: Path, env: dict[str, str]) -> tuple[Child, int]:
+def gunicorn_conf(name: str, spec: str, chdir: Path, env: dict[str, str],
+                  new_session: bool = True) -> tuple[Child, int]:
     """gunicorn with the repository's gunicorn.conf.py (the production settings), on a free local port."""
     port = free_port()
     argv = [sys.executable, "-m", "gunicorn", "-c", str(REPO / "gunicorn.conf.py"), "-b", f"127.0.0.1:{port}",
             "--chdir", str(chdir), spec]
-    child = Child(name, argv, env, chdir)
+    child = Child(name, argv, env, chdir, new_session)
     wait_http(port, "/healthz", child)
     return child, port
 
@@ -435,9 +438,9 @@ def open_loop_gateway(args, redis: PrivateRedis, mix_name: str) -> dict:
     redis.client.flushall()
     sink = EventSink(args.sink_delay_ms)
     env = gateway_env(url, redis.url, sink.url)
-    web, port = gunicorn_conf(f"gunicorn-open-{mix_name}", "wsgi:app", REPO, env)
-    workers = [Child(f"worker-{mix_name}-{n}", [sys.executable, "-m", "gateway", "worker"], env, REPO)
-               for n in range(args.workers)]
+    web, port = gunicorn_conf(f"gunicorn-open-{mix_name}", "wsgi:app", REPO, env, not args.one_session)
+    workers = [Child(f"worker-{mix_name}-{n}", [sys.executable, "-m", "gateway", "worker"], env, REPO,
+                     not args.one_session) for n in range(args.workers)]
     engine = make_engine(url)
     started = time.time()
     sampler = Sampler(engine, started)
@@ -601,7 +604,8 @@ def main_open_loop(args) -> int:
         record["delivery_backlog"] = delivery_backlog(args)
     else:
         print("bare flask:", flush=True)
-        child, port = gunicorn_conf("gunicorn-bare-open", "bare_app:app", REPO / "bench", base_env())
+        child, port = gunicorn_conf("gunicorn-bare-open", "bare_app:app", REPO / "bench", base_env(),
+                                    not args.one_session)
         try:
             bare_best, bare_steps = step_up(port, args.bare_rates or args.rates, args.step_seconds,
                                             lambda rate: Mix(1), args.p99_ms)
@@ -692,6 +696,9 @@ def main(argv: list[str] | None = None) -> int:
     o.add_argument("--mixes", default="usual,flood")
     o.add_argument("--sink-delay-ms", type=float, default=5, help="the case system's answer time")
     o.add_argument("--skip-delivery", action="store_true", help="no delivery-backlog measurement")
+    o.add_argument("--one-session", action="store_true",
+                   help="gunicorn and the workers in the bench's session (before 2026-12-07 08:00: every run so far);"
+                        " by default each starts a session of its own, as systemd units do")
     o.add_argument("--delivery-only", action="store_true", help="only the delivery-backlog measurement")
     args = p.parse_args(argv)
     if args.open_loop:

@@ -10,7 +10,10 @@ repeated job or doorbell costs nothing but time.
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
+from typing import Callable
 
 from config import Settings
 
@@ -22,6 +25,9 @@ STAGE_OF_JOB = {"normalize_ticket": "tickets", "assign_case": "tickets", "delive
 DOORBELL = "gateway:doorbell:{}"
 TOTALS = "gateway:pipeline:totals"
 DOORBELL_LENGTH = 16   # enough to wake every worker; more rings than that say nothing new
+# After a ring, the next waits this long: rings asked for meanwhile go as one (a worker already woken needs no
+# second ring), so under load a web process sends tens of rings a second, not one per acknowledgement.
+RING_INTERVAL = 0.02
 # An RQ job in one of these states will run: pushing its id again would only make RQ run it twice.
 WAITING = {"queued", "started", "scheduled", "deferred"}
 
@@ -58,6 +64,44 @@ class EmbeddedQueue:
         return None
 
 
+class Doorbells:
+    """Rings the stages' doorbells from a thread of its own, after the caller has moved on.
+
+    An acknowledgement is answered after its commit; the ring only saves an idle worker its next look (at most a
+    second later, `gateway.worker`), so it need not hold up the answer: the request asks for a ring and returns,
+    this thread sends it. Rings asked for while one is sent, or within `interval` of it, are sent as one.
+    """
+
+    def __init__(self, ring: Callable[[str], object], interval: float = RING_INTERVAL):
+        self._ring = ring
+        self.interval = interval
+        self._due: set[str] = set()
+        self._cond = threading.Condition()
+        self._pid: int | None = None
+
+    def ring_soon(self, stage: str) -> None:
+        """Ask for the stage's doorbell to be rung; returns at once."""
+        with self._cond:
+            self._due.add(stage)
+            if self._pid != os.getpid():  # the first ring in this process (a forked child starts its own thread)
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="doorbells", daemon=True).start()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._due:
+                    self._cond.wait()
+                due, self._due = self._due, set()
+            for stage in sorted(due):
+                try:
+                    self._ring(stage)  # RedisQueue.wake logs a Redis away itself
+                except Exception:  # this thread must outlive any ring: a lost one costs a worker a second
+                    log.exception("doorbell %s failed", stage)
+            time.sleep(self.interval)
+
+
 class RedisQueue:
     """RQ queues with the JSON serializer; urgent work has its own queue, which workers read first."""
 
@@ -77,6 +121,7 @@ class RedisQueue:
                                     retry=RedisRetry(NoBackoff(), 0))
         self.queues = {urgent: Queue(name, connection=self.redis, serializer=JSONSerializer)
                        for urgent, name in QUEUE_NAMES.items()}
+        self.doorbells = Doorbells(self.wake)
 
     def wake(self, stage: str = "tickets", urgent: bool = False) -> bool:
         """Ring the stage's doorbell (one round trip); False (logged) when Redis is down."""
@@ -97,7 +142,9 @@ class RedisQueue:
         return self.redis.blpop([DOORBELL.format(stage)], timeout=max(1, int(timeout))) is not None
 
     def enqueue(self, job: str, arg: int, urgent: bool = False) -> bool:
-        """Put a job on the queue unless it waits there already; False (logged) when Redis is down."""
+        """Put a job on the queue unless it waits there already; False (logged) when Redis is down.
+
+        A job of the pipeline's stages only asks for the stage's doorbell (`Doorbells`) and returns True."""
         from redis.exceptions import RedisError
         from rq import Retry
 
@@ -106,7 +153,8 @@ class RedisQueue:
         if job not in JOB_FUNCTIONS:
             raise ValueError(f"unknown job {job}")
         if job in STAGE_OF_JOB:
-            return self.wake(STAGE_OF_JOB[job], urgent)
+            self.doorbells.ring_soon(STAGE_OF_JOB[job])
+            return True
         job_id = f"{job}-{arg}"
         try:
             status = self.redis.hget(f"rq:job:{job_id}", "status")

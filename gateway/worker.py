@@ -8,16 +8,17 @@ In one process, each in its own thread:
   queued; and removes attachments nobody claimed;
 - RQ (the main thread): those jobs, urgent queue first.
 
-The process lowers its own CPU priority (`[pipeline] worker_nice`, default 10) so that on a machine it shares with
-the web processes an acknowledgement never waits for the pipeline: the pipeline catches up in the gaps.
+The process lowers its own CPU priority (`[pipeline] worker_nice`, default 10), and its PostgreSQL backends' where
+the database runs on this host and it may (gateway.cpu_priority), so that on a machine it shares with the web
+processes an acknowledgement never waits for the pipeline: the pipeline catches up in the gaps.
 """
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 from gateway.attachment_sweep import maybe_sweep_orphans
+from gateway.cpu_priority import lower_backend_priority, lower_process_priority
 from gateway.hot_prune import maybe_prune_hot
 from gateway.delivery import Dispatcher
 from gateway.embedded import run_pending
@@ -31,11 +32,15 @@ IDLE_SECONDS = 1.0
 
 
 def lower_priority(runtime: Runtime) -> int:
-    """Lower this process's CPU priority by `[pipeline] worker_nice` (Unix nice); returns the new niceness."""
+    """Lower this process's CPU priority by `[pipeline] worker_nice` (Unix nice), and its database backends';
+    returns the new niceness."""
     step = int(runtime.settings.section("pipeline").get("worker_nice", 10))
-    if step <= 0 or not hasattr(os, "nice"):
+    if step <= 0:
         return 0
-    niceness = os.nice(step)
+    niceness = lower_process_priority(step)
+    # Backends connected before this (start-up's migration) are returned to the pool: start with fresh ones.
+    runtime.engine.dispose()
+    lower_backend_priority(runtime.engine, niceness or step)
     log.info("worker niceness %d: web processes come first", niceness)
     return niceness
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 import zlib
 
 import pytest
@@ -29,7 +30,11 @@ def rq_gateway(database_url, tmp_path, case_system):
 def test_a_submission_rings_the_doorbell_and_a_worker_carries_it_to_the_case_system(rq_gateway, case_system):
     reference = rq_gateway.post_app({"text": "东西湖区某路口信号灯故障"}).json["reference"]
     redis = Redis.from_url(TEST_REDIS)
-    # No job per ticket: the submission rings the pipeline's doorbell; workers claim tickets from the database.
+    # No job per ticket: the submission rings the pipeline's doorbell (from a thread of its own, after the answer);
+    # workers claim tickets from the database.
+    deadline = time.monotonic() + 5
+    while redis.llen("gateway:doorbell:tickets") == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert redis.keys("rq:job:*") == [] and redis.llen("gateway:doorbell:tickets") == 1
     run_worker(rq_gateway.runtime, burst=True)
     assert [e["report"]["reference"] for e in case_system.accepted()] == [reference]
