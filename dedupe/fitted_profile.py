@@ -44,6 +44,9 @@ class DedupeSettings:
     df_prior_docs: float = 2000
     # A case is judged on the mean log-odds of its this many best-matching candidate reports.
     case_link: int = 1
+    # A case with a report at another place (a conflicting name of one kind) that is no match on its own is
+    # not joined (see FittedDeduper._rank_cases).
+    conflict_holds_apart: bool = True
     # Door numbers on one road further apart than this are two places (a conflict); None: numbers ignored.
     door_number_gap: int | None = 100
     # Reports further apart than this are never merged (None: no limit).

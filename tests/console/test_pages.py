@@ -212,3 +212,18 @@ def test_supervisors_merge_cases_from_the_case_page(operators):
     again = supervisor.post(f"/console/cases/{first}/merge", {"case_id": str(second)})
     assert "已被合并" in supervisor.get(again.headers["Location"]).get_data(as_text=True)
     assert supervisor.get("/console/cases/99999").status_code == 404
+
+
+def test_the_case_page_says_which_case_a_report_was_kept_out_of_and_why(operators):
+    """A report that was kept out of a look-alike case because that case holds a report at another place: the
+    operator reading its new case sees the other case and the two places, not a silent second case."""
+    gw = operators
+    if not hasattr(gw.runtime.deduper, "judge_cases"):
+        pytest.skip("the rules engine never holds a case apart this way")
+    form = "位置：{road}科创路口至学林路口段。问题：该路段两侧路灯连续多晚全部不亮，夜间路面漆黑，行人通行不便。"
+    _, lamps = _plant(gw, form.format(road="松涛路"), title="松涛路路灯不亮")
+    _, joined = _plant(gw, "松涛路科创路口那一截路灯坏了一排，晚上黑乎乎的")
+    _, other = _plant(gw, form.format(road="金桂路"), title="金桂路路灯不亮")
+    assert joined == lamps and other != lamps
+    page = signed_in(gw, "li").get(f"/console/cases/{other}").get_data(as_text=True)
+    assert f"未并入案件 {lamps}" in page and "金桂路 ≠ 松涛路" in page

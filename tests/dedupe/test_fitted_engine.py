@@ -185,3 +185,29 @@ def test_a_report_filed_before_the_characters_were_weighed_by_the_corpus_still_c
     assert features["char_cosine"] > 0.2
     decision = deduper.decide(new, T0, [Candidate(7, 1, T0, old)])
     assert decision.case_id == 7
+
+
+def test_a_template_on_another_road_does_not_chain_into_the_case_through_a_report_naming_the_cross_road():
+    """Lamps out on one road: an app report names it in its title, a citizen's SMS names it and the cross road.
+    The city's form is then filed for the same stretch of another road crossing there: its text is the first
+    report's with the road changed, so it shares the cross road and the lamps with the SMS. One case would send
+    the crew to one road only; the case holds a report at the other road that is no match, so it stays apart,
+    and the new case says which case it was kept from and why."""
+    items = [("松涛路路灯不亮", "位置：松涛路科创路口至学林路口段。问题：该路段两侧路灯连续多晚全部不亮，夜间路面漆黑，行人通行不便。"),
+             ("", "松涛路科创路口那一截路灯坏了一排，晚上黑乎乎的"),
+             ("金桂路路灯不亮", "位置：金桂路科创路口至学林路口段。问题：该路段两侧路灯连续多晚全部不亮，夜间路面漆黑，行人通行不便。")]
+    deduper = FittedDeduper({})
+    filed: list[Candidate] = []
+    decisions = []
+    for number, (title, text) in enumerate(items, start=1):
+        fp = deduper.fingerprint(ticket(title, text, ext=f"r{number}"))
+        decision = deduper.decide(fp, T0, list(filed))
+        decisions.append(decision)
+        filed.append(Candidate(decision.case_id or number, number, T0, fp))
+    assert decisions[1].case_id == 1
+    assert decisions[2].case_id is None
+    held = decisions[2].evidence["held_apart"]
+    assert held[0]["case"] == 1 and any("金桂路" in c and "松涛路" in c for c in held[0]["place_conflicts"])
+    # Without the rule the SMS report carries the other road's lamps into the case.
+    loose = FittedDeduper({"dedupe": {"fitted": {"conflict_holds_apart": False}}})
+    assert loose.decide(filed[2].fingerprint, T0, filed[:2]).case_id == 1
