@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections import Counter
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import chain, compress
+from operator import itemgetter
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import BigInteger, Text, any_, bindparam, cast, insert, select, text, update
@@ -135,38 +138,84 @@ def lock_all_keys(conn: Connection, keys: Iterable[str]) -> None:
                      {"ns": numbers})
 
 
+def rank_counted(shared: Mapping[int, int], limit: int) -> list[tuple[int, int]]:
+    """`dedupe.ranking.rank_postings`' choice made from counts already taken: the `limit` (report id, shared keys)
+    with the most shared keys, newer first among equals; that is, in descending (shared keys, id) order.
+
+    Kept apart so that a batch counts each report's stored postings once (tests/gateway/test_batch_index.py holds it
+    to `rank_postings` on random postings)."""
+    if limit <= 0:
+        return []
+    if len(shared) <= limit:
+        return sorted(shared.items(), key=itemgetter(1, 0), reverse=True)
+    # As rank_postings: the count of the limit-th report, found from how many reports have each count (in C).
+    levels = Counter(shared.values())
+    taken = 0
+    for cut in sorted(levels, reverse=True):
+        if taken + levels[cut] >= limit:
+            break
+        taken += levels[cut]
+    above = sorted(((i, shared[i]) for i in compress(shared, map(cut.__lt__, shared.values()))),
+                   key=itemgetter(1, 0), reverse=True)
+    at_cut = sorted(compress(shared, map(cut.__eq__, shared.values())), reverse=True)[:limit - len(above)]
+    return above + [(i, cut) for i in at_cut]
+
+
 class BatchIndex:
     """The index as one batch of decisions sees it: the store's rows for the batch's keys, read once under the
     keys' locks, plus the batch's own reports, so two duplicates in one batch find each other.
 
-    Three reads when built, two writes in `flush`, however many reports the batch holds.
+    Three reads when built, two writes in `flush`, however many reports the batch holds. Each report's stored
+    postings are counted once, when built: its batch's reports are newer than any stored one and in no stored
+    posting, so they add counts of their own without changing a stored report's, and a report's candidates are
+    its stored ranking merged with the batch's reports sharing its keys (`candidates`), the same choice as
+    ranking every posting again.
     """
 
     def __init__(self, conn: Connection, key_lists: list[list[str]], now: datetime, closed_days: float,
                  limit: int = DEFAULT_MAX_CANDIDATES):
         self.limit = limit
+        self.hashes: dict[str, int] = {k: key_hash(k) for keys in key_lists for k in keys}
         self.postings: dict[int, list[int]] = {}
-        hashes = list({key_hash(k) for keys in key_lists for k in keys})
-        if hashes:
+        if self.hashes:
             rows = conn.execute(select(dedupe_postings).where(_by_ids(conn.dialect.name == "postgresql",
                                                                       dedupe_postings.c.key, "keys")),
-                                {"keys": _ids_param(conn, hashes)})
+                                {"keys": _ids_param(conn, set(self.hashes.values()))})
             for row in rows:
                 self.postings[row.key] = _unpack(row.ids)
-        # The stored reports each report of the batch may be offered: its own ranking over the store's postings
-        # (the batch's reports are newer, so they can only push a stored report out of the ranking, never in).
+        # Each report's ranking over the store's postings, with its counts: what it may be offered of them.
+        self.stored: dict[tuple[str, ...], list[tuple[int, int]]] = {}
         wanted: set[int] = set()
+        empty: list[int] = []
         for keys in key_lists:
-            wanted.update(rank_postings((self.postings.get(key_hash(k), []) for k in keys), limit))
+            query = tuple(keys)
+            if query not in self.stored:
+                shared = Counter(chain.from_iterable(self.postings.get(self.hashes[k], empty) for k in keys))
+                self.stored[query] = rank_counted(shared, limit)
+                wanted.update(i for i, _ in self.stored[query])
+        self.stored_ids = set(chain.from_iterable(self.postings.values()))
         self.reports: dict[int, Candidate] = {}
         if wanted:
             self.reports = {c.report_id: c for c in open_reports(conn, wanted, now, closed_days)}
+        self.added: dict[int, list[int]] = {}   # key → the batch's reports filed under it
         self.new_reports: list[dict[str, Any]] = []
         self.touched: set[int] = set()
 
+    def _hash(self, key: str) -> int:
+        number = self.hashes.get(key)
+        if number is None:
+            number = self.hashes[key] = key_hash(key)
+        return number
+
     def candidates(self, keys: list[str]) -> list[Candidate]:
         """What `find_candidates` would answer for these keys, the batch's earlier reports included."""
-        ids = rank_postings((self.postings.get(key_hash(k), []) for k in keys), self.limit)
+        stored = self.stored.get(tuple(keys))
+        if stored is None:  # keys the index was not built with: rank every posting
+            ids = rank_postings((self.postings.get(self._hash(k), []) for k in keys), self.limit)
+        else:
+            empty: list[int] = []
+            ours = Counter(chain.from_iterable(self.added.get(self._hash(k), empty) for k in keys))
+            ids = [i for i, _ in rank_counted(dict(stored) | ours, self.limit)] if ours else [i for i, _ in stored]
         return [self.reports[i] for i in ids if i in self.reports]
 
     def add(self, *, ticket_id: int, case_id: int, received_at: datetime, keys: list[str],
@@ -175,8 +224,11 @@ class BatchIndex:
         self.reports[ticket_id] = Candidate(case_id, ticket_id, received_at, dict(fingerprint))
         self.new_reports.append({"ticket_id": ticket_id, "received_at": received_at,
                                  "fingerprint": dict(fingerprint)})
-        for number in dict.fromkeys(key_hash(k) for k in keys):
+        if self.stored and ticket_id in self.stored_ids:
+            self.stored = {}  # filed already (never by the pipeline): its counts would mix, so rank everything again
+        for number in dict.fromkeys(self._hash(k) for k in keys):
             self.postings.setdefault(number, []).append(ticket_id)
+            self.added.setdefault(number, []).append(ticket_id)
             self.touched.add(number)
 
     def flush(self, conn: Connection, case_of: Mapping[int, int], cap: int = DEFAULT_POSTINGS_CAP) -> None:
