@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import String, Table, Text, any_, bindparam, cast, column, func, select, update
+from sqlalchemy import JSON, String, Table, Text, any_, bindparam, cast, column, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Connection
 
@@ -38,9 +38,14 @@ def json_rows(rows: Iterable[Any]) -> str:
 
 
 @lru_cache(maxsize=None)
-def _source(table: Table, names: tuple[str, ...]):
-    """`jsonb_to_recordset(:bulk_rows) AS given(name type, …)`: the batch's rows as a table, typed as `table`."""
-    return (func.jsonb_to_recordset(cast(bindparam(ROWS, type_=Text), JSONB))
+def _source(table: Table, names: tuple[str, ...], verbatim: bool = False):
+    """`jsonb_to_recordset(:bulk_rows) AS given(name type, …)`: the batch's rows as a table, typed as `table`.
+
+    `verbatim` unpacks with `json_to_recordset`: a JSON column then keeps its value's text as sent (jsonb would
+    reorder its keys and refuse a \\u0000 escape, which a plain JSON column takes)."""
+    unpack = func.json_to_recordset(cast(bindparam(ROWS, type_=Text), JSON)) if verbatim else \
+        func.jsonb_to_recordset(cast(bindparam(ROWS, type_=Text), JSONB))
+    return (unpack
             .table_valued(*[column(n, _unbounded(table.c[n].type)) for n in names])
             .render_derived(name="given", with_types=True))
 
@@ -56,15 +61,15 @@ def rows_of(table: Table, names: Iterable[str]):
     return _source(table, tuple(names))
 
 
-def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]):
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]], verbatim: bool = False):
     """(statement, parameters) inserting `rows` (dicts with the same keys): on PostgreSQL one INSERT … SELECT from
     the rows as one JSON parameter (rows go in the list's order), on SQLite the dialect's INSERT for executemany.
-    The statement takes `.on_conflict_do_…()` and `.returning()` as any INSERT."""
+    The statement takes `.on_conflict_do_…()` and `.returning()` as any INSERT. `verbatim`: see `_source`."""
     names = tuple(rows[0])
     statement = insert_for(conn, table)
     if conn.dialect.name != "postgresql":
         return statement, rows
-    return (statement.from_select(list(names), select(*_source(table, names).c)),
+    return (statement.from_select(list(names), select(*_source(table, names, verbatim).c)),
             {ROWS: json_rows(rows)})
 
 

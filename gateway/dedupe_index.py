@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from dedupe.ranking import rank_postings
 from dedupe.types import Candidate, StoredFingerprint
-from gateway.bulk import pg_array
+from gateway.bulk import insert_rows, pg_array
 from gateway.tables import cases, dedupe_frequencies, dedupe_postings, dedupe_reports
 from gateway.upsert import insert_for
 
@@ -232,17 +232,24 @@ class BatchIndex:
             self.touched.add(number)
 
     def flush(self, conn: Connection, case_of: Mapping[int, int], cap: int = DEFAULT_POSTINGS_CAP) -> None:
-        """Write the batch's reports (with their real case ids) and postings: one statement each."""
+        """Write the batch's reports (with their real case ids) and postings: one statement each (on PostgreSQL
+        each with its rows as one JSON parameter, gateway.bulk; the fingerprints' text kept as sent)."""
+        postgresql = conn.dialect.name == "postgresql"
         if self.new_reports:
-            conn.execute(insert(dedupe_reports), [dict(r, case_id=case_of[r["ticket_id"]]) for r in self.new_reports])
+            conn.execute(*insert_rows(conn, dedupe_reports, [dict(r, case_id=case_of[r["ticket_id"]])
+                                                             for r in self.new_reports], verbatim=True))
         if not self.touched:
             return
-        rows = [{"key": n, "ids": _pack(self.postings[n][-cap:])} for n in sorted(self.touched)]
-        # With RETURNING, SQLAlchemy sends the rows as one multi-row statement compiled once ("insertmanyvalues");
-        # without it an ON CONFLICT executemany would go row by row.
-        upsert = insert_for(conn, dedupe_postings)
-        conn.execute(upsert.on_conflict_do_update(index_elements=[dedupe_postings.c.key], set_={
-            "ids": upsert.excluded.ids}).returning(dedupe_postings.c.key), rows)
+        # bytea from JSON text: PostgreSQL reads '\\x…' as the bytes in hex.
+        rows = [{"key": n, "ids": "\\x" + _pack(self.postings[n][-cap:]).hex() if postgresql
+                 else _pack(self.postings[n][-cap:])} for n in sorted(self.touched)]
+        upsert, params = insert_rows(conn, dedupe_postings, rows)
+        if not postgresql:
+            # With RETURNING, SQLAlchemy sends the rows as one multi-row statement ("insertmanyvalues"); without it
+            # an ON CONFLICT executemany would go row by row.
+            upsert = upsert.returning(dedupe_postings.c.key)
+        conn.execute(upsert.on_conflict_do_update(index_elements=[dedupe_postings.c.key],
+                                                  set_={"ids": upsert.excluded.ids}), params)
 
 
 def load_frequencies(conn: Connection, frequencies) -> None:
