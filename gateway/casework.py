@@ -12,7 +12,7 @@ from dedupe.types import Decision
 from dispatch import learned_features
 from gateway import hot
 from gateway.bulk import insert_rows, update_rows
-from gateway.dedupe_index import BatchIndex, lock_all_keys
+from gateway.dedupe_index import DEFAULT_LOCK_WAIT_MS, BatchIndex, lock_all_keys
 from gateway.dispatch_store import StoreCounts, features_of, suggested_unit
 from gateway.events import add_report_events
 from gateway.runtime import Runtime
@@ -106,7 +106,8 @@ def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Tick
     # A report is filed under its keys and searches by wider ones (dedupe: reading a key is cheap, filing under
     # one is a posting row); locking both serializes any two decisions that could find each other.
     query_lists = [deduper.query_keys(fp) for fp in fingerprints] if hasattr(deduper, "query_keys") else key_lists
-    lock_all_keys(conn, {k for keys in key_lists + query_lists for k in keys})
+    lock_all_keys(conn, {k for keys in key_lists + query_lists for k in keys},
+                  int(runtime.settings.section("pipeline").get("lock_wait_ms", DEFAULT_LOCK_WAIT_MS)))
     index = BatchIndex(conn, query_lists, now, cfg.get("closed_case_days", 30), cfg.get("max_candidates", 64))
     new_cases: list[tuple[int, bool]] = []   # (placeholder, urgent) of the cases this batch opens
     decided = []

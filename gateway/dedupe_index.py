@@ -126,16 +126,27 @@ def move_reports(conn: Connection, ticket_ids: list[int], case_id: int) -> None:
     conn.execute(update(dedupe_reports).where(dedupe_reports.c.ticket_id.in_(ticket_ids)).values(case_id=case_id))
 
 
-def lock_all_keys(conn: Connection, keys: Iterable[str]) -> None:
-    """`lock_keys` in one statement: a whole batch's keys, in a fixed order (so never a deadlock)."""
+DEFAULT_LOCK_WAIT_MS = 2000
+
+
+def lock_all_keys(conn: Connection, keys: Iterable[str], wait_ms: int = DEFAULT_LOCK_WAIT_MS) -> None:
+    """`lock_keys` in one statement: a whole batch's keys, in a fixed order (so never a deadlock).
+
+    Waits at most `wait_ms` for another batch's locks, then fails with PostgreSQL's lock_not_available (55P03),
+    which `gateway.pipeline` answers by running the batch again: under the store's statement deadline, so a long
+    wait ends as a retry, not as a connection closed by the watchdog."""
     if conn.dialect.name != "postgresql":
         return
     numbers = sorted({key_hash(k) for k in keys})
     if numbers:
         # The list as psycopg adapts it: passed as one text literal ('{…}', `pg_array`) the two-worker flood test
         # lost its connection in this statement (tests/gateway/test_parallel_dedupe.py); not kept.
-        conn.execute(text("SELECT count(pg_advisory_xact_lock(n)) FROM unnest(CAST(:ns AS bigint[])) AS n"),
-                     {"ns": numbers})
+        # The lock timeout is set by the statement itself (no round trip more): every row of the join needs the
+        # one row of `wait`, so set_config runs before the first lock is asked for, and a lock wait reads the
+        # setting when it starts; `true`: for this transaction only.
+        conn.execute(text("WITH wait AS MATERIALIZED (SELECT set_config('lock_timeout', :wait, true) AS ms) "
+                          "SELECT count(pg_advisory_xact_lock(n)) FROM wait, unnest(CAST(:ns AS bigint[])) AS n"),
+                     {"ns": numbers, "wait": f"{int(wait_ms)}ms"})
 
 
 def rank_counted(shared: Mapping[int, int], limit: int) -> list[tuple[int, int]]:

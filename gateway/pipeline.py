@@ -29,8 +29,10 @@ from normalizer.ticket import ticket_from_dict
 log = logging.getLogger(__name__)
 
 READY = ("received", "normalized")
-DEFAULT_BATCH = 50
-RETRY_STATES = ("40P01", "40001")   # deadlock detected, serialization failure: run the batch again
+DEFAULT_BATCH = 100
+# Deadlock detected, serialization failure, a lock wait that ran out (`[pipeline] lock_wait_ms`, another batch
+# holding the same dedupe keys): run the batch again.
+RETRY_STATES = ("40P01", "40001", "55P03")
 BACKOFF_BASE, BACKOFF_MAX = 5, 600   # seconds: a failing ticket is tried again after 5 s, 10 s, … 10 minutes
 
 
@@ -64,6 +66,7 @@ def process_batch(runtime: Runtime, limit: int | None = None, ids: list[int] | N
     itself is away (the caller waits and comes back).
     """
     claimed: list[int] = []
+    waited: OperationalError | None = None
     for _ in range(3):
         try:
             return _run(runtime, limit or batch_size(runtime), ids, claimed)
@@ -71,9 +74,12 @@ def process_batch(runtime: Runtime, limit: int | None = None, ids: list[int] | N
             claimed.clear()  # another worker just recorded one of our citizens: the next run sees it
         except OperationalError as exc:
             if getattr(exc.orig, "sqlstate", None) in RETRY_STATES:
-                claimed.clear()  # two batches met on the same cases in opposite order; one gave way: again
+                # Two batches met on the same cases (in opposite order, or one held them past the lock wait): this
+                # one gave way, nothing was written; again.
+                claimed.clear()
+                waited = exc if exc.orig.sqlstate == "55P03" else None
                 continue
-            raise  # the store is away, or a lock wait ran out: nothing to blame a ticket for
+            raise  # the store is away: nothing to blame a ticket for
         except Exception:
             if len(claimed) <= 1:
                 _set_aside(runtime, claimed)
@@ -83,6 +89,8 @@ def process_batch(runtime: Runtime, limit: int | None = None, ids: list[int] | N
             for ticket_id in claimed:
                 placed += process_batch(runtime, 1, [ticket_id])
             return placed
+    if waited is not None:
+        raise waited  # the keys stayed locked through every try: the caller waits a moment and comes back
     return []
 
 
