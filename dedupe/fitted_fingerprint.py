@@ -12,7 +12,7 @@ from bisect import bisect_left
 from typing import Any, Mapping
 from zlib import crc32
 
-from dedupe.idf import UNSEEN_CHAR_WEIGHT, DocumentFrequencies, char_weights
+from dedupe.idf import DocumentFrequencies
 from dedupe.places import find_admin_units, find_places
 from dedupe.fingerprint import report_admin_units, report_names, road_numbers
 from dedupe.fitted_profile import DedupeSettings
@@ -126,14 +126,6 @@ def chinese_chars(body: str) -> list[str]:
     return [c for c in dict.fromkeys(body) if "\u4e00" <= c <= "\u9fff"]
 
 
-def telling_chars(body: str, limit: int) -> str:
-    """Fingerprint v4's `u`: the `limit` most telling Chinese characters by a static IDF from jieba's dictionary
-    (kept to read what `telling_chars_by_corpus` replaced; see `dedupe.idf.char_weights`)."""
-    weights = char_weights()
-    chosen = sorted(chinese_chars(body), key=lambda c: -weights.get(c, UNSEEN_CHAR_WEIGHT))
-    return "".join(chosen[:limit])
-
-
 def telling_chars_by_corpus(chars: list[str], df: DocumentFrequencies, limit: int) -> tuple[str, list[float]]:
     """The `limit` rarest characters under the index's frequency table (rarest first, earliest first among
     equals) and their IDF: a place's and a problem's characters, in a form paraphrase keeps (燃气味 / 煤气味,
@@ -157,7 +149,7 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     `g`/`w`: the text's (title included) rarest bigrams and their IDF when fingerprinted; `gs`: how many of
     them had been seen before (the rest were new to the index); `gn`: the norm of those weights; `h`/`hw`/`hn`
     the same for the title alone; `n` the number of distinct bigrams; `e` names; `no` door numbers on named roads; `a` admin units; `u` the most telling
-    characters (`telling_chars`); `c` a citizen
+    characters (`telling_chars_by_corpus`) and their weights `uw`; `c` a citizen
     digest (recorded for operators, never scored).
     """
     text = text[:settings.max_text_chars]

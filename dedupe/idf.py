@@ -114,7 +114,7 @@ def _jieba_dict(path: str | None) -> str | None:
 
 @lru_cache(maxsize=4)
 def _jieba_tables(path: str) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
-    """jieba's word frequencies, read once per process: (bigram → probability of occurring in a report,
+    """jieba's word frequencies, read once per process: (bigram or character → probability of occurring in a report,
     character → its factor of a cross-word bigram's estimate, character → IDF of occurring in a report)."""
     freq: dict[str, float] = {}
     chars: dict[str, float] = {}
@@ -141,7 +141,9 @@ def _jieba_tables(path: str) -> tuple[dict[str, float], dict[str, float], dict[s
     root = math.sqrt(CHARS_PER_REPORT)
     char_f = {c: root * n / char_total for c, n in chars.items()}
     char_idf = {c: -math.log(-math.expm1(-CHARS_PER_REPORT * n / char_total)) for c, n in chars.items()}
-    return bigram_p, char_f, char_idf
+    # Characters are in the same table as bigrams (one-character keys; see `jieba_prior`).
+    report_p = {**bigram_p, **{c: math.exp(-w) for c, w in char_idf.items()}}
+    return report_p, char_f, char_idf
 
 
 def jieba_prior(path: str | None = None) -> tuple[dict[str, float], dict[str, float]]:
@@ -155,8 +157,7 @@ def jieba_prior(path: str | None = None) -> tuple[dict[str, float], dict[str, fl
     path = _jieba_dict(path)
     if path is None:
         return {}, {}
-    bigram_p, char_f, char_idf = _jieba_tables(path)
-    return {**bigram_p, **{c: math.exp(-w) for c, w in char_idf.items()}}, char_f
+    return _jieba_tables(path)[:2]
 
 
 def prior_counts(probabilities: Mapping[str, float], docs: float) -> dict[str, float]:

@@ -11,15 +11,14 @@ import struct
 from collections import Counter
 from datetime import datetime, timedelta
 from functools import lru_cache
-from itertools import chain, compress
-from operator import itemgetter
+from itertools import chain
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import BigInteger, Text, any_, bindparam, cast, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
-from dedupe.ranking import rank_postings
+from dedupe.ranking import rank_counted, rank_postings
 from dedupe.types import Candidate, StoredFingerprint
 from gateway.bulk import insert_rows, pg_array
 from gateway.tables import cases, dedupe_frequencies, dedupe_postings, dedupe_reports
@@ -147,29 +146,6 @@ def lock_all_keys(conn: Connection, keys: Iterable[str], wait_ms: int = DEFAULT_
         conn.execute(text("WITH wait AS MATERIALIZED (SELECT set_config('lock_timeout', :wait, true) AS ms) "
                           "SELECT count(pg_advisory_xact_lock(n)) FROM wait, unnest(CAST(:ns AS bigint[])) AS n"),
                      {"ns": numbers, "wait": f"{int(wait_ms)}ms"})
-
-
-def rank_counted(shared: Mapping[int, int], limit: int) -> list[tuple[int, int]]:
-    """`dedupe.ranking.rank_postings`' choice made from counts already taken: the `limit` (report id, shared keys)
-    with the most shared keys, newer first among equals; that is, in descending (shared keys, id) order.
-
-    Kept apart so that a batch counts each report's stored postings once (tests/gateway/test_batch_index.py holds it
-    to `rank_postings` on random postings)."""
-    if limit <= 0:
-        return []
-    if len(shared) <= limit:
-        return sorted(shared.items(), key=itemgetter(1, 0), reverse=True)
-    # As rank_postings: the count of the limit-th report, found from how many reports have each count (in C).
-    levels = Counter(shared.values())
-    taken = 0
-    for cut in sorted(levels, reverse=True):
-        if taken + levels[cut] >= limit:
-            break
-        taken += levels[cut]
-    above = sorted(((i, shared[i]) for i in compress(shared, map(cut.__lt__, shared.values()))),
-                   key=itemgetter(1, 0), reverse=True)
-    at_cut = sorted(compress(shared, map(cut.__eq__, shared.values())), reverse=True)[:limit - len(above)]
-    return above + [(i, cut) for i in at_cut]
 
 
 class BatchIndex:

@@ -11,8 +11,7 @@ import pytest
 from dedupe import Candidate, FittedDeduper
 from dedupe.fitted_compare import AREA_SUBKINDS, Probe
 from dedupe.fitted_decoded import DecodedCache, DecodedFingerprint, char_weights_of, names_of
-from dedupe.fitted_fingerprint import bigrams, rarest, telling_chars, unpack_grams
-from dedupe.idf import UNSEEN_CHAR_WEIGHT, char_weights
+from dedupe.fitted_fingerprint import bigrams, chinese_chars, rarest, telling_chars_by_corpus, unpack_grams
 from tests.dedupe.helpers import (DOOR_1, DOOR_2, DOOR_NEAR, NOISE_A, NOISE_B, OTHER_PROBLEM, POLICY_1, POLICY_2,
                                   ROAD_1, ROAD_2, T0, TEMPLATE_1, TEMPLATE_2, ticket)
 
@@ -121,9 +120,12 @@ def test_one_ranking_gives_the_text_title_and_lead_picks_of_separate_sorts():
         body = title + text
         for limit in (1, 6, 16, 64, 500):
             assert rarest(bigrams(body), deduper.df, limit) == reference_make_rarest(bigrams(body), deduper.df, limit)
-        assert telling_chars(body, 24) == "".join(sorted(
+        chars = chinese_chars(body)
+        chosen, weights = telling_chars_by_corpus(chars, deduper.df, 24)
+        assert chosen == "".join(sorted(
             {c for c in body if "\u4e00" <= c <= "\u9fff"},
-            key=lambda c: (-char_weights().get(c, UNSEEN_CHAR_WEIGHT), body.index(c))))[:24]
+            key=lambda c: (-deduper.df.weight(c), body.index(c))))[:24]
+        assert weights == [round(deduper.df.weight(c) * 16) / 16 for c in chosen]
 
 
 def test_the_cache_gives_the_decisions_of_no_cache(prints):

@@ -8,8 +8,8 @@ from itertools import chain
 
 import pytest
 
-from dedupe.ranking import rank_postings
-from gateway.dedupe_index import BatchIndex, key_hash, rank_counted
+from dedupe.ranking import rank_counted, rank_postings
+from gateway.dedupe_index import BatchIndex, key_hash
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -18,8 +18,11 @@ def test_ranking_from_counts_is_rank_postings(seed):
     ids = range(1, rng.choice([30, 300, 3000]))   # few ids: many ties at each count
     postings = [rng.sample(ids, rng.randint(0, 25)) for _ in range(rng.randint(0, 40))]
     for limit in (0, 1, 5, 64, 500):
-        ranked = rank_counted(Counter(chain.from_iterable(postings)), limit)
+        counts = Counter(chain.from_iterable(postings))
+        ranked = rank_counted(counts, limit)
         assert [i for i, _ in ranked] == rank_postings(postings, limit)
+        # The plain rule both follow: most shared keys first, the newer (larger id) first among equals.
+        assert ranked == sorted(counts.items(), key=lambda item: (item[1], item[0]), reverse=True)[:max(0, limit)]
 
 
 class _Stored(BatchIndex):
