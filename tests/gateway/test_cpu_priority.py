@@ -13,15 +13,24 @@ from gateway.cpu_priority import autogroups_on, lower_backend_priority
 from gateway.store import make_engine
 
 REPO = Path(__file__).resolve().parents[2]
-# A child that lowers itself by 7 and prints its niceness and its session's autogroup line.
+# A child that lowers itself by 7 and prints its niceness and its session's autogroup nice value. The kernel prints
+# an empty /proc/self/autogroup for a task outside any autogroup (for instance a container's first session, or a
+# process placed in a cgroup task group): that reads as '-'.
 CHILD = ("import os, pathlib; from gateway.cpu_priority import lower_process_priority; lower_process_priority(7); "
-         "ag = pathlib.Path('/proc/self/autogroup'); "
-         "print(os.nice(0), ag.read_text().split()[-1] if ag.exists() else '-')")
+         "ag = pathlib.Path('/proc/self/autogroup'); words = ag.read_text().split() if ag.exists() else []; "
+         "print(os.nice(0), words[-1] if words else '-')")
+
+
+def _own_autogroup_nice() -> str:
+    words = Path("/proc/self/autogroup").read_text().split()
+    return words[-1] if words else "-"
 
 
 def _child(new_session: bool) -> tuple[int, str]:
-    out = subprocess.run([sys.executable, "-c", CHILD], cwd=REPO, capture_output=True, text=True, check=True,
-                         start_new_session=new_session, env={**os.environ, "PYTHONPATH": str(REPO)}).stdout.split()
+    done = subprocess.run([sys.executable, "-c", CHILD], cwd=REPO, capture_output=True, text=True,
+                          start_new_session=new_session, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.split()
     return int(out[0]), out[1]
 
 
@@ -35,7 +44,7 @@ def test_a_worker_leading_its_session_lowers_the_session_and_one_sharing_a_sessi
     assert _child(new_session=True) == (min(19, own + 7), str(min(19, own + 7)))
     # Started beside other processes (as by a shell or this test), the session's weight is theirs too.
     niceness, group = _child(new_session=False)
-    assert niceness == min(19, own + 7) and group == Path("/proc/self/autogroup").read_text().split()[-1]
+    assert niceness == min(19, own + 7) and group == _own_autogroup_nice()
 
 
 def test_a_worker_lowers_its_postgresql_backends_when_they_run_here(pg_database):
