@@ -66,14 +66,14 @@ def _serve(args) -> int:
 
 
 def _worker(args) -> int:
-    from gateway.runtime import build_runtime, install
+    from gateway.runtime import build_runtime, install, worker_pool_size
     from gateway.worker import lower_priority, run_worker
 
     settings = load_settings()
     if settings.embedded:
         print("GATEWAY_REDIS_URL is not set: in embedded mode `serve` runs the pipeline itself.", file=sys.stderr)
         return 2
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, pool_size=worker_pool_size(settings))
     install(runtime)
     lower_priority(runtime)
     run_worker(runtime, burst=args.burst)

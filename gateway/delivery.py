@@ -14,18 +14,18 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import lru_cache
 
-import requests
-from requests.adapters import HTTPAdapter
 from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from channels.signing import signed_headers
+from gateway.case_system_http import SEND_ERRORS, CaseSystemClient
+from gateway.raw_sql import raw_statement
 from gateway.redaction import redact
-from gateway.runtime import Runtime
+from gateway.runtime import DELIVERY_CONCURRENCY, Runtime
 from gateway.tables import outbox, tickets
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONCURRENCY = 16
+DEFAULT_CONCURRENCY = DELIVERY_CONCURRENCY
 
 
 def _outcome(status: int) -> str:
@@ -140,30 +140,31 @@ def _finish_in_one(runtime: Runtime, event, values: dict, delivered: bool, claim
     """`_finish` on PostgreSQL: one statement in autocommit (its own transaction: one round trip, no BEGIN or
     COMMIT), all or nothing as the transaction it replaces."""
     ticket = delivered and event.ticket_id is not None
-    statement = _finish_statement(tuple(sorted(values)), ticket, claim_next)
+    shape = (tuple(sorted(values)), ticket, claim_next)
+    # On the driver directly (gateway.raw_sql): SQLAlchemy's execution cost more client CPU than the statement.
+    statement = raw_statement(runtime.engine, ("delivery.finish", shape), lambda: _finish_statement(*shape))
     params = {"b_event": event.id, "b_now": now, "b_ticket": event.ticket_id, "b_case": event.case_id,
               "b_lease": now + _lease(runtime), **{f"v_{c}": v for c, v in values.items()}}
-    with runtime.engine.connect() as conn:
-        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        result = conn.execute(statement, params)
-        return result.first() if claim_next else None
+    rows = statement.run({name: value for name, value in params.items() if name in statement.names})
+    return rows[0] if claim_next and rows else None
 
 
-def send_event(runtime: Runtime, event, http: requests.Session | None = None) -> tuple[str, str | None]:
-    """POST one event (with `http`, default the runtime's session); returns (outcome, error text)."""
+def send_event(runtime: Runtime, event, client: CaseSystemClient | None = None) -> tuple[str, str | None]:
+    """POST one event (over `client`, default a one-off one); returns (outcome, error text)."""
     settings = runtime.settings
     body = event.body.encode("utf-8")
     headers = signed_headers(settings.downstream_secret, event.id, body, runtime.clock().timestamp())
     headers["Content-Type"] = "application/json; charset=utf-8"
     cfg = settings.section("delivery")
+    client = client or CaseSystemClient(settings.downstream_url, 1)
     try:
-        response = (http or runtime.http).post(settings.downstream_url, data=body, headers=headers, allow_redirects=False,
-                                     timeout=(cfg.get("connect_timeout_seconds", 3),
-                                              cfg.get("read_timeout_seconds", 10)))
-    except requests.RequestException as exc:
-        return "retry", f"{type(exc).__name__}: {exc}"[:500]
-    outcome = _outcome(response.status_code)
-    return outcome, None if outcome == "delivered" else f"HTTP {response.status_code}: {response.text[:300]}"
+        status, text = client.post(body, headers, cfg.get("connect_timeout_seconds", 3),
+                                   cfg.get("read_timeout_seconds", 10))
+    except SEND_ERRORS as exc:
+        # The URL is named (its query string redacted when stored and logged): the error alone may not say where.
+        return "retry", f"{type(exc).__name__}: POST {settings.downstream_url}: {exc}"[:500]
+    outcome = _outcome(status)
+    return outcome, None if outcome == "delivered" else f"HTTP {status}: {text[:300]}"
 
 
 def deliver_case(runtime: Runtime, case_id: int, max_events: int = 100) -> int:
@@ -173,13 +174,15 @@ def deliver_case(runtime: Runtime, case_id: int, max_events: int = 100) -> int:
     return send_from(runtime, _claim_next(runtime, case_id), max_events)
 
 
-def send_from(runtime: Runtime, event, max_events: int = 100, http: requests.Session | None = None) -> int:
+def send_from(runtime: Runtime, event, max_events: int = 100, client: CaseSystemClient | None = None) -> int:
     """Send a claimed event, then its case's next ones while they are due; returns how many were acknowledged."""
     delivered = 0
+    if event is not None and client is None:
+        client = CaseSystemClient(runtime.settings.downstream_url, 1)
     for left in range(max_events - 1, -1, -1):
         if event is None:
             return delivered
-        outcome, error = send_event(runtime, event, http)
+        outcome, error = send_event(runtime, event, client)
         event = _finish(runtime, event, outcome, error, claim_next=left > 0)
         if outcome == "retry":
             return delivered
@@ -187,32 +190,42 @@ def send_from(runtime: Runtime, event, max_events: int = 100, http: requests.Ses
     return delivered
 
 
+@lru_cache(maxsize=None)
+def _claim_statements():
+    """`claim_heads`' three statements, built once: the dispatcher runs them every round, idle ones included
+    (once a second per worker), and building the expressions cost more client CPU than running them."""
+    now = bindparam("b_now", type_=outbox.c.next_attempt_at.type)
+    free = or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now)
+    due = (select(outbox.c.case_id).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now, free,
+                                          outbox.c.case_id.notin_(bindparam("b_exclude", expanding=True)))
+           .group_by(outbox.c.case_id).order_by(func.max(outbox.c.priority).desc(), func.min(outbox.c.next_attempt_at))
+           .limit(bindparam("b_limit")))
+    # Each case's lowest pending sequence, grouped once: a subquery correlated per pending row cost
+    # (pending events of a case)² and, with a backlog of busy cases, outlived the statement deadline on
+    # every round, so nothing was delivered at all (bench run of 2026-12-07 01:50).
+    head = (select(outbox.c.case_id, func.min(outbox.c.sequence).label("sequence"))
+            .where(outbox.c.case_id.in_(bindparam("b_cases", expanding=True)), outbox.c.status == "pending")
+            .group_by(outbox.c.case_id).subquery("head"))
+    heads = select(outbox.c.id).join(head, and_(outbox.c.case_id == head.c.case_id,
+                                                outbox.c.sequence == head.c.sequence))
+    # The lease re-checks the row itself: another worker may have sent or leased a head meanwhile.
+    lease = (update(outbox).where(outbox.c.id.in_(bindparam("b_heads", expanding=True)), outbox.c.status == "pending",
+                                  outbox.c.next_attempt_at <= now, free)
+             .values(lease_until=bindparam("b_lease", type_=outbox.c.lease_until.type)).returning(*outbox.c))
+    return due, heads, lease
+
+
 def claim_heads(runtime: Runtime, limit: int, exclude=()) -> list:
     """Lease the next event of up to `limit` cases whose next event is due (none of `exclude`), urgent cases
     first, in one transaction; returns the leased events. Only a case's lowest pending sequence is ever claimed."""
     now = runtime.clock()
-    free = or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now)
-    due = (select(outbox.c.case_id).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now, free)
-           .group_by(outbox.c.case_id).order_by(func.max(outbox.c.priority).desc(), func.min(outbox.c.next_attempt_at))
-           .limit(limit))
-    if exclude:
-        due = due.where(outbox.c.case_id.notin_(list(exclude)))
+    due, heads, lease = _claim_statements()
     with runtime.engine.begin() as conn:
-        case_ids = list(conn.execute(due).scalars())
+        case_ids = list(conn.execute(due, {"b_now": now, "b_exclude": list(exclude), "b_limit": limit}).scalars())
         if not case_ids:
             return []
-        # Each case's lowest pending sequence, grouped once: a subquery correlated per pending row cost
-        # (pending events of a case)² and, with a backlog of busy cases, outlived the statement deadline on
-        # every round, so nothing was delivered at all (bench run of 2026-12-07 01:50).
-        head = (select(outbox.c.case_id, func.min(outbox.c.sequence).label("sequence"))
-                .where(outbox.c.case_id.in_(case_ids), outbox.c.status == "pending")
-                .group_by(outbox.c.case_id).subquery("head"))
-        heads = list(conn.execute(select(outbox.c.id).join(
-            head, and_(outbox.c.case_id == head.c.case_id, outbox.c.sequence == head.c.sequence))).scalars())
-        # The lease re-checks the row itself: another worker may have sent or leased a head meanwhile.
-        return conn.execute(update(outbox).where(
-            outbox.c.id.in_(heads), outbox.c.status == "pending", outbox.c.next_attempt_at <= now, free)
-            .values(lease_until=now + _lease(runtime)).returning(*outbox.c)).all()
+        head_ids = list(conn.execute(heads, {"b_cases": case_ids}).scalars())
+        return conn.execute(lease, {"b_heads": head_ids, "b_now": now, "b_lease": now + _lease(runtime)}).all()
 
 
 def due_cases(runtime: Runtime, limit: int = 500) -> list[tuple[int, bool]]:
@@ -252,23 +265,6 @@ def unpark(runtime: Runtime) -> int:
             .values(next_attempt_at=now)).rowcount
 
 
-def delivery_session(url: str | None, connections: int) -> requests.Session:
-    """A session for the case system: one kept-alive connection per sender thread (requests' default pool keeps
-    10), and what requests reads from the environment (proxy variables, CA bundle, .netrc) read once here rather
-    than for every event (that look-up was about a third of a send's CPU)."""
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=connections)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    if url:
-        settings = session.merge_environment_settings(url, {}, None, None, None)
-        session.proxies.update(settings["proxies"])
-        session.verify = settings["verify"]
-        session.auth = requests.utils.get_netrc_auth(url)
-    session.trust_env = False
-    return session
-
-
 class Dispatcher:
     """Sends the due events of many cases at once: a bounded pool of sender threads, one case per thread at a
     time (so each case's events still go one after the other, in sequence), over one keep-alive HTTP session."""
@@ -277,7 +273,7 @@ class Dispatcher:
         self.runtime = runtime
         self.concurrency = concurrency or int(runtime.settings.section("delivery").get("concurrency",
                                                                                         DEFAULT_CONCURRENCY))
-        self.http = delivery_session(runtime.settings.downstream_url, self.concurrency)
+        self.client = CaseSystemClient(runtime.settings.downstream_url, self.concurrency)
         self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="deliver")
         self.busy: set[int] = set()
         self.lock = threading.Lock()
@@ -302,7 +298,7 @@ class Dispatcher:
 
     def _send_case(self, event) -> None:
         try:
-            sent = send_from(self.runtime, event, http=self.http)
+            sent = send_from(self.runtime, event, client=self.client)
         except Exception:  # one case's trouble (the store blinking) must not stop the others; its lease runs out
             log.exception("delivering case %s failed; it is tried again later", event.case_id)
             sent = 0
@@ -329,4 +325,4 @@ class Dispatcher:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
-        self.http.close()
+        self.client.close()

@@ -11,13 +11,15 @@ from gateway.private_files import private_dir, private_file
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
+DEFAULT_POOL_SIZE = 10
 
 
-def make_engine(url: str, deadline_seconds: float | None = None) -> Engine:
+def make_engine(url: str, deadline_seconds: float | None = None, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
     """An engine for `url`, set up for many writer threads (SQLite) or processes (PostgreSQL).
 
     With `deadline_seconds`, no PostgreSQL statement or connection check may block longer than that
-    (gateway.store_deadline); the web app and workers use it, bulk tools and benchmarks do not.
+    (gateway.store_deadline); the web app and workers use it, bulk tools and benchmarks do not. `pool_size`
+    PostgreSQL connections are kept open; as many again are opened when needed and closed after use.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -31,8 +33,8 @@ def make_engine(url: str, deadline_seconds: float | None = None) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg")
-    engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=not deadline_seconds, pool_timeout=10,
-                           connect_args={
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=not deadline_seconds,
+                           pool_timeout=10, connect_args={
         "connect_timeout": 3,
         # Server-side plans for a generic IN list turned index probes into scans; plain statements plan each time.
         "prepare_threshold": None,

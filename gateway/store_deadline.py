@@ -13,6 +13,7 @@ import logging
 import socket
 import threading
 import time
+import weakref
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -21,6 +22,7 @@ from sqlalchemy.exc import DisconnectionError
 log = logging.getLogger(__name__)
 # A pooled connection idle longer than this is checked (SELECT 1) before it is handed out.
 PING_IDLE_SECONDS = 2.0
+_WATCHDOGS: "weakref.WeakKeyDictionary[Engine, Watchdog]" = weakref.WeakKeyDictionary()
 
 
 class Watchdog:
@@ -74,20 +76,25 @@ class Watchdog:
                 pass
 
 
-def _fd(dbapi_connection) -> int | None:
+def fd_of(dbapi_connection) -> int | None:
     try:
         return dbapi_connection.fileno()
     except Exception:  # a closed connection has no descriptor: nothing to watch
         return None
 
 
+def watchdog_of(engine: Engine) -> Watchdog | None:
+    """The watchdog of an engine with a deadline (for statements run on the driver directly), else None."""
+    return _WATCHDOGS.get(engine)
+
+
 def install_deadline(engine: Engine, seconds: float) -> None:
     """Give every statement and every pool check-out of `engine` a deadline of `seconds`."""
-    watchdog = Watchdog(seconds)
+    watchdog = _WATCHDOGS[engine] = Watchdog(seconds)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _arm(conn, cursor, statement, parameters, context, executemany):
-        fd = _fd(conn.connection.dbapi_connection)
+        fd = fd_of(conn.connection.dbapi_connection)
         conn.info["deadline_token"] = watchdog.arm(fd) if fd is not None else None
 
     @event.listens_for(engine, "after_cursor_execute")
@@ -113,7 +120,7 @@ def install_deadline(engine: Engine, seconds: float) -> None:
         idle_from = record.info.get("idle_from")
         if idle_from is None or time.monotonic() - idle_from < PING_IDLE_SECONDS:
             return
-        fd = _fd(dbapi_connection)
+        fd = fd_of(dbapi_connection)
         token = watchdog.arm(fd) if fd is not None else None
         try:
             cursor = dbapi_connection.cursor()
