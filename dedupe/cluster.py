@@ -5,6 +5,7 @@ is a case of its own), with candidate recall and the character-bigram Jaccard ba
 """
 from __future__ import annotations
 
+import gc
 import json
 from datetime import datetime, timedelta
 from typing import IO, Any, Iterable, Iterator, Mapping
@@ -159,15 +160,26 @@ def _build(profile: Mapping[str, Any] | None):
     return make_deduper(profile), Normalizer(profile)
 
 
+# The index only grows: every `FREEZE_EVERY` reports, what is alive is moved out of the collector's sight
+# (`gc.freeze`), so its full collections stop walking the whole index again (a tenth of the CPU on 40,768 reports).
+# Cyclic garbage made before a freeze is then kept until the run ends: a few objects a thousand reports.
+FREEZE_EVERY = 1024
+
+
 def run_cluster(in_path: str, out_stream: IO[str], profile: Mapping[str, Any] | None = None,
                 window_days: float | None = None) -> int:
     """CLI body of `dedupe cluster`: one JSON line {"id", "case_id"} per report; returns the report count."""
     deduper, normalizer = _build(profile)
     zone = (profile or {}).get("city", {}).get("timezone", "Asia/Shanghai")
     count = 0
-    for row in cluster(read_reports(in_path), deduper, normalizer, window_days, zone=zone):
-        out_stream.write(json.dumps(row, ensure_ascii=False) + "\n")
-        count += 1
+    try:
+        for row in cluster(read_reports(in_path), deduper, normalizer, window_days, zone=zone):
+            out_stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+            if count % FREEZE_EVERY == 0:
+                gc.freeze()
+    finally:
+        gc.unfreeze()
     return count
 
 

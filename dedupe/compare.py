@@ -97,10 +97,34 @@ def place_conflicts(ea: list[list], eb: list[list], subs: set[str]) -> list[str]
     return out
 
 
+def names_by_subkind(entities: list[list]) -> dict[str, tuple[list, list]]:
+    """Each subkind a primary name has → (its primary names, all its names): what `place_conflicts` reads of one
+    report, taken once per report rather than once per pair."""
+    subs = dict.fromkeys(e[2] for e in entities if e[3])
+    return {sub: ([e for e in entities if e[2] == sub and e[3]], [e for e in entities if e[2] == sub]) for sub in subs}
+
+
+def has_place_conflict(a: dict[str, tuple[list, list]], b: dict[str, tuple[list, list]], subs) -> bool:
+    """`bool(place_conflicts(...))` from both reports' `names_by_subkind` (each of `subs` in both), stopping at the
+    first conflicting subkind."""
+    for sub in subs:
+        pa, all_a = a[sub]
+        pb, all_b = b[sub]
+        if not (any(same_name(x, y) or near_name(x, y) for x in pa for y in all_b)
+                or any(same_name(x, y) or near_name(x, y) for x in pb for y in all_a)):
+            return True
+    return False
+
+
 def door_conflicts(na: list[list], nb: list[list], gap: int) -> list[str]:
     """Two door numbers on one road further apart than `gap`: two places, however alike the texts."""
     return [f"{a[0]}{a[1]}{a[2]}号 ≠ {b[2]}号" for a in na for b in nb
             if a[0] == b[0] and a[1] == b[1] and abs(a[2] - b[2]) > gap]
+
+
+def name_keys(entities) -> tuple[tuple, tuple]:
+    """The tails and letters `NameIndex.shared` looks a report's names up by (see `NameIndex.may_share`)."""
+    return tuple(e[0][-2:] for e in entities), tuple(filter(None, map(name_letters, entities)))
 
 
 class NameIndex:
@@ -120,6 +144,10 @@ class NameIndex:
             if letters:
                 self.by_letters.setdefault(letters, []).append(e)
         self.letter_sizes = {len(e[0]) for e in entities if name_letters(e)}
+
+    def may_share(self, keys: tuple[tuple, tuple]) -> bool:
+        """False when `shared` of names with these `name_keys` is surely empty (no tail nor letters in common)."""
+        return not (self.by_tail.keys().isdisjoint(keys[0]) and self.by_letters.keys().isdisjoint(keys[1]))
 
     def shared(self, others) -> list[tuple[list, list]]:
         """Pairs (this report's name, the other's) that are one place, one of them primary (title or lead)."""

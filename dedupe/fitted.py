@@ -25,6 +25,13 @@ def _frequencies(settings: DedupeSettings) -> DocumentFrequencies:
 
 
 
+# How many fingerprints' index keys `FittedDeduper.blocking_keys` keeps (a batch of the pipeline at least).
+KEYS_KEPT = 512
+
+# A bigram hash's index key (`g:` and six hex digits), formatted in C.
+_gram_key = "g:%06x".__mod__
+
+
 class FittedDeduper:
     """Same three methods as `ExactRepeatDeduper`, plus `analyse`, `query_keys` and `observe` (frequency table)."""
 
@@ -35,6 +42,10 @@ class FittedDeduper:
         self.df = frequencies if frequencies is not None else _frequencies(self.settings)
         # Candidates' fingerprints decoded once per process (a hot report is a candidate of many later reports).
         self.decoded = DecodedCache(self.settings.decoded_cache)
+        # The last fingerprints' index keys, by identity: a report's keys are asked for by `blocking_keys` and again
+        # by `query_keys` (formatting them was a tenth of a decision). Each entry holds its fingerprint, so its id
+        # is not reused while it is kept; fingerprints are never changed once made.
+        self._keys: dict[int, tuple[Mapping[str, Any], list[str]]] = {}
 
     def analyse(self, ticket: Ticket) -> tuple[dict[str, Any], dict[str, int]]:
         """The fingerprint and the report's distinct bigrams (to `observe` once the report is indexed)."""
@@ -56,6 +67,16 @@ class FittedDeduper:
 
     def blocking_keys(self, fingerprint: Mapping[str, Any]) -> list[str]:
         """Index keys: one per specific name (the tail of its core), then the report's rarest bigrams."""
+        known = self._keys.get(id(fingerprint))
+        if known is not None and known[0] is fingerprint:
+            return list(known[1])
+        keys = self._blocking_keys(fingerprint)
+        if len(self._keys) >= KEYS_KEPT:
+            self._keys.clear()
+        self._keys[id(fingerprint)] = (fingerprint, keys)
+        return list(keys)
+
+    def _blocking_keys(self, fingerprint: Mapping[str, Any]) -> list[str]:
         settings = self.settings
         names: list[str] = []
         admins = fingerprint.get("a") or ()
@@ -65,7 +86,7 @@ class FittedDeduper:
                 names.append(key)
         keys = names[:4]
         hashes, _ = unpack_grams(fingerprint.get("k", ""), "")
-        keys += [f"g:{h:06x}" for h in hashes]
+        keys += map(_gram_key, hashes)
         return list(dict.fromkeys(keys))[: settings.max_keys]
 
     def query_keys(self, fingerprint: Mapping[str, Any], grams: int | None = None) -> list[str]:
@@ -74,9 +95,9 @@ class FittedDeduper:
         keys = self.blocking_keys(fingerprint)
         hashes, _ = unpack_grams(fingerprint.get("g", ""), "")
         limit = self.settings.query_gram_keys if grams is None else grams
-        keys += [f"g:{h:06x}" for h in hashes[:limit]]
+        keys += map(_gram_key, hashes[:limit])
         hashes, _ = unpack_grams(fingerprint.get("h", ""), "")
-        keys += [f"g:{h:06x}" for h in hashes[:self.settings.query_title_keys]]
+        keys += map(_gram_key, hashes[:self.settings.query_title_keys])
         return list(dict.fromkeys(keys))
 
     def probe(self, fingerprint: Mapping[str, Any]) -> Probe:
@@ -84,8 +105,10 @@ class FittedDeduper:
         return Probe(fingerprint, self.model, door_gap=self.settings.door_number_gap)
 
     def _rank_cases(self, probe: Probe, received_at: datetime, candidates: Iterable[Candidate],
-                    held: list[dict[str, Any]] | None = None) -> list[tuple[float, Candidate, int]]:
-        """Per case: (log-odds, its best report, how many of the case's reports match), best first.
+                    held: list[dict[str, Any]] | None = None
+                    ) -> list[tuple[float, Candidate, int, DecodedFingerprint]]:
+        """Per case: (log-odds, its best report, how many of the case's reports match, that report decoded), best
+        first.
 
         A case is many reports: its log-odds is the mean of its `case_link` best candidate reports' (so a report
         alike only by a street name does not chain a case onto another), plus `case_support` for each further
@@ -124,13 +147,13 @@ class FittedDeduper:
                     held.append(_held(probe, [p for p in pairs if p[0] < 0.0], probe.has_conflict))
                 continue
             # Ties go to the newest report, so the order the store returns candidates in never matters.
-            _, cand, _ = max(pairs, key=lambda p: (p[0], p[1].report_id))
+            _, cand, dec = max(pairs, key=lambda p: (p[0], p[1].report_id))
             matching = sum(1 for logit, _, _ in pairs if _probability(logit) >= threshold)
             # Judged on its `case_link` best reports (the mean of their log-odds), not its best alone: one report
             # alike by its street alone must not chain a second problem on that street into the case.
             best = sorted((logit for logit, _, _ in pairs), reverse=True)[:settings.case_link]
             logit = sum(best) / len(best) + model.case_support * max(0, matching - 1)
-            judged.append((logit, cand, matching))
+            judged.append((logit, cand, matching, dec))
         judged.sort(key=lambda j: (-j[0], -j[1].report_id))
         return judged
 
@@ -139,8 +162,8 @@ class FittedDeduper:
         """Per case: (log-odds, best comparison, its report, how many of the case's reports match), best first
         (see `_rank_cases`; the console shows each case's evidence)."""
         probe = self.probe(fingerprint)
-        return [(logit, probe.compare(cand.fingerprint, received_at, cand.received_at), cand, matching)
-                for logit, cand, matching in self._rank_cases(probe, received_at, candidates)]
+        return [(logit, probe.compare(cand.fingerprint, received_at, cand.received_at, dec), cand, matching)
+                for logit, cand, matching, dec in self._rank_cases(probe, received_at, candidates)]
 
     def decide(self, fingerprint: Mapping[str, Any], received_at: datetime,
                candidates: Iterable[Candidate]) -> Decision:
@@ -157,12 +180,12 @@ class FittedDeduper:
                 evidence["held_apart"] = held
             if not judged:
                 return Decision(None, 0.0, evidence)
-            near_cand = judged[0][1]
-            near = probe.compare(near_cand.fingerprint, received_at, near_cand.received_at)
+            _, near_cand, _, near_dec = judged[0]
+            near = probe.compare(near_cand.fingerprint, received_at, near_cand.received_at, near_dec)
             evidence["best_match"] = {"report": near_cand.report_id, **near.evidence()}
             return Decision(None, round(near.score, 3), evidence)
-        logit, cand, matching = judged[0]
-        cmp = probe.compare(cand.fingerprint, received_at, cand.received_at)
+        logit, cand, matching, dec = judged[0]
+        cmp = probe.compare(cand.fingerprint, received_at, cand.received_at, dec)
         probability = _probability(logit)
         evidence = {"rule": "similar report", "matched_report": cand.report_id, "threshold": threshold,
                     "case_probability": round(probability, 3), "matching_reports": matching,

@@ -5,7 +5,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from dedupe.compare import ADMIN_LEVELS, NameIndex, door_conflicts, place_conflicts, units_by_level
+from dedupe.compare import (ADMIN_LEVELS, NameIndex, door_conflicts, has_place_conflict, names_by_subkind,
+                            place_conflicts, units_by_level)
 from dedupe.fitted_decoded import RAREST, DecodedFingerprint, char_weights_of, names_of
 from dedupe.fitted_fingerprint import EXACT_WEIGHT_SUMS, unpack_grams
 from dedupe.model import Model
@@ -77,6 +78,9 @@ class Probe:
         # The IDF a bigram never seen would have had: the scale of "rare" for this report.
         self.top_weight = max(self.grams.values(), default=0.0) or 1.0
         self.names = NameIndex(self.entities)
+        self.by_subkind = names_by_subkind(self.entities)
+        # A candidate's conflict is asked for twice (its features, then whether its case is held apart).
+        self.conflicted: dict[int, tuple[DecodedFingerprint, bool]] = {}
         # Read once here rather than per candidate (each the same float `features` used to compute per pair).
         self.rarest_set = set(self.rarest)
         self.rarest_unique = len(self.rarest_set) == len(self.rarest)
@@ -84,6 +88,8 @@ class Probe:
         self.title_sq = {h: w ** 2 for h, w in self.title.items()}
         self.chars_sq = {c: w ** 2 for c, w in self.chars.items()}
         self.chars_mass = self.chars_norm ** 2
+        # Stored weights (v5) are exact sixteenths: sums of their squares are the same float in any order.
+        self.chars_exact = EXACT_WEIGHT_SUMS and fingerprint.get("uw") is not None
         self.admin_names = {a[0] for a in self.admin}
         # The model's terms that count: a feature with coefficient 0 adds exactly 0.0 to the log-odds.
         self.terms = [(name, coef) for name, coef in self.model.coefficients.items() if coef]
@@ -115,11 +121,16 @@ class Probe:
 
     def has_conflict(self, dec: DecodedFingerprint) -> bool:
         """`conflicts` of a decoded candidate, as a yes or no."""
+        known = self.conflicted.get(id(dec))
+        if known is not None and known[0] is dec:
+            return known[1]
+        conflict = False
         if self.primary_subs and dec.entities:
             subs = self.primary_subs & dec.primary_subs
-            if subs and place_conflicts(self.entities, dec.entities, subs):
-                return True
-        return self.has_door_conflict(dec)
+            conflict = bool(subs) and has_place_conflict(self.by_subkind, dec.by_subkind, subs)
+        conflict = conflict or self.has_door_conflict(dec)
+        self.conflicted[id(dec)] = (dec, conflict)  # the entry holds `dec`: its id is not reused meanwhile
+        return conflict
 
     def has_admin_conflict(self, dec: DecodedFingerprint) -> bool:
         """`admin_conflicts` of a decoded candidate, as a yes or no."""
@@ -210,10 +221,13 @@ class Probe:
             both_titles = 1.0
             tb = dec.title_norm
             if self.title_norm and tb:
-                ts = sum([x for x in map(self.title_sq.get, dec.title) if x is not None])
+                if dec.title_distinct:  # each shared bigram once, in any order (exact sums)
+                    ts = sum(map(self.title_sq.__getitem__, self.title_sq.keys() & dec.title))
+                else:
+                    ts = sum([x for x in map(self.title_sq.get, dec.title) if x is not None])
                 title_cos = ts / (self.title_norm * tb)
         strong = area = False
-        if dec.entities and self.entities:
+        if dec.entities and self.entities and self.names.may_share(dec.name_keys):
             for x, y in self.names.shared(dec.entities):
                 if x[2] == y[2] and x[2] in AREA_SUBKINDS:
                     area = True
@@ -226,7 +240,10 @@ class Probe:
         swap_chars = 0.0
         other = dec.chars
         if other and self.chars_norm:
-            shared_c = sum([x for x in map(self.chars_sq.get, other) if x is not None])
+            if self.chars_exact and dec.chars_distinct:  # each shared character once, in any order
+                shared_c = sum(map(self.chars_sq.__getitem__, self.chars_sq.keys() & other))
+            else:
+                shared_c = sum([x for x in map(self.chars_sq.get, other) if x is not None])
             char_cosine = shared_c / (self.chars_norm * dec.chars_root)
             # Alike characters, yet each side has telling characters of its own (湖滨菜场 / 桂园菜场).
             swap_chars = char_cosine ** 3 * min(1.0 - shared_c / self.chars_mass, 1.0 - shared_c / dec.chars_mass)
@@ -266,9 +283,11 @@ class Probe:
         feats = self.measure(dec, received_at, cand_at, self.weighs_topic)
         return self.model.intercept + sum([coef * feats[name] for name, coef in self.terms])
 
-    def compare(self, fb: Mapping[str, Any], received_at=None, cand_at=None) -> Comparison:
-        """Judge one candidate: features, their contributions, and the probability of one case."""
-        feats = self.features(fb, received_at, cand_at)
+    def compare(self, fb: Mapping[str, Any], received_at=None, cand_at=None,
+                dec: DecodedFingerprint | None = None) -> Comparison:
+        """Judge one candidate (`dec`: its fingerprint already decoded): features, their contributions, and the
+        probability of one case."""
+        feats = self.measure(DecodedFingerprint(fb) if dec is None else dec, received_at, cand_at)
         logit, contributions = self.model.log_odds(feats)
         cmp = Comparison(features=feats, contributions=contributions, logit=logit,
                          score=1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit)))))

@@ -12,8 +12,8 @@ import math
 from collections import OrderedDict
 from typing import Any, Mapping
 
-from dedupe.compare import units_by_level
-from dedupe.fitted_fingerprint import name_hashes, unpack_hashes, unpack_weights
+from dedupe.compare import name_keys, names_by_subkind, units_by_level
+from dedupe.fitted_fingerprint import EXACT_WEIGHT_SUMS, name_hashes, unpack_hashes, unpack_weights
 from dedupe.idf import UNSEEN_CHAR_WEIGHT, char_weights
 from dedupe.types import StoredFingerprint
 
@@ -50,7 +50,8 @@ class DecodedFingerprint:
 
     __slots__ = ("fp", "version", "distinct", "hashes", "head", "has_title", "title", "title_norm", "norm", "size",
                  "entities", "primary_subs", "admin", "admin_names", "admin_levels", "numbers", "chars",
-                 "chars_mass", "chars_root", "citizen", "_weights", "_name_grams")
+                 "chars_mass", "chars_root", "citizen", "_weights", "_name_grams", "title_distinct", "chars_distinct",
+                 "name_keys", "_by_subkind")
 
     def __init__(self, fingerprint: Mapping[str, Any]):
         fp = self.fp = fingerprint
@@ -63,16 +64,22 @@ class DecodedFingerprint:
         self.distinct = len(set(self.hashes)) == len(self.hashes)
         self.has_title = bool(fp.get("h"))
         self.title = unpack_hashes(fp["h"]) if self.has_title else []
+        # Distinct members: a probe may then sum the weights of what both hold as a set, in any order (the sums
+        # are exact, see EXACT_WEIGHT_SUMS), each member once as the list did.
+        self.title_distinct = EXACT_WEIGHT_SUMS and len(set(self.title)) == len(self.title)
         self.title_norm = fp.get("hn") or 0.0
         self.norm = fp.get("gn") or 0.0
         self.size = fp.get("n", 0)
         self.entities = fp.get("e") or ()
         self.primary_subs = frozenset(e[2] for e in self.entities if e[3])
+        self.name_keys = name_keys(self.entities)
+        self._by_subkind: dict | None = None
         self.admin = fp.get("a")
         self.admin_names = frozenset(b[0] for b in self.admin) if self.admin else frozenset()
         self.admin_levels = units_by_level(self.admin) if self.admin else {}
         self.numbers = fp.get("no")
         self.chars = fp.get("u")
+        self.chars_distinct = bool(self.chars) and EXACT_WEIGHT_SUMS and len(set(self.chars)) == len(self.chars)
         self.chars_mass = self.chars_root = 0.0
         if self.chars:
             self.chars_mass = sum(w * w for w in char_weights_of(fp))
@@ -87,6 +94,13 @@ class DecodedFingerprint:
         if self._weights is None:
             self._weights = unpack_weights(self.fp.get("w", ""))
         return self._weights
+
+    @property
+    def by_subkind(self) -> dict:
+        """Its names by subkind (`dedupe.compare.names_by_subkind`), taken when a place conflict is first asked."""
+        if self._by_subkind is None:
+            self._by_subkind = names_by_subkind(self.entities)
+        return self._by_subkind
 
     @property
     def name_grams(self) -> frozenset:

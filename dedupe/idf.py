@@ -74,9 +74,13 @@ class DocumentFrequencies:
 
     def merge(self, counts: Mapping[str, int], docs: int) -> None:
         """Add counts (a batch, or another process's batch read from the store) to the visible table."""
-        df, corpus, estimate = self.df, self.corpus, self.count
+        df, corpus, chars = self.df, self.corpus, self.chars
+        # `count` inlined (a method call per bigram was most of a refresh): the same value, plus the count.
         for gram, count in counts.items():
-            df[gram] = estimate(gram) + count
+            value = df.get(gram)
+            if value is None:
+                value = chars.get(gram[:1], 0.0) * chars.get(gram[1:], 0.0)
+            df[gram] = value + count
             corpus[gram] = corpus.get(gram, 0) + count
         self.docs += docs
         self._set_total()
