@@ -287,7 +287,13 @@ class Probe:
                 dec: DecodedFingerprint | None = None) -> Comparison:
         """Judge one candidate (`dec`: its fingerprint already decoded): features, their contributions, and the
         probability of one case."""
-        feats = self.measure(DecodedFingerprint(fb) if dec is None else dec, received_at, cand_at)
+        if dec is None:
+            dec = DecodedFingerprint(fb)
+        else:
+            # Equal to `fb` (the decoded cache's contract) and already parsed: `fb` read from the store again is
+            # JSON text not yet parsed (`StoredFingerprint`), and the names below would parse it once more.
+            fb, dec = dec.fp, dec.detached()
+        feats = self.measure(dec, received_at, cand_at)
         logit, contributions = self.model.log_odds(feats)
         cmp = Comparison(features=feats, contributions=contributions, logit=logit,
                          score=1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit)))))

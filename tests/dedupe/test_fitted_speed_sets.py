@@ -17,6 +17,7 @@ from dedupe.compare import NameIndex, has_place_conflict, name_keys, names_by_su
 from dedupe.fitted_compare import CONFLICT_SUBKINDS
 from dedupe.fitted_decoded import DecodedFingerprint
 from dedupe.idf import DocumentFrequencies
+from dedupe.types import StoredFingerprint
 from tests.dedupe.helpers import T0, ticket
 from tests.dedupe.test_fitted_speed import REPORTS, reference_features
 
@@ -112,3 +113,18 @@ def test_cluster_freezes_the_collector_only_while_it_runs(tmp_path, monkeypatch)
     frozen = io.StringIO()
     assert cluster_module.run_cluster(str(path), frozen, {"dedupe": {"engine": "fitted"}}) == 4
     assert frozen.getvalue() == plain.getvalue() and gc.get_freeze_count() == 0
+
+
+def test_the_evidence_read_from_the_decoded_candidate_is_the_evidence_of_its_fingerprint(prints):
+    deduper, fps = prints
+    later = T0 + timedelta(days=1)
+    for fa in fps:
+        probe = deduper.probe(fa)
+        for fb in fps:
+            text = json.dumps(fb, ensure_ascii=False)
+            dec = DecodedFingerprint(StoredFingerprint(text))
+            again = StoredFingerprint(text)  # the same report read from the store once more
+            weights_before = dec._weights
+            assert probe.compare(again, later, T0, dec) == probe.compare(fb, later, T0)
+            assert again._parsed is None  # read through the decoded one, never parsed
+            assert dec._weights is weights_before  # the topic's weights were not kept in the cached one
