@@ -14,13 +14,12 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import BigInteger, Text, any_, bindparam, cast, insert, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import BigInteger, Text, bindparam, cast, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from dedupe.ranking import rank_counted, rank_postings
 from dedupe.types import Candidate, StoredFingerprint
-from gateway.bulk import insert_rows, pg_array
+from gateway.bulk import in_array, insert_rows, pg_array
 from gateway.tables import cases, dedupe_frequencies, dedupe_postings, dedupe_reports
 from gateway.upsert import insert_for
 
@@ -51,10 +50,11 @@ def lock_keys(conn: Connection, keys: Iterable[str]) -> None:
 
 @lru_cache(maxsize=None)
 def _by_ids(postgresql: bool, column, name: str):
-    """`column IN :name`, compiled once: on PostgreSQL `= ANY` of one array parameter (`pg_array`), so the text,
-    hence the compiled and the server's prepared statement, is the same for every list; elsewhere an expanding IN."""
+    """`column IN :name`, compiled once: on PostgreSQL a semi-join on one array parameter (`pg_array`, see
+    `gateway.bulk.in_array`), so the text, hence the compiled and the server's prepared statement, is the same for
+    every list; elsewhere an expanding IN."""
     if postgresql:
-        return column == any_(cast(bindparam(name, type_=Text), ARRAY(BigInteger)))
+        return in_array(column, name, BigInteger)
     return column.in_(bindparam(name, expanding=True))
 
 
