@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Mapping
 
 from dedupe import sketch
@@ -98,10 +99,17 @@ def place_conflicts(ea: list[list], eb: list[list], subs: set[str]) -> list[str]
 
 
 def names_by_subkind(entities: list[list]) -> dict[str, tuple[list, list]]:
-    """Each subkind a primary name has → (its primary names, all its names): what `place_conflicts` reads of one
-    report, taken once per report rather than once per pair."""
+    """Each subkind a primary name has → (its primary names, all its names) as (core, suffix, subkind) tuples: what
+    `place_conflicts` reads of one report, taken once per report rather than once per pair."""
     subs = dict.fromkeys(e[2] for e in entities if e[3])
-    return {sub: ([e for e in entities if e[2] == sub and e[3]], [e for e in entities if e[2] == sub]) for sub in subs}
+    return {sub: ([(e[0], e[1], e[2]) for e in entities if e[2] == sub and e[3]],
+                  [(e[0], e[1], e[2]) for e in entities if e[2] == sub]) for sub in subs}
+
+
+@lru_cache(maxsize=1 << 16)
+def _one_place(a: tuple, b: tuple) -> bool:
+    """`same_name(a, b) or near_name(a, b)`, remembered: one city's names meet each other again and again."""
+    return same_name(a, b) or near_name(a, b)
 
 
 def has_place_conflict(a: dict[str, tuple[list, list]], b: dict[str, tuple[list, list]], subs) -> bool:
@@ -110,8 +118,7 @@ def has_place_conflict(a: dict[str, tuple[list, list]], b: dict[str, tuple[list,
     for sub in subs:
         pa, all_a = a[sub]
         pb, all_b = b[sub]
-        if not (any(same_name(x, y) or near_name(x, y) for x in pa for y in all_b)
-                or any(same_name(x, y) or near_name(x, y) for x in pb for y in all_a)):
+        if not (any(_one_place(x, y) for x in pa for y in all_b) or any(_one_place(x, y) for x in pb for y in all_a)):
             return True
     return False
 

@@ -198,7 +198,8 @@ def _held(probe: Probe, pairs, conflicting) -> dict[str, Any]:
     """Why a case was kept apart: its report at another place (for the evidence operators read)."""
     for _, cand, dec in pairs:
         if conflicting(dec):
-            return {"case": cand.case_id, "report": cand.report_id, "place_conflicts": probe.conflicts(cand.fingerprint)}
+            # `dec.fp`: the candidate's fingerprint (equal, the decoded cache's contract), already parsed.
+            return {"case": cand.case_id, "report": cand.report_id, "place_conflicts": probe.conflicts(dec.fp)}
     return {}
 
 

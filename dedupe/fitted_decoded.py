@@ -144,6 +144,10 @@ class DecodedCache:
         dec = entries.get(report_id)
         # The same object (MemoryIndex), or the same one read again from the store: the entry is this report's.
         if dec is not None and (dec.fp is fingerprint or _same(dec.fp, fingerprint)):
+            if isinstance(fingerprint, StoredFingerprint) and not isinstance(dec.fp, StoredFingerprint):
+                # Decoded from the dict its batch made, now read from the store: equal (just compared, which
+                # parsed the JSON), and kept in the store's form so that every later read compares as text.
+                dec.fp = fingerprint
             entries.move_to_end(report_id)
             self.hits += 1
             return dec
