@@ -15,7 +15,7 @@ from dedupe import FittedDeduper
 from dedupe import cluster as cluster_module
 from dedupe.compare import NameIndex, has_place_conflict, name_keys, names_by_subkind, place_conflicts
 from dedupe.fitted_compare import CONFLICT_SUBKINDS
-from dedupe.fitted_decoded import DecodedFingerprint
+from dedupe.fitted_decoded import DecodedCache, DecodedFingerprint
 from dedupe.idf import DocumentFrequencies
 from dedupe.types import StoredFingerprint
 from tests.dedupe.helpers import T0, ticket
@@ -128,3 +128,15 @@ def test_the_evidence_read_from_the_decoded_candidate_is_the_evidence_of_its_fin
             assert probe.compare(again, later, T0, dec) == probe.compare(fb, later, T0)
             assert again._parsed is None  # read through the decoded one, never parsed
             assert dec._weights is weights_before  # the topic's weights were not kept in the cached one
+
+
+def test_a_report_read_back_from_the_store_is_recognised_as_text_from_then_on(prints):
+    _, fps = prints
+    cache = DecodedCache(8)
+    dec = cache.get(1, fps[0])  # decoded from the dict its batch made
+    text = json.dumps(fps[0], ensure_ascii=False)
+    assert cache.get(1, StoredFingerprint(text)) is dec and isinstance(dec.fp, StoredFingerprint)
+    later = StoredFingerprint(text)
+    assert cache.get(1, later) is dec and later._parsed is None and cache.hits == 2
+    other = StoredFingerprint(json.dumps(fps[1], ensure_ascii=False))  # id 1 reused by another report
+    assert cache.get(1, other) is not dec and cache.misses == 2
