@@ -102,25 +102,32 @@ def names_by_subkind(entities: list[list]) -> dict[str, tuple[list, list]]:
     """Each subkind a primary name has → (its primary names, all its names) as (core, suffix, subkind) tuples: what
     `place_conflicts` reads of one report, taken once per report rather than once per pair."""
     subs = dict.fromkeys(e[2] for e in entities if e[3])
-    return {sub: ([(e[0], e[1], e[2]) for e in entities if e[2] == sub and e[3]],
-                  [(e[0], e[1], e[2]) for e in entities if e[2] == sub]) for sub in subs}
+    return {sub: (tuple((e[0], e[1], e[2]) for e in entities if e[2] == sub and e[3]),
+                  tuple((e[0], e[1], e[2]) for e in entities if e[2] == sub)) for sub in subs}
 
 
 @lru_cache(maxsize=1 << 16)
-def _one_place(a: tuple, b: tuple) -> bool:
-    """`same_name(a, b) or near_name(a, b)`, remembered: one city's names meet each other again and again."""
-    return same_name(a, b) or near_name(a, b)
+def _two_places(a: tuple[tuple, tuple], b: tuple[tuple, tuple]) -> bool:
+    """One subkind's names of two reports (`names_by_subkind`'s pairs) hold no place in common, as `place_conflicts`
+    judges it; remembered: one city's names meet each other again and again."""
+    pa, all_a = a
+    pb, all_b = b
+    return not (any(same_name(x, y) or near_name(x, y) for x in pa for y in all_b)
+                or any(same_name(x, y) or near_name(x, y) for x in pb for y in all_a))
 
 
-def has_place_conflict(a: dict[str, tuple[list, list]], b: dict[str, tuple[list, list]], subs) -> bool:
+def has_place_conflict(a: dict[str, tuple], b: dict[str, tuple], subs) -> bool:
     """`bool(place_conflicts(...))` from both reports' `names_by_subkind` (each of `subs` in both), stopping at the
     first conflicting subkind."""
     for sub in subs:
-        pa, all_a = a[sub]
-        pb, all_b = b[sub]
-        if not (any(_one_place(x, y) for x in pa for y in all_b) or any(_one_place(x, y) for x in pb for y in all_a)):
+        if _two_places(a[sub], b[sub]):
             return True
     return False
+
+
+def any_door_conflict(na: list[list], nb: list[list], gap: int) -> bool:
+    """`bool(door_conflicts(...))`, without writing the conflicts out."""
+    return any(a[0] == b[0] and a[1] == b[1] and abs(a[2] - b[2]) > gap for a in na for b in nb)
 
 
 def door_conflicts(na: list[list], nb: list[list], gap: int) -> list[str]:

@@ -5,8 +5,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from dedupe.compare import (ADMIN_LEVELS, NameIndex, door_conflicts, has_place_conflict, names_by_subkind,
-                            place_conflicts, units_by_level)
+from dedupe.compare import (ADMIN_LEVELS, NameIndex, any_door_conflict, door_conflicts, has_place_conflict,
+                            names_by_subkind, place_conflicts, units_by_level)
 from dedupe.fitted_decoded import RAREST, DecodedFingerprint, char_weights_of, names_of
 from dedupe.fitted_fingerprint import EXACT_WEIGHT_SUMS, unpack_grams
 from dedupe.model import Model
@@ -117,7 +117,7 @@ class Probe:
         """`door_conflicts` of a decoded candidate, as a yes or no."""
         numbers = dec.numbers
         return bool(numbers and self.numbers and self.door_gap is not None
-                    and door_conflicts(self.numbers, numbers, self.door_gap))
+                    and any_door_conflict(self.numbers, numbers, self.door_gap))
 
     def has_conflict(self, dec: DecodedFingerprint) -> bool:
         """`conflicts` of a decoded candidate, as a yes or no."""

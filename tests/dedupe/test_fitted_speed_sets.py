@@ -13,7 +13,8 @@ import pytest
 
 from dedupe import FittedDeduper
 from dedupe import cluster as cluster_module
-from dedupe.compare import NameIndex, has_place_conflict, name_keys, names_by_subkind, place_conflicts
+from dedupe.compare import (NameIndex, any_door_conflict, door_conflicts, has_place_conflict, name_keys,
+                            names_by_subkind, place_conflicts)
 from dedupe.fitted_compare import CONFLICT_SUBKINDS
 from dedupe.fitted_decoded import DecodedCache, DecodedFingerprint
 from dedupe.idf import DocumentFrequencies
@@ -140,3 +141,12 @@ def test_a_report_read_back_from_the_store_is_recognised_as_text_from_then_on(pr
     assert cache.get(1, later) is dec and later._parsed is None and cache.hits == 2
     other = StoredFingerprint(json.dumps(fps[1], ensure_ascii=False))  # id 1 reused by another report
     assert cache.get(1, other) is not dec and cache.misses == 2
+
+
+def test_a_door_conflict_as_yes_or_no_is_the_list_door_conflicts_writes():
+    numbers = [[["解放", "大道", 354]], [["解放", "大道", 1731]], [["解放", "大道", 380]], [["中山", "路", 1731]],
+               [["解放", "大道", 354], ["中山", "路", 12]], []]
+    for na in numbers:
+        for nb in numbers:
+            for gap in (0, 30, 100, 2000):
+                assert any_door_conflict(na, nb, gap) == bool(door_conflicts(na, nb, gap))
