@@ -85,6 +85,19 @@ class DocumentFrequencies:
         self.docs += docs
         self._set_total()
 
+    def set_totals(self, totals: Mapping[str, int], docs: int) -> None:
+        """Some bigrams' corpus counts set to the store's totals (the rows changed since the last read), and the
+        number of documents: the same table, float for float, as `replace` with the whole store's table."""
+        df, corpus, prior, chars = self.df, self.corpus, self.prior, self.chars
+        for gram, count in totals.items():
+            value = prior.get(gram)
+            if value is None:
+                value = chars.get(gram[:1], 0.0) * chars.get(gram[1:], 0.0)
+            df[gram] = value + count
+            corpus[gram] = count
+        self.docs = docs
+        self._set_total()
+
     def replace(self, counts: Mapping[str, int], docs: int) -> None:
         """The corpus part replaced by the store's table (the prior kept)."""
         self.df = dict(self.prior)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import BigInteger, Text, bindparam, cast, insert, select, text, update
+from sqlalchemy import BigInteger, Text, bindparam, cast, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from dedupe.ranking import rank_counted, rank_postings
@@ -240,26 +240,58 @@ class BatchIndex:
 
 
 def load_frequencies(conn: Connection, frequencies) -> None:
-    """Replace a deduper's corpus frequencies (`dedupe.idf.DocumentFrequencies`) by the store's table."""
-    counts = {row.gram: row.df for row in conn.execute(select(dedupe_frequencies.c.gram, dedupe_frequencies.c.df))}
-    frequencies.replace({g: c for g, c in counts.items() if g}, counts.get("", 0))
+    """Bring a deduper's corpus frequencies (`dedupe.idf.DocumentFrequencies`) up to the store's table: the whole
+    table the first time, then only the rows written since (`seq` past the last one read)."""
+    seen = getattr(frequencies, "seen_seq", None)
+    query = select(dedupe_frequencies.c.gram, dedupe_frequencies.c.df, dedupe_frequencies.c.seq)
+    if not frequencies.loaded or seen is None:
+        rows = conn.execute(query).all()
+        counts = {row.gram: row.df for row in rows}
+        frequencies.replace({g: c for g, c in counts.items() if g}, counts.get("", 0))
+    else:
+        rows = conn.execute(query.where(dedupe_frequencies.c.seq > seen)).all()
+        totals = {row.gram: row.df for row in rows}
+        docs = totals.pop("", None)
+        frequencies.set_totals(totals, frequencies.docs if docs is None else docs)
+    frequencies.seen_seq = max((row.seq for row in rows), default=seen or 0)
     frequencies.loaded = True
 
 
-def add_frequencies(conn: Connection, counts: Mapping[str, int], docs: int) -> None:
-    """Add a batch of bigram document counts (and its number of reports, row '') to the store's table."""
-    rows = [{"gram": g, "df": c} for g, c in sorted(counts.items()) if g] + ([{"gram": "", "df": docs}] if docs else [])
-    # Sorted: two workers adding batches at once take the rows' locks in one order (no deadlock).
+# The advisory lock (two-key form: a key space apart from the dedupe keys' one-key locks) that makes frequency
+# writes one at a time, so `seq` numbers commit in order and a reader that saw write n never misses one below it.
+FREQUENCY_WRITES_LOCK = (0x6466, 1)
+
+
+def add_frequencies(conn: Connection, counts: Mapping[str, int], docs: int) -> int:
+    """Add a batch of bigram document counts (and its number of reports, row '') to the store's table, as the
+    next write; returns that write's `seq`."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"),
+                     {"a": FREQUENCY_WRITES_LOCK[0], "b": FREQUENCY_WRITES_LOCK[1]})
+    # SQLite: one writer at a time already (the embedded store has one process).
+    seq = conn.execute(select(func.coalesce(func.max(dedupe_frequencies.c.seq), 0) + 1)).scalar()
+    rows = [{"gram": g, "df": c, "seq": seq} for g, c in sorted(counts.items()) if g] + (
+        [{"gram": "", "df": docs, "seq": seq}] if docs else [])
+    if not rows:
+        return seq - 1
+    if conn.dialect.name == "postgresql":
+        # One statement, its rows as one JSON parameter (gateway.bulk): a 5,000-row VALUES list took SQLAlchemy
+        # and psycopg about 0.35 s each to build and bind, and 256 long reports hold tens of thousands of bigrams.
+        upsert, params = insert_rows(conn, dedupe_frequencies, rows)
+        conn.execute(upsert.on_conflict_do_update(index_elements=[dedupe_frequencies.c.gram], set_={
+            "df": dedupe_frequencies.c.df + upsert.excluded.df, "seq": upsert.excluded.seq}), params)
+        return seq
     for start in range(0, len(rows), 5000):
         stmt = insert_for(conn, dedupe_frequencies).values(rows[start:start + 5000])
-        conn.execute(stmt.on_conflict_do_update(index_elements=[dedupe_frequencies.c.gram],
-                                                set_={"df": dedupe_frequencies.c.df + stmt.excluded.df}))
+        conn.execute(stmt.on_conflict_do_update(index_elements=[dedupe_frequencies.c.gram], set_={
+            "df": dedupe_frequencies.c.df + stmt.excluded.df, "seq": stmt.excluded.seq}))
+    return seq
 
 
 def sync_frequencies(engine, deduper, force: bool = False) -> bool:
     """Keep a worker's frequency table in step with the store's: read it the first time; once `df_batch` reports
-    are pending (or `force`), add the batch to the store and read the table back, other workers' batches
-    included. Returns True when it wrote. A deduper without a frequency table is left alone."""
+    are pending (or `force`), add the batch to the store and read back what changed since the last read, other
+    workers' batches included. Returns True when it wrote. A deduper without a frequency table is left alone."""
     frequencies = getattr(deduper, "df", None)
     if frequencies is None:
         return False
@@ -270,7 +302,9 @@ def sync_frequencies(engine, deduper, force: bool = False) -> bool:
         return False
     counts, docs = frequencies.take_pending()
     with engine.begin() as conn:
-        add_frequencies(conn, counts, docs)
+        seq = add_frequencies(conn, counts, docs)
+    if seq <= getattr(frequencies, "seen_seq", 0):
+        frequencies.loaded = False  # the table was emptied since the last read (seq started again): read it whole
     with engine.connect() as conn:
         load_frequencies(conn, frequencies)
     return True

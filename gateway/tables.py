@@ -177,11 +177,14 @@ dedupe_reports = Table(
 )
 
 # Document frequencies of character bigrams over the indexed reports (dedupe/idf.py); the row with gram ''
-# counts the reports. Workers add their batches and re-read the table every `df_batch` reports.
+# counts the reports. Workers add their batches every `df_batch` reports and read back the rows whose `seq` (the
+# number of the write that last changed them) is past the last they read.
 dedupe_frequencies = Table(
     "dedupe_frequencies", metadata,
     Column("gram", String(8), primary_key=True),
     Column("df", BigInteger, nullable=False),
+    Column("seq", BigInteger, nullable=False, server_default="0"),
+    Index(None, "seq"),
 )
 
 attachments = Table(

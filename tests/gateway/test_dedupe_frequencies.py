@@ -65,3 +65,60 @@ def test_the_fitted_engine_decides_in_the_pipeline_and_counts_what_it_indexed(da
         assert docs and docs >= 2 and grams > 10  # a full batch was written to the store
     finally:
         gw.runtime.engine.dispose()
+
+
+def _prior_worker(batch=2):
+    # A prior and character estimates, as the fitted engine's table has: the floats a read must reproduce exactly.
+    return SimpleNamespace(df=DocumentFrequencies({"电梯": 3.5, "停水": 0.25}, 10.0, batch,
+                                                  chars={"电": 0.3, "梯": 0.7, "故": 0.11, "障": 0.13}))
+
+
+def _read_whole(engine) -> DocumentFrequencies:
+    fresh = _prior_worker().df
+    with engine.connect() as conn:
+        from gateway.dedupe_index import load_frequencies
+        load_frequencies(conn, fresh)
+    return fresh
+
+
+def test_a_worker_reads_back_only_what_changed_and_holds_the_same_table_as_a_whole_read(database_url):
+    from sqlalchemy import event, text
+    engine = make_engine(database_url)
+    migrate(engine)
+    read: list[int] = []
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _rows(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("SELECT dedupe_frequencies.gram"):
+            read.append(cursor.rowcount)
+
+    try:
+        one, two = _prior_worker(), _prior_worker()
+        sync_frequencies(engine, one)
+        sync_frequencies(engine, two)
+        batches = [(one, {"电梯": 1, "故障": 1, "梯子": 1}), (two, {"电梯": 2, "停水": 1}), (one, {"故障": 1}),
+                   (two, {f"新{i}": 1 for i in range(40)}), (one, {"梯子": 3, "电梯": 1})]
+        for worker, counts in batches:
+            worker.df.pending.update(counts)
+            worker.df.pending_docs = 2
+            read.clear()
+            assert sync_frequencies(engine, worker)
+            whole = _read_whole(engine)
+            # Float for float what reading the whole table gives, other workers' batches included.
+            assert (worker.df.df, worker.df.corpus, worker.df.docs, worker.df.total) == \
+                   (whole.df, whole.corpus, whole.docs, whole.total)
+        # The last sync read the rows written since `one`'s previous read (two's 40 new bigrams, and its own batch's
+        # two bigrams and the count of documents), not the whole table.
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT count(*) FROM dedupe_frequencies")).scalar()
+        if engine.dialect.name == "postgresql":  # (sqlite3 gives no row count for a SELECT)
+            assert read[0] == 40 + 1 + 2 < stored
+        # An emptied table (seq starts again) is read whole: nothing stays stale.
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM dedupe_frequencies"))
+        one.df.pending.update({"电梯": 1})
+        one.df.pending_docs = 2
+        assert sync_frequencies(engine, one)
+        assert one.df.docs == 2 and one.df.corpus == {"电梯": 1}
+    finally:
+        engine.dispose()
