@@ -22,7 +22,7 @@ from gateway.cpu_priority import lower_backend_priority, lower_process_priority
 from gateway.hot_prune import maybe_prune_hot
 from gateway.delivery import Dispatcher
 from gateway.embedded import run_pending
-from gateway.pipeline import process_batch
+from gateway.pipeline import batch_size, process_batch
 from gateway.runtime import Runtime
 from gateway.sweeper import sweep_into_queue
 
@@ -54,12 +54,18 @@ def _wait(runtime: Runtime, stage: str, stop: threading.Event) -> None:
 
 
 def _tickets_forever(runtime: Runtime, stop: threading.Event) -> None:
+    full = limit = batch_size(runtime)
     while not stop.is_set():
         try:
-            if process_batch(runtime):
+            if process_batch(runtime, limit):
+                limit = min(full, limit * 2)
                 continue
         except Exception as exc:  # the database away for a moment: try again shortly
-            log.warning("pipeline batch failed: %s", exc)
+            # ... with half the batch: on an overloaded machine a full batch's statement can outlive the store's
+            # deadline every time it is tried (board reports in batches of 100 at load 12 did), and the same batch
+            # again never gets through; a smaller one does, and the next successes double it back.
+            limit = max(1, limit // 2)
+            log.warning("pipeline batch failed: %s; the next one takes at most %d tickets", exc, limit)
             stop.wait(IDLE_SECONDS)
             continue
         _wait(runtime, "tickets", stop)
