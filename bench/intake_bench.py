@@ -653,7 +653,8 @@ def open_loop_table(record: dict) -> str:
                          f"{'' if s['sustained'] else '  (not sustained)'}")
         lines.append(f"   pipeline: {p['reports_arrived']}/{r['acknowledged']} acknowledged reports reached the case "
                      f"system (last {p['last_arrival_after_last_submission_s']} s after the last submission); "
-                     f"{p['cases_opened']} cases, {p['cases_opened_twice']} opened twice; submission → case.opened "
+                     f"{p['cases_opened']} cases, {p['cases_opened_twice']} opened twice, {p.get('events_resent')} events "
+                     f"sent again (same event); submission → case.opened "
                      f"p50 {p['to_case_opened_p50_ms']} ms, p99 {p['to_case_opened_p99_ms']} ms")
         lines.append(f"   SQL statements a ticket (queue → outbox, BEGIN/COMMIT included): {r['statements_per_ticket']}"
                      f" ({r['tickets_per_batch']} tickets a batch)")

@@ -212,11 +212,16 @@ class EventSink:
         """Submission (acknowledged) → arrival at the case system, and the one-`case.opened`-per-case check."""
         with self.lock:
             events = list(self.events)
-        opened = Counter(case for _, kind, case, _, _ in events if kind == "case.opened")
+        # A case's event is named by (case, sequence): the same one arriving again is a re-send (its outcome was not
+        # recorded in time, e.g. a statement past the store deadline; at-least-once on the wire, one event id), two
+        # `case.opened` of other sequences would be a case opened twice.
+        opened = Counter(case for case, sequence in {(c, s) for _, kind, c, _, s in events if kind == "case.opened"})
+        sends = Counter((case, sequence) for _, _, case, _, sequence in events)
         to_open = [(t - acked[ref]) * 1000 for t, kind, _, ref, _ in events if kind == "case.opened" and ref in acked]
         to_any = [(t - acked[ref]) * 1000 for t, _, _, ref, _ in events if ref in acked]
         return {"events": len(events), "cases_opened": len(opened),
                 "cases_opened_twice": sum(1 for n in opened.values() if n > 1),
+                "events_resent": sum(n - 1 for n in sends.values()),
                 "reports_arrived": len({ref for _, _, _, ref, _ in events if ref}),
                 "to_case_opened_p50_ms": percentile(to_open, 50), "to_case_opened_p99_ms": percentile(to_open, 99),
                 "to_any_event_p50_ms": percentile(to_any, 50), "to_any_event_p99_ms": percentile(to_any, 99)}

@@ -267,7 +267,8 @@ def unpark(runtime: Runtime) -> int:
 
 class Dispatcher:
     """Sends the due events of many cases at once: a bounded pool of sender threads, one case per thread at a
-    time (so each case's events still go one after the other, in sequence), over one keep-alive HTTP session."""
+    time (so each case's events still go one after the other, in sequence), over one pool of kept-alive
+    connections (`CaseSystemClient`)."""
 
     def __init__(self, runtime: Runtime, concurrency: int | None = None):
         self.runtime = runtime

@@ -66,8 +66,8 @@ def worker_pool_size(settings: Settings) -> int:
     """Database connections a pipeline worker keeps open: one for each delivery sender and its other loops.
 
     A pool smaller than the threads that use it at once opens a connection (a PostgreSQL backend forked, its
-    priority lowered) for each use beyond it and closes it after: two workers opened 118–248 of them while
-    carrying 2,000 tickets (bench/worker_cpu.py), 19 with this. A web process keeps the default: its threads are
+    priority lowered) for each use beyond it and closes it after: two workers opened 95–248 of them while
+    carrying 2,000 tickets (bench/worker_cpu.py), 4–33 with this. A web process keeps the default: its threads are
     fewer.
     """
     senders = int(settings.section("delivery").get("concurrency", DELIVERY_CONCURRENCY))
