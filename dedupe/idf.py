@@ -34,6 +34,7 @@ class DocumentFrequencies:
         self.pending: Counter[str] = Counter()
         self.pending_docs = 0
         self.loaded = False  # set by whoever reads a stored table into it (gateway/dedupe_index.py)
+        self.seen_seq = 0  # ... and the number of the store's last write it has read
         self._set_total()
 
     def _set_total(self) -> None:

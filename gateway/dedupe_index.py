@@ -242,18 +242,18 @@ class BatchIndex:
 def load_frequencies(conn: Connection, frequencies) -> None:
     """Bring a deduper's corpus frequencies (`dedupe.idf.DocumentFrequencies`) up to the store's table: the whole
     table the first time, then only the rows written since (`seq` past the last one read)."""
-    seen = getattr(frequencies, "seen_seq", None)
     query = select(dedupe_frequencies.c.gram, dedupe_frequencies.c.df, dedupe_frequencies.c.seq)
-    if not frequencies.loaded or seen is None:
-        rows = conn.execute(query).all()
-        counts = {row.gram: row.df for row in rows}
-        frequencies.replace({g: c for g, c in counts.items() if g}, counts.get("", 0))
-    else:
-        rows = conn.execute(query.where(dedupe_frequencies.c.seq > seen)).all()
+    if frequencies.loaded:
+        rows = conn.execute(query.where(dedupe_frequencies.c.seq > frequencies.seen_seq)).all()
         totals = {row.gram: row.df for row in rows}
         docs = totals.pop("", None)
         frequencies.set_totals(totals, frequencies.docs if docs is None else docs)
-    frequencies.seen_seq = max((row.seq for row in rows), default=seen or 0)
+    else:
+        rows = conn.execute(query).all()
+        counts = {row.gram: row.df for row in rows}
+        frequencies.replace({g: c for g, c in counts.items() if g}, counts.get("", 0))
+        frequencies.seen_seq = 0
+    frequencies.seen_seq = max((row.seq for row in rows), default=frequencies.seen_seq)
     frequencies.loaded = True
 
 
@@ -303,7 +303,7 @@ def sync_frequencies(engine, deduper, force: bool = False) -> bool:
     counts, docs = frequencies.take_pending()
     with engine.begin() as conn:
         seq = add_frequencies(conn, counts, docs)
-    if seq <= getattr(frequencies, "seen_seq", 0):
+    if seq <= frequencies.seen_seq:
         frequencies.loaded = False  # the table was emptied since the last read (seq started again): read it whole
     with engine.connect() as conn:
         load_frequencies(conn, frequencies)
