@@ -52,15 +52,17 @@ def groups(case_of: dict[str, object]) -> dict[str, frozenset]:
     return {rid: frozenset(members[case]) for rid, case in case_of.items()}
 
 
-def replay(database_url: str, reports: list[dict], var_dir: str, engine: str = "rules"
-           ) -> tuple[dict[str, int], float]:
+def _runtime(database_url: str, var_dir: str, engine: str):
     settings = load_settings(environ={"GATEWAY_DATABASE_URL": database_url, "GATEWAY_VAR_DIR": var_dir},
                              dotenv_path=None, overrides={"profile": {"dedupe": {"engine": engine}}})
-    runtime = build_runtime(settings)
-    zone = settings.timezone
+    return build_runtime(settings)
+
+
+def _acknowledge(runtime, reports: list[dict]):
+    """Take each report in at the app's door, in `received_at` order; yields each one's ticket id once stored."""
+    zone = runtime.settings.timezone
     ordered = sorted(((parse_time(str(r["received_at"]), zone), i, r) for i, r in enumerate(reports)),
                      key=lambda item: (item[0], item[1]))
-    started = time.perf_counter()
     for received_at, _, report in ordered:
         ticket = new_ticket(channel="import", external_id=str(report["id"]), text=report.get("text") or "",
                             received_at=received_at, title=report.get("title"),
@@ -68,19 +70,30 @@ def replay(database_url: str, reports: list[dict], var_dir: str, engine: str = "
         raw = json.dumps(report, ensure_ascii=False).encode()
         accepted = accept_submission(runtime, channel="import", idem_key=str(report["id"]), digest=raw_hash(raw),
                                      raw=raw, ticket=ticket, answer=lambda ref: {"reference": ref})
-        pipeline.process_batch(runtime, 1, [accepted.ticket_id])
-    seconds = time.perf_counter() - started
+        yield accepted.ticket_id
+
+
+def _grouping(runtime) -> dict[str, int]:
+    """Each report id → its case, as the store holds them (the runtime is closed after)."""
     with runtime.engine.connect() as conn:
         rows = conn.execute(select(tickets.c.data, tickets.c.case_id)).all()
     runtime.engine.dispose()
-    return {row.data["external_id"]: row.case_id for row in rows}, seconds
+    return {row.data["external_id"]: row.case_id for row in rows}
+
+
+def replay(database_url: str, reports: list[dict], var_dir: str, engine: str = "rules"
+           ) -> tuple[dict[str, int], float]:
+    runtime = _runtime(database_url, var_dir, engine)
+    started = time.perf_counter()
+    for ticket_id in _acknowledge(runtime, reports):
+        pipeline.process_batch(runtime, 1, [ticket_id])
+    seconds = time.perf_counter() - started
+    return _grouping(runtime), seconds
 
 
 def _drain(database_url: str, var_dir: str, engine: str, batch: int) -> int:
     """One worker process: carry ready tickets into cases, `batch` at a time, until none is left."""
-    settings = load_settings(environ={"GATEWAY_DATABASE_URL": database_url, "GATEWAY_VAR_DIR": var_dir},
-                             dotenv_path=None, overrides={"profile": {"dedupe": {"engine": engine}}})
-    runtime = build_runtime(settings)
+    runtime = _runtime(database_url, var_dir, engine)
     carried = 0
     try:
         while True:
@@ -105,28 +118,15 @@ def _drain(database_url: str, var_dir: str, engine: str, batch: int) -> int:
 def replay_concurrent(database_url: str, reports: list[dict], var_dir: str, engine: str, workers: int,
                       batch: int) -> tuple[dict[str, int], float]:
     """Acknowledge every report, then let `workers` processes carry the backlog at once."""
-    settings = load_settings(environ={"GATEWAY_DATABASE_URL": database_url, "GATEWAY_VAR_DIR": var_dir},
-                             dotenv_path=None, overrides={"profile": {"dedupe": {"engine": engine}}})
-    runtime = build_runtime(settings)
-    zone = settings.timezone
-    ordered = sorted(((parse_time(str(r["received_at"]), zone), i, r) for i, r in enumerate(reports)),
-                     key=lambda item: (item[0], item[1]))
-    for received_at, _, report in ordered:
-        ticket = new_ticket(channel="import", external_id=str(report["id"]), text=report.get("text") or "",
-                            received_at=received_at, title=report.get("title"),
-                            citizen=report.get("citizen") or report.get("phone"))
-        raw = json.dumps(report, ensure_ascii=False).encode()
-        accept_submission(runtime, channel="import", idem_key=str(report["id"]), digest=raw_hash(raw), raw=raw,
-                          ticket=ticket, answer=lambda ref: {"reference": ref})
+    runtime = _runtime(database_url, var_dir, engine)
+    for _ in _acknowledge(runtime, reports):
+        pass
     started = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         carried = pool.starmap(_drain, [(database_url, var_dir, engine, batch)] * workers)
     seconds = time.perf_counter() - started
-    with runtime.engine.connect() as conn:
-        rows = conn.execute(select(tickets.c.data, tickets.c.case_id)).all()
-    runtime.engine.dispose()
     print(f"carried per worker: {carried}", file=sys.stderr)
-    return {row.data["external_id"]: row.case_id for row in rows}, seconds
+    return _grouping(runtime), seconds
 
 
 def pair_figures(case_of: dict[str, object], pairs: list[dict]) -> dict[str, float]:
