@@ -77,6 +77,55 @@ def open_cases(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
 
 
 @dataclass
+class Keyed:
+    """A report as dedupe files and searches it: its fingerprint, its bigrams (for the frequency table), the keys it
+    is filed under, the keys it searches by, and the dedupe locks its decision takes (both)."""
+
+    fingerprint: dict[str, Any]
+    grams: Any
+    keys: list[str]
+    query: list[str]
+
+    @property
+    def locks(self) -> set[str]:
+        return set(self.keys) | set(self.query)
+
+
+def key_reports(deduper, batch_tickets: list[Ticket]) -> list[Keyed]:
+    keyed = []
+    for ticket in batch_tickets:
+        if hasattr(deduper, "analyse"):
+            fingerprint, grams = deduper.analyse(ticket)
+        else:
+            fingerprint, grams = deduper.fingerprint(ticket), None
+        keys = deduper.blocking_keys(fingerprint)
+        # A report is filed under its keys and searches by wider ones (dedupe: reading a key is cheap, filing under
+        # one is a posting row); locking both serializes any two decisions that could find each other.
+        query = deduper.query_keys(fingerprint) if hasattr(deduper, "query_keys") else keys
+        keyed.append(Keyed(fingerprint, grams, keys, query))
+    return keyed
+
+
+def within_lock_budget(keyed: list[Keyed], budget: int) -> int:
+    """How many of the batch's first reports to decide in one transaction so that their dedupe locks stay within
+    `budget` (at least one report, whatever its keys).
+
+    PostgreSQL keeps every advisory lock of every session in one shared table of about max_locks_per_transaction ×
+    max_connections entries (64 × 100 on the defaults; a little more fits in practice). A batch of 100 long
+    reports takes about 4,000 locks, so three or four workers at once filled it, and then any statement of any
+    session that needed a lock entry failed with "out of shared memory". The rest of the claimed batch is left
+    ready (its row locks end with the transaction) for the next claim.
+    """
+    held: set[str] = set()
+    for count, keyed_one in enumerate(keyed):
+        new = keyed_one.locks - held
+        if count and len(held) + len(new) > budget:
+            return count
+        held |= new
+    return len(keyed)
+
+
+@dataclass
 class Placed:
     """A report of the batch, in its case."""
 
@@ -85,7 +134,8 @@ class Placed:
     urgent: bool
 
 
-def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Ticket, bool]]) -> list[Placed]:
+def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Ticket, bool]],
+                 keyed: list[Keyed] | None = None) -> list[Placed]:
     """Decide and record the case of every (row, normalized ticket, urgent) of a batch, in order, in `conn`'s
     transaction.
 
@@ -97,16 +147,12 @@ def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Tick
     deduper = runtime.deduper
     now = runtime.clock()
     cfg = runtime.settings.section("dedupe")
-    if hasattr(deduper, "analyse"):
-        analysed = [deduper.analyse(ticket) for _, ticket, _ in batch]
-    else:
-        analysed = [(deduper.fingerprint(ticket), None) for _, ticket, _ in batch]
-    fingerprints = [fp for fp, _ in analysed]
-    key_lists = [deduper.blocking_keys(fp) for fp in fingerprints]
-    # A report is filed under its keys and searches by wider ones (dedupe: reading a key is cheap, filing under
-    # one is a posting row); locking both serializes any two decisions that could find each other.
-    query_lists = [deduper.query_keys(fp) for fp in fingerprints] if hasattr(deduper, "query_keys") else key_lists
-    lock_all_keys(conn, {k for keys in key_lists + query_lists for k in keys},
+    if keyed is None:
+        keyed = key_reports(deduper, [ticket for _, ticket, _ in batch])
+    fingerprints = [k.fingerprint for k in keyed]
+    key_lists = [k.keys for k in keyed]
+    query_lists = [k.query for k in keyed]
+    lock_all_keys(conn, {k for keyed_one in keyed for k in keyed_one.locks},
                   int(runtime.settings.section("pipeline").get("lock_wait_ms", DEFAULT_LOCK_WAIT_MS)))
     index = BatchIndex(conn, query_lists, now, cfg.get("closed_case_days", 30), cfg.get("max_candidates", 64))
     new_cases: list[tuple[int, bool]] = []   # (placeholder, urgent) of the cases this batch opens
@@ -167,7 +213,7 @@ def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Tick
     # The bigram frequencies count indexed reports; the pipeline writes them to the store in batches, outside this
     # transaction (gateway.dedupe_index.sync_frequencies). A batch that rolls back leaves its counts pending: the
     # weights are that much less exact, nothing else.
-    for _, grams in analysed:
-        if grams is not None:
-            deduper.observe(grams)
+    for keyed_one in keyed:
+        if keyed_one.grams is not None:
+            deduper.observe(keyed_one.grams)
     return [Placed(row.id, case_of[row.id], urgent) for row, _, urgent, _, _, _ in decided]

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import ExecuteStyle
 from sqlalchemy.exc import OperationalError
 
-from gateway.casework import Placed, assign_cases
+from gateway.casework import Placed, assign_cases, key_reports, within_lock_budget
 from gateway.citizen_links import CitizenContended, link_citizens
 from gateway.dedupe_index import sync_frequencies
 from gateway.runtime import Runtime
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 READY = ("received", "normalized")
 DEFAULT_BATCH = 100
+# Dedupe locks one batch may hold (PostgreSQL): see gateway.casework.within_lock_budget and docs/operations.md.
+DEFAULT_LOCK_BUDGET = 2000
 # Deadlock detected, serialization failure, a lock wait that ran out (`[pipeline] lock_wait_ms`, another batch
 # holding the same dedupe keys): run the batch again.
 RETRY_STATES = ("40P01", "40001", "55P03")
@@ -125,8 +127,18 @@ def _run(runtime: Runtime, limit: int, ids: list[int] | None, claimed: list[int]
             else:
                 urgent = row.priority == "urgent"
             batch.append((row, ticket, urgent))
+        keyed = key_reports(runtime.deduper, [ticket for _, ticket, _ in batch])
+        if conn.dialect.name == "postgresql":
+            fits = within_lock_budget(keyed, int(runtime.settings.section("pipeline").get("max_batch_locks",
+                                                                                        DEFAULT_LOCK_BUDGET)))
+            if fits < len(batch):
+                # The rest stays ready for the next claim: nothing of it is written in this transaction.
+                batch, keyed = batch[:fits], keyed[:fits]
+                kept = {row.id for row, _, _ in batch}
+                fresh = [(ticket_id, ticket) for ticket_id, ticket in fresh if ticket_id in kept]
+                claimed[:] = [row.id for row, _, _ in batch]
         link_citizens(conn, fresh, now, region)
-        placed = assign_cases(conn, runtime, batch)
+        placed = assign_cases(conn, runtime, batch, keyed)
         statements = conn.info.pop(COUNT_KEY, 0) + 2  # and BEGIN, COMMIT (the driver sends those itself)
     sync_frequencies(runtime.engine, runtime.deduper)
     runtime.queue.wake("deliveries", urgent=any(p.urgent for p in placed))
