@@ -154,7 +154,12 @@ def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Tick
     query_lists = [k.query for k in keyed]
     lock_all_keys(conn, {k for keyed_one in keyed for k in keyed_one.locks},
                   int(runtime.settings.section("pipeline").get("lock_wait_ms", DEFAULT_LOCK_WAIT_MS)))
-    index = BatchIndex(conn, query_lists, now, cfg.get("closed_case_days", 30), cfg.get("max_candidates", 64))
+    # The engine's own number of candidates (the fitted engine sets its own, [dedupe.fitted]); `dedupe cluster`
+    # reads the same one, so the live pipeline and the offline tools judge the same candidates.
+    limit = getattr(getattr(deduper, "settings", None), "max_candidates", None)
+    if limit is None:
+        limit = cfg.get("max_candidates", 64)
+    index = BatchIndex(conn, query_lists, now, cfg.get("closed_case_days", 30), limit)
     new_cases: list[tuple[int, bool]] = []   # (placeholder, urgent) of the cases this batch opens
     decided = []
     for (row, ticket, urgent), fingerprint, keys, query in zip(batch, fingerprints, key_lists, query_lists):

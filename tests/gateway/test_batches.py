@@ -112,3 +112,21 @@ def test_a_ticket_that_keeps_failing_is_set_aside_and_the_others_go_on(gateway, 
     with gateway.runtime.engine.connect() as conn:
         bodies = [json.loads(b) for b in conn.execute(select(outbox.c.body)).scalars()]
     assert sorted(b["type"] for b in bodies) == ["case.opened"] * 5
+
+
+def test_the_live_pipeline_judges_as_many_candidates_as_the_engine_says(database_url, tmp_path, monkeypatch):
+    # The fitted engine sets its own max_candidates ([dedupe.fitted]); `dedupe cluster` reads it from the engine,
+    # so the live index must too, or the offline figures would not be the live decisions.
+    gateway = make_gateway(database_url, tmp_path, profile={"dedupe": {"engine": "fitted", "max_candidates": 64,
+                                                                       "fitted": {"max_candidates": 2}}})
+    deduper = gateway.runtime.deduper
+    assert deduper.settings.max_candidates == 2
+    seen: list[int] = []
+    decide = deduper.decide
+    monkeypatch.setattr(deduper, "decide", lambda fp, at, candidates: seen.append(len(candidates)) or
+                        decide(fp, at, candidates))
+    for i in range(6):
+        gateway.post_app({"text": f"{DUPLICATE}，第{i + 1}次反映", "contact": {"user_id": f"c-{i}"}})
+        process_batch(gateway.runtime, 10)
+    assert seen == [0, 1, 2, 2, 2, 2]
+    gateway.runtime.engine.dispose()
