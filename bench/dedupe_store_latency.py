@@ -134,7 +134,9 @@ def probe(engine, probes: list[dict]) -> list[float]:
             else:
                 fp = deduper.fingerprint(ticket)
                 keys = deduper.blocking_keys(fp)
-            deduper.decide(fp, ticket.received_at, find_candidates(conn, keys, now, 30))
+            # As many candidates as the live pipeline judges: the engine's own number.
+            deduper.decide(fp, ticket.received_at, find_candidates(conn, keys, now, 30,
+                                                                   getattr(deduper.settings, "max_candidates", 64)))
             timings.append((time.perf_counter() - started) * 1000)
     return timings
 
