@@ -8,7 +8,7 @@ from typing import Any, Iterable, Mapping
 from dedupe.engine import name_key
 from dedupe.fitted_compare import Comparison, Probe
 from dedupe.fitted_decoded import FITTED_VERSIONS, DecodedCache, DecodedFingerprint
-from dedupe.fitted_fingerprint import make_fingerprint, unpack_grams
+from dedupe.fitted_fingerprint import make_fingerprint, unpack_grams, unpack_hashes
 from dedupe.idf import DocumentFrequencies, jieba_prior, prior_counts
 from dedupe.model import Model, load_model
 from dedupe.fitted_profile import DedupeSettings, load_settings
@@ -85,7 +85,10 @@ class FittedDeduper:
             if key not in names:
                 names.append(key)
         keys = names[:4]
-        hashes, _ = unpack_grams(fingerprint.get("k", ""), "")
+        hashes = unpack_hashes(fingerprint.get("k", ""))
+        kept = fingerprint.get("kg")
+        if kept is not None:  # v6: `k` holds the title's and lead's keys beyond the first `kg` bigrams of `g`
+            hashes += unpack_hashes(fingerprint.get("g", ""))[:kept]
         keys += map(_gram_key, hashes)
         return list(dict.fromkeys(keys))[: settings.max_keys]
 

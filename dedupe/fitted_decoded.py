@@ -21,8 +21,9 @@ from dedupe.types import StoredFingerprint
 RAREST = 6
 
 # Fingerprint versions the fitted engine reads: 3, 4 (adds `u`; a v3 report scores 0 on the features it feeds) and 5
-# (`u` chosen and weighed by the index's frequency table, weights in `uw`; a v4 report's `u` weighs jieba's static IDF).
-FITTED_VERSIONS = (3, 4, 5)
+# (`u` chosen and weighed by the index's frequency table, weights in `uw`; a v4 report's `u` weighs jieba's static IDF)
+# and 6 (index keys stored apart from `g`: what scoring reads is as in 5).
+FITTED_VERSIONS = (3, 4, 5, 6)
 
 def names_of(fingerprint: Mapping[str, Any]) -> frozenset:
     """Hashes of the bigrams of the names and admin units a fingerprint states."""

@@ -149,7 +149,8 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     """The JSON-safe fingerprint (well under 1 KB) and the report's distinct bigrams (for the frequency table).
 
     `g`/`w`: the text's (title included) rarest bigrams and their IDF when fingerprinted; `gs`: how many of
-    them had been seen before (the rest were new to the index); `gn`: the norm of those weights; `h`/`hw`/`hn`
+    them had been seen before (the rest were new to the index); `gn`: the norm of those weights; `k`: the title's
+    and the lead's index keys beyond the first `kg` of `g` (filed under both); `h`/`hw`/`hn`
     the same for the title alone; `n` the number of distinct bigrams; `e` names; `no` door numbers on named roads; `a` admin units; `u` the most telling
     characters (`telling_chars_by_corpus`) and their weights `uw`; `c` a citizen
     digest (recorded for operators, never scored).
@@ -179,19 +180,22 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
             lead = ranking.rarest(settings.lead_keys, min(settings.lead_chars, len(body)) - 1)
         else:
             lead = rarest(bigrams(body[:settings.lead_chars]), df, settings.lead_keys)
-    keyed = list(dict.fromkeys([x[0] for x in title_chosen[:settings.title_keys]] + [x[0] for x in lead]
-                               + [x[0] for x in chosen[:settings.gram_keys]]))
+    # The rarest overall are the first `kg` of `g` already: `k` holds only the title's and the lead's keys beyond
+    # them (since v6; up to v5 it held all of them, ≈ 80 bytes more a report).
+    overall = chosen[:settings.gram_keys]
+    in_g = {x[0] for x in overall}
+    keyed = list(dict.fromkeys([x[0] for x in title_chosen[:settings.title_keys] + lead if x[0] not in in_g]))
     k, _ = pack_grams([(x, 0.0, False) for x in keyed])
     chars = chinese_chars(body)
     telling, char_w = telling_chars_by_corpus(chars, df, settings.telling_chars)
     entities = report_names(places_in_title, text, normalized, settings.max_entities, settings.normalizer_entities)
     admins = report_admin_units(admins_in_title, normalized)
     fp = {
-        "v": 5,
+        "v": 6,
         "g": g, "w": w, "gs": sum(1 for c in chosen if c[2]),
         "gn": round(sum(x[1] * x[1] for x in chosen) ** 0.5, 3),
         "n": len(grams),
-        "k": k,
+        "k": k, "kg": len(overall),
         "h": h, "hw": hw, "hn": round(sum(x[1] * x[1] for x in title_chosen) ** 0.5, 3),
         "e": entities,
         "a": admins,
