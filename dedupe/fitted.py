@@ -8,7 +8,7 @@ from typing import Any, Iterable, Mapping
 from dedupe.engine import name_key
 from dedupe.fitted_compare import Comparison, Probe
 from dedupe.fitted_decoded import FITTED_VERSIONS, DecodedCache, DecodedFingerprint
-from dedupe.fitted_fingerprint import make_fingerprint, unpack_grams, unpack_hashes
+from dedupe.fitted_fingerprint import gram_hash, make_fingerprint, unpack_grams, unpack_hashes
 from dedupe.idf import DocumentFrequencies, jieba_prior, prior_counts
 from dedupe.model import Model, load_model
 from dedupe.fitted_profile import DedupeSettings, load_settings
@@ -30,6 +30,18 @@ KEYS_KEPT = 512
 
 # A bigram hash's index key (`g:` and six hex digits), formatted in C.
 _gram_key = "g:%06x".__mod__
+
+
+def name_gram_keys(entities, names: int) -> list[str]:
+    """The bigram keys of the first `names` names' cores. A place named in two forms (a site by its street and by
+    its own name, a shop with and without its street or its trade in front) shares no name key, whose tail is cut
+    from the end of the core, but the earlier report is often filed under one of the name's bigrams (among its
+    rarest) where the later one's rarest are other words."""
+    keys = []
+    for core, _suffix, sub, _primary in entities[:names]:
+        if sub != "bus_line":  # a number: its bigrams are everywhere
+            keys += [_gram_key(gram_hash(core[i:i + 2])) for i in range(len(core) - 1)]
+    return keys
 
 
 class FittedDeduper:
@@ -93,14 +105,17 @@ class FittedDeduper:
         return list(dict.fromkeys(keys))[: settings.max_keys]
 
     def query_keys(self, fingerprint: Mapping[str, Any], grams: int | None = None) -> list[str]:
-        """The keys to look candidates up by: the index keys and more of the rarest bigrams (reading a key
-        costs one lookup, writing one a posting row, so a report searches wider than it is filed)."""
+        """The keys to look candidates up by: the index keys, more of the rarest bigrams, its first names'
+        bigrams (`name_gram_keys`) and the other case of its Latin bigrams (reading a key costs one lookup, writing
+        one a posting row, so a report searches wider than it is filed)."""
         keys = self.blocking_keys(fingerprint)
         hashes, _ = unpack_grams(fingerprint.get("g", ""), "")
         limit = self.settings.query_gram_keys if grams is None else grams
         keys += map(_gram_key, hashes[:limit])
         hashes, _ = unpack_grams(fingerprint.get("h", ""), "")
         keys += map(_gram_key, hashes[:self.settings.query_title_keys])
+        keys += name_gram_keys(fingerprint.get("e") or (), self.settings.query_name_grams)
+        keys += map(_gram_key, unpack_hashes(fingerprint.get("x", "")))  # v6: Latin bigrams in the other case
         return list(dict.fromkeys(keys))
 
     def probe(self, fingerprint: Mapping[str, Any]) -> Probe:

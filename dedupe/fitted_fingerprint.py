@@ -71,6 +71,11 @@ def rarest(grams: Mapping[str, int], df: DocumentFrequencies, limit: int) -> lis
     return Ranking(grams, df).rarest(limit)
 
 
+def gram_hash(gram: str) -> int:
+    """A bigram's 3-byte hash, as `pack_grams` stores it and the index files it (`g:` keys)."""
+    return crc32(gram.encode()) & HASH_MASK
+
+
 @lru_cache(maxsize=1 << 15)
 def name_hashes(names: tuple[str, ...]) -> frozenset:
     """The bigram hashes of some names (as `pack_grams` hashes them), cached: names recur."""
@@ -150,7 +155,8 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
 
     `g`/`w`: the text's (title included) rarest bigrams and their IDF when fingerprinted; `gs`: how many of
     them had been seen before (the rest were new to the index); `gn`: the norm of those weights; `k`: the title's
-    and the lead's index keys beyond the first `kg` of `g` (filed under both); `h`/`hw`/`hn`
+    and the lead's index keys beyond the first `kg` of `g` (filed under both); `x`: the other case of the Latin
+    bigrams it searches by (searched by only; absent when none); `h`/`hw`/`hn`
     the same for the title alone; `n` the number of distinct bigrams; `e` names; `no` door numbers on named roads; `a` admin units; `u` the most telling
     characters (`telling_chars_by_corpus`) and their weights `uw`; `c` a citizen
     digest (recorded for operators, never scored).
@@ -186,6 +192,11 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     in_g = {x[0] for x in overall}
     keyed = list(dict.fromkeys([x[0] for x in title_chosen[:settings.title_keys] + lead if x[0] not in in_g]))
     k, _ = pack_grams([(x, 0.0, False) for x in keyed])
+    # Latin letters keep their case in the bigrams (the features read them so); a report also searches by the other
+    # case of the ones it searches by (欢乐颂ktv / 欢乐颂KTV), never filed under them: `x`, usually absent.
+    searched = chosen[:settings.query_gram_keys] + title_chosen[:settings.query_title_keys]
+    other_case = list(dict.fromkeys(v for g, _, _ in searched for v in (g.upper(), g.lower()) if v != g))
+    searched_too, _ = pack_grams([(g, 0.0, False) for g in other_case])
     chars = chinese_chars(body)
     telling, char_w = telling_chars_by_corpus(chars, df, settings.telling_chars)
     entities = report_names(places_in_title, text, normalized, settings.max_entities, settings.normalizer_entities)
@@ -204,6 +215,8 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
         "uw": b64encode(bytes(int(w * WEIGHT_SCALE) for w in char_w)).decode("ascii"),
         "c": hashlib.blake2b(citizen.encode(), digest_size=6).hexdigest() if citizen else None,
     }
+    if searched_too:
+        fp["x"] = searched_too
     # The frequency table counts the report's characters too (one-character keys beside the bigrams).
     observed = dict.fromkeys(chars, 0)
     observed.update(grams)

@@ -33,6 +33,8 @@ class DedupeSettings:
     # ... and a report looks candidates up by more of its rarest bigrams than it is filed under.
     query_gram_keys: int = 48
     query_title_keys: int = 8
+    # ... and by the bigrams of its first this many names (`fitted.name_gram_keys`).
+    query_name_grams: int = 2
     # Candidates (the live index and MemoryIndex alike): newest `postings_cap` reports per key, then the
     # `max_candidates` sharing the most keys with the new report (dedupe/ranking.py).
     # 40: every labelled pair decided as at 64 (32 lost one), a third less CPU where reports meet the maximum.
