@@ -37,9 +37,9 @@ class DedupeSettings:
     query_name_grams: int = 2
     # Candidates (the live index and MemoryIndex alike): newest `postings_cap` reports per key, then the
     # `max_candidates` sharing the most keys with the new report (dedupe/ranking.py).
-    # 40: every labelled pair decided as at 64 (32 lost one), a third less CPU where reports meet the maximum.
+    # 40 costs a third less CPU where reports meet the maximum but lost a left-out pair (docs/dedupe.md).
     postings_cap: int = 200
-    max_candidates: int = 40
+    max_candidates: int = 64
     # Document frequencies: new reports' bigrams become visible in batches of this many reports; a fresh
     # index starts from jieba's word frequencies as if from `df_prior_docs` reports ("none": no prior).
     df_batch: int = 256
