@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import PhoneNumberType, shortnumberinfo
 
+from normalizer.pii import valid_number
+
 MAX_RAW_CHARS = 64
 _TYPES = {
     PhoneNumberType.MOBILE: "mobile", PhoneNumberType.FIXED_LINE: "landline",
@@ -72,11 +74,11 @@ def parse_phone(raw: str | None, region: str = "CN") -> Phone:
     if not digits or re.search(r"[A-Za-z]", text):
         # Alphanumeric sender ids ("CMB", "whatsapp:+86…" is not SMS) are not numbers we can answer or link.
         return Phone(raw, "invalid")
+    facts = valid_number(text, region)   # cached: the normalizer parsed the same contact phone just before
+    if facts is not None:
+        e164, number_type, number_region = facts
+        return Phone(raw, _TYPES.get(number_type, "other"), e164, number_region)
     number = _parse(text, region)
-    if number is not None and phonenumbers.is_valid_number(number):
-        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        kind = _TYPES.get(phonenumbers.number_type(number), "other")
-        return Phone(raw, kind, e164, phonenumbers.region_code_for_number(number))
     if _is_service(text, digits, number, region):
         return Phone(raw, "service", None, region)
     return Phone(raw, "invalid")
