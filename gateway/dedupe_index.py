@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from dedupe.ranking import rank_counted, rank_postings
 from dedupe.types import Candidate, StoredFingerprint
+from gateway.batch_ranking import rank_queries
 from gateway.bulk import in_array, insert_rows, pg_array
 from gateway.tables import cases, dedupe_frequencies, dedupe_postings, dedupe_reports
 from gateway.upsert import insert_for
@@ -171,15 +172,12 @@ class BatchIndex:
             for row in rows:
                 self.postings[row.key] = _unpack(row.ids)
         # Each report's ranking over the store's postings, with its counts: what it may be offered of them.
-        self.stored: dict[tuple[str, ...], list[tuple[int, int]]] = {}
-        wanted: set[int] = set()
-        empty: list[int] = []
+        queries: dict[tuple[str, ...], list[int]] = {}
         for keys in key_lists:
-            query = tuple(keys)
-            if query not in self.stored:
-                shared = Counter(chain.from_iterable(self.postings.get(self.hashes[k], empty) for k in keys))
-                self.stored[query] = rank_counted(shared, limit)
-                wanted.update(i for i, _ in self.stored[query])
+            if tuple(keys) not in queries:
+                queries[tuple(keys)] = [self.hashes[k] for k in keys]
+        self.stored: dict[tuple[str, ...], list[tuple[int, int]]] = rank_queries(self.postings, queries, limit)
+        wanted = {i for ranked in self.stored.values() for i, _ in ranked}
         self.stored_ids = set(chain.from_iterable(self.postings.values()))
         self.reports: dict[int, Candidate] = {}
         if wanted:
