@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import math
+from operator import mul
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from dedupe.compare import (ADMIN_LEVELS, NameIndex, any_door_conflict, door_conflicts, has_place_conflict,
                             names_by_subkind, place_conflicts, units_by_level)
-from dedupe.fitted_decoded import RAREST, DecodedFingerprint, char_weights_of, names_of
+from dedupe.fitted_decoded import RAREST, DecodedFingerprint, char_weights_of, names_of, one_char
 from dedupe.fitted_fingerprint import EXACT_WEIGHT_SUMS, unpack_grams
 from dedupe.model import Model
 
@@ -86,14 +87,22 @@ class Probe:
         self.rarest_unique = len(self.rarest_set) == len(self.rarest)
         self.rare_floor = 0.6 * self.top_weight
         self.title_sq = {h: w ** 2 for h, w in self.title.items()}
-        self.chars_sq = {c: w ** 2 for c, w in self.chars.items()}
+        self.chars_sq = {one_char(c): w ** 2 for c, w in self.chars.items()}
+        # Sets to intersect with a decoded candidate's (see `DecodedFingerprint.hash_set`).
+        self.gram_set = frozenset(self.grams)
+        self.title_set = frozenset(self.title_sq)
+        self.char_set = frozenset(self.chars_sq)
         self.chars_mass = self.chars_norm ** 2
         # Stored weights (v5) are exact sixteenths: sums of their squares are the same float in any order.
         self.chars_exact = EXACT_WEIGHT_SUMS and fingerprint.get("uw") is not None
         self.admin_names = {a[0] for a in self.admin}
         # The model's terms that count: a feature with coefficient 0 adds exactly 0.0 to the log-odds.
         self.terms = [(name, coef) for name, coef in self.model.coefficients.items() if coef]
+        self.term_names = tuple(name for name, _ in self.terms)
+        self.term_coefs = tuple(coef for _, coef in self.terms)
         self.weighs_topic = any(name in TOPIC_FEATURES for name, _ in self.terms)
+        self.weighs_rare = "rare_shared" in self.term_names
+        self.weighs_swap_chars = "swap_chars" in self.term_names
 
     def conflicts(self, fb: Mapping[str, Any]) -> list[str]:
         """Place conflicts with a candidate: two different places of one subkind in titles, or door numbers far
@@ -162,16 +171,18 @@ class Probe:
         """The model's features for one candidate (see `dedupe.model.FEATURES`)."""
         return self.measure(DecodedFingerprint(fb), received_at, cand_at)
 
-    def measure(self, dec: DecodedFingerprint, received_at=None, cand_at=None, topic: bool = True
+    def measure(self, dec: DecodedFingerprint, received_at=None, cand_at=None, lean: bool = False
                 ) -> dict[str, float]:
-        """`features` of a decoded candidate. `topic=False` leaves the four topic features 0 (the costliest: a
-        model whose coefficients for them are 0 need not pay for them)."""
+        """`features` of a decoded candidate. `lean=True` leaves at 0 the costlier features the model does not weigh
+        (the four topic features, rare_shared, swap_chars): a model whose coefficients for them are 0 need not pay
+        for them."""
+        topic = not lean or self.weighs_topic
         hashes = dec.hashes
         grams = self.grams
         if dec.distinct and EXACT_WEIGHT_SUMS:
             # One set intersection in C; the order of the shared weights no longer matters (sums of their squares
             # are exact, see EXACT_WEIGHT_SUMS), nor their multiplicity (the hashes are distinct).
-            shared = grams.keys() & hashes
+            shared = self.gram_set & dec.hash_set
             shared_w = list(map(grams.__getitem__, shared))
         else:
             shared_w = [w for w in map(grams.get, hashes) if w is not None]
@@ -203,7 +214,7 @@ class Probe:
                 [h for h in head if h not in grams])
             rarest_shared = max(shared_w) / self.top_weight
             floor = self.rare_floor
-            rare = len([w for w in shared_w if w >= floor])
+            rare = len([w for w in shared_w if w >= floor]) if not lean or self.weighs_rare else 0
         else:  # nothing shared: every rare bigram of either is the other's lack
             s = 0
             own_a_n, own_b_n = len(rarest), len(head)
@@ -222,7 +233,7 @@ class Probe:
             tb = dec.title_norm
             if self.title_norm and tb:
                 if dec.title_distinct:  # each shared bigram once, in any order (exact sums)
-                    ts = sum(map(self.title_sq.__getitem__, self.title_sq.keys() & dec.title))
+                    ts = sum(map(self.title_sq.__getitem__, self.title_set & dec.title_set))
                 else:
                     ts = sum([x for x in map(self.title_sq.get, dec.title) if x is not None])
                 title_cos = ts / (self.title_norm * tb)
@@ -241,12 +252,13 @@ class Probe:
         other = dec.chars
         if other and self.chars_norm:
             if self.chars_exact and dec.chars_distinct:  # each shared character once, in any order
-                shared_c = sum(map(self.chars_sq.__getitem__, self.chars_sq.keys() & other))
+                shared_c = sum(map(self.chars_sq.__getitem__, self.char_set & dec.char_set))
             else:
                 shared_c = sum([x for x in map(self.chars_sq.get, other) if x is not None])
             char_cosine = shared_c / (self.chars_norm * dec.chars_root)
             # Alike characters, yet each side has telling characters of its own (湖滨菜场 / 桂园菜场).
-            swap_chars = char_cosine ** 3 * min(1.0 - shared_c / self.chars_mass, 1.0 - shared_c / dec.chars_mass)
+            if not lean or self.weighs_swap_chars:
+                swap_chars = char_cosine ** 3 * min(1.0 - shared_c / self.chars_mass, 1.0 - shared_c / dec.chars_mass)
         conflict = 1.0 if self.has_conflict(dec) else 0.0
         place = 1.0 if strong else 0.0
         return {
@@ -280,8 +292,9 @@ class Probe:
 
     def log_odds(self, dec: DecodedFingerprint, received_at=None, cand_at=None) -> float:
         """`compare(...).logit` of a decoded candidate, without the evidence: the same float, for less."""
-        feats = self.measure(dec, received_at, cand_at, self.weighs_topic)
-        return self.model.intercept + sum([coef * feats[name] for name, coef in self.terms])
+        feats = self.measure(dec, received_at, cand_at, lean=True)
+        # The products summed in `terms`' order, as `Model.log_odds` sums them (in C: the same floats, the same sum).
+        return self.model.intercept + sum(map(mul, self.term_coefs, map(feats.__getitem__, self.term_names)))
 
     def compare(self, fb: Mapping[str, Any], received_at=None, cand_at=None,
                 dec: DecodedFingerprint | None = None) -> Comparison:

@@ -43,6 +43,14 @@ def char_weights_of(fingerprint: Mapping[str, Any]) -> list[float]:
 
 _UNSET = object()
 
+# Each character's one string object (a string's characters are new objects each time it is iterated).
+_CHARS: dict[str, str] = {}
+
+
+def one_char(char: str) -> str:
+    """The one string object for this character (bounded by the script: a few thousand characters)."""
+    return _CHARS.setdefault(char, char)
+
 
 class DecodedFingerprint:
     """A candidate's fingerprint as scoring reads it: hashes as ints, names' sets, its characters' mass.
@@ -55,7 +63,7 @@ class DecodedFingerprint:
     __slots__ = ("fp", "version", "distinct", "hashes", "head", "has_title", "title", "title_norm", "norm", "size",
                  "entities", "primary_subs", "admin", "admin_names", "admin_levels", "numbers", "chars",
                  "chars_mass", "chars_root", "citizen", "_weights", "_name_grams", "title_distinct", "chars_distinct",
-                 "name_keys", "_by_subkind")
+                 "name_keys", "_by_subkind", "hash_set", "title_set", "char_set")
 
     def __init__(self, fingerprint: Mapping[str, Any]):
         fp = self.fp = fingerprint
@@ -64,13 +72,18 @@ class DecodedFingerprint:
             return  # filed by the rules engine: never compared, so nothing more is read
         self.hashes = unpack_hashes(fp.get("g", ""))
         self.head = self.hashes[:RAREST]
+        # As sets too: a probe intersects its own sets with them, set with set, which reads the hashes both tables
+        # store and never touches a member that is not shared (a list's members are each read, a cache miss apiece
+        # in a large index).
+        self.hash_set = frozenset(self.hashes)
         # Two bigrams of one report can share a 3-byte hash; scoring takes a faster path when none do.
-        self.distinct = len(set(self.hashes)) == len(self.hashes)
+        self.distinct = len(self.hash_set) == len(self.hashes)
         self.has_title = bool(fp.get("h"))
         self.title = unpack_hashes(fp["h"]) if self.has_title else []
+        self.title_set = frozenset(self.title)
         # Distinct members: a probe may then sum the weights of what both hold as a set, in any order (the sums
         # are exact, see EXACT_WEIGHT_SUMS), each member once as the list did.
-        self.title_distinct = EXACT_WEIGHT_SUMS and len(set(self.title)) == len(self.title)
+        self.title_distinct = EXACT_WEIGHT_SUMS and len(self.title_set) == len(self.title)
         self.title_norm = fp.get("hn") or 0.0
         self.norm = fp.get("gn") or 0.0
         self.size = fp.get("n", 0)
@@ -83,7 +96,10 @@ class DecodedFingerprint:
         self.admin_levels = units_by_level(self.admin) if self.admin else {}
         self.numbers = fp.get("no")
         self.chars = fp.get("u")
-        self.chars_distinct = bool(self.chars) and EXACT_WEIGHT_SUMS and len(set(self.chars)) == len(self.chars)
+        # One string object per character across all reports (`one_char`): the sets' shared members are then the
+        # probe's own objects, found by identity.
+        self.char_set = frozenset(map(one_char, self.chars)) if self.chars else frozenset()
+        self.chars_distinct = bool(self.chars) and EXACT_WEIGHT_SUMS and len(self.char_set) == len(self.chars)
         self.chars_mass = self.chars_root = 0.0
         if self.chars:
             self.chars_mass = sum(w * w for w in char_weights_of(fp))
