@@ -1,13 +1,16 @@
 """The third round's shortcuts change nothing: a candidate's log-odds from the lean features equals the sum over every
-feature for any model, and the decoded sets hold exactly the lists' members."""
+feature for any model, the decoded sets hold exactly the lists' members, and jieba's tables read from the cache
+file are the ones derived from dict.txt."""
 from __future__ import annotations
 
+import os
 import random
 from datetime import timedelta
 
 import pytest
 
 from dedupe import FittedDeduper
+from dedupe import idf
 from dedupe.fitted_compare import Probe
 from dedupe.fitted_decoded import DecodedFingerprint, one_char
 from dedupe.model import FEATURES, Model
@@ -62,3 +65,53 @@ def test_the_decoded_sets_hold_the_lists_members_and_one_object_per_character(pr
         probe = deduper.probe(fb)
         assert probe.gram_set == set(probe.grams) and probe.char_set == set(probe.chars)
         assert all(c is one_char(c) for c in probe.char_set)
+
+
+@pytest.fixture()
+def dict_txt(tmp_path, monkeypatch):
+    """A small dict.txt in jieba's format, and the cache directory under tmp_path."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "dict.txt"
+    path.write_text("小区 300 n\n桂苑 5 ns\n烧烤摊 12 n\n噪音 80 n\n扰民 40 v\n路面 50 n\n塌陷 9 v\n", encoding="utf-8")
+    return str(path)
+
+
+def test_jiebas_tables_are_read_back_from_the_cache_file_as_derived(dict_txt):
+    derived = idf.derive_jieba_tables(dict_txt)
+    cache = idf.prior_cache_file(dict_txt)
+    assert cache.startswith(os.environ["XDG_CACHE_HOME"]) and not os.path.exists(cache)
+    assert idf._jieba_tables.__wrapped__(dict_txt) == derived  # derived, then kept
+    assert os.path.exists(cache) and idf._read_cached_tables(cache) == derived
+    os.utime(cache, (1, 1))  # ... and read back from the file the next time, float for float
+    tables = idf._jieba_tables.__wrapped__(dict_txt)
+    assert tables == derived and os.path.getmtime(cache) == 1
+    assert not [n for n in os.listdir(os.path.dirname(cache)) if n.startswith(".")]  # no temporary file left
+
+
+def test_a_broken_cache_file_is_derived_again_and_an_edited_dict_gets_a_new_file(dict_txt):
+    cache = idf.prior_cache_file(dict_txt)
+    os.makedirs(os.path.dirname(cache))
+    with open(cache, "wb") as fh:
+        fh.write(b"\x00not marshal")
+    assert idf._jieba_tables.__wrapped__(dict_txt) == idf.derive_jieba_tables(dict_txt)
+    assert idf._read_cached_tables(cache) == idf.derive_jieba_tables(dict_txt)  # rewritten whole
+    with open(dict_txt, "a", encoding="utf-8") as fh:
+        fh.write("停电 70 v\n")
+    assert idf.prior_cache_file(dict_txt) != cache
+    assert "停电" in idf._jieba_tables.__wrapped__(dict_txt)[0]
+
+
+def test_an_unwritable_cache_directory_only_costs_the_derivation(dict_txt, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert idf._jieba_tables.__wrapped__(dict_txt) == idf.derive_jieba_tables(dict_txt)
+
+
+def test_jiebas_dict_is_found_without_importing_jieba():
+    import importlib.util
+    spec = importlib.util.find_spec("jieba")
+    if spec is None:
+        pytest.skip("jieba is not installed")
+    path = idf._jieba_dict.__wrapped__(None)
+    assert path == os.path.join(os.path.dirname(spec.origin), "dict.txt") and os.path.exists(path)
