@@ -115,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", default="fitted")
     parser.add_argument("--database-url", default=PG_ADMIN_URL, help="an admin URL, or 'sqlite'")
     parser.add_argument("--warm", type=int, default=500, help="tickets carried before the timed part")
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="leave start-up's objects in the collector's sight (the worker freezes them)")
     parser.add_argument("--pause", action="store_true", help="wait for Enter before the timed part (for py-spy)")
     parser.add_argument("--concurrency", type=int, default=None, help="delivery senders (default: the profile's)")
     parser.add_argument("--deliver", action="store_true",
@@ -127,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     from gateway.app import create_app
     from gateway.pipeline import process_batch
     from gateway.runtime import build_runtime
+    from gateway.worker import freeze_start_up
 
     var = tempfile.mkdtemp(prefix="pipeline-cpu-")
     sink = sink_url = None
@@ -149,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         runtime = build_runtime(settings)
         runtime.deduper = deduper = TimedDeduper(runtime.deduper)
         client = create_app(runtime=runtime, start_worker=False).test_client()
+        if not args.no_freeze:
+            freeze_start_up()  # as `python -m gateway worker` does once its runtime is built
         mix = Mix(seed=7)
         headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
         started = time.perf_counter()

@@ -67,7 +67,7 @@ def _serve(args) -> int:
 
 def _worker(args) -> int:
     from gateway.runtime import build_runtime, install, worker_pool_size
-    from gateway.worker import lower_priority, run_worker
+    from gateway.worker import freeze_start_up, lower_priority, run_worker
 
     settings = load_settings()
     if settings.embedded:
@@ -76,6 +76,7 @@ def _worker(args) -> int:
     runtime = build_runtime(settings, pool_size=worker_pool_size(settings))
     install(runtime)
     lower_priority(runtime)
+    freeze_start_up()
     run_worker(runtime, burst=args.burst)
     return 0
 
