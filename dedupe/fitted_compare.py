@@ -97,12 +97,12 @@ class Probe:
         self.chars_exact = EXACT_WEIGHT_SUMS and fingerprint.get("uw") is not None
         self.admin_names = {a[0] for a in self.admin}
         # The model's terms that count: a feature with coefficient 0 adds exactly 0.0 to the log-odds.
-        self.terms = [(name, coef) for name, coef in self.model.coefficients.items() if coef]
-        self.term_names = tuple(name for name, _ in self.terms)
-        self.term_coefs = tuple(coef for _, coef in self.terms)
-        self.weighs_topic = any(name in TOPIC_FEATURES for name, _ in self.terms)
+        self.term_names, self.term_coefs = self.model.weighed
+        self.weighs_topic = not TOPIC_FEATURES.isdisjoint(self.term_names)
         self.weighs_rare = "rare_shared" in self.term_names
         self.weighs_swap_chars = "swap_chars" in self.term_names
+        # Neither a primary name nor a door number: no candidate can conflict (most untitled short reports).
+        self.can_conflict = bool(self.primary_subs) or bool(self.numbers and door_gap is not None)
 
     def conflicts(self, fb: Mapping[str, Any]) -> list[str]:
         """Place conflicts with a candidate: two different places of one subkind in titles, or door numbers far
@@ -130,6 +130,8 @@ class Probe:
 
     def has_conflict(self, dec: DecodedFingerprint) -> bool:
         """`conflicts` of a decoded candidate, as a yes or no."""
+        if not self.can_conflict:
+            return False
         known = self.conflicted.get(id(dec))
         if known is not None and known[0] is dec:
             return known[1]

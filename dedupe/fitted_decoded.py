@@ -97,8 +97,9 @@ class DecodedFingerprint:
         self.numbers = fp.get("no")
         self.chars = fp.get("u")
         # One string object per character across all reports (`one_char`): the sets' shared members are then the
-        # probe's own objects, found by identity.
-        self.char_set = frozenset(map(one_char, self.chars)) if self.chars else frozenset()
+        # probe's own objects, found by identity. Copied from a set, the frozenset's table is sized for its members
+        # (1.2 KB rather than 2.3 KB for 24 characters: the cache holds 20,000 of them).
+        self.char_set = frozenset(set(map(one_char, self.chars))) if self.chars else frozenset()
         self.chars_distinct = bool(self.chars) and EXACT_WEIGHT_SUMS and len(self.char_set) == len(self.chars)
         self.chars_mass = self.chars_root = 0.0
         if self.chars:

@@ -115,3 +115,19 @@ def test_jiebas_dict_is_found_without_importing_jieba():
         pytest.skip("jieba is not installed")
     path = idf._jieba_dict.__wrapped__(None)
     assert path == os.path.join(os.path.dirname(spec.origin), "dict.txt") and os.path.exists(path)
+
+
+def test_a_probe_that_cannot_conflict_finds_no_conflict_the_long_way(prints):
+    deduper, fps = prints
+    quiet = [fa for fa in fps if not deduper.probe(fa).can_conflict]
+    assert quiet  # the made-up reports hold some without a primary name or door number
+    for fa in quiet:
+        probe = deduper.probe(fa)
+        for fb in fps:
+            assert probe.conflicts(fb) == [] and not probe.has_conflict(DecodedFingerprint(fb))
+
+
+def test_a_models_weighed_terms_are_its_nonzero_coefficients_in_order():
+    model = Model(0.0, {"title_cosine": 0.5, "topic_cosine": 0.0, "shared_place": -2.0, "log_days": 0.0}, 0.5)
+    assert model.weighed == (("title_cosine", "shared_place"), (0.5, -2.0))
+    assert model.weighed is model.weighed  # taken once
