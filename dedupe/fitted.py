@@ -148,10 +148,12 @@ class FittedDeduper:
             logit = probe.log_odds(dec, received_at, cand.received_at)
             per_case.setdefault(cand.case_id, []).append((logit, cand, dec))
         judged = []
+        # A probe without a door number has no door conflict with anyone: most reports, asked once, not per case.
+        doors = bool(probe.numbers) and probe.door_gap is not None
         for pairs in per_case.values():
             # A gate, not a feature: no labelled set holds two door numbers on one road, so no fit could weigh
             # them, and by the labelling rule they are two places (one flood on a road never joins another's).
-            if any(probe.has_door_conflict(dec) for _, _, dec in pairs):
+            if doors and any(probe.has_door_conflict(dec) for _, _, dec in pairs):
                 if held is not None:
                     held.append(_held(probe, pairs, probe.has_door_conflict))
                 continue

@@ -141,9 +141,16 @@ class DecodedFingerprint:
         return self._name_grams
 
 
+def _stored(fp: Mapping[str, Any]) -> bool:
+    """`isinstance(fp, StoredFingerprint)`, answered by the type for the two kinds a decision meets (an ABC's
+    isinstance runs Python code, asked once or twice per candidate)."""
+    kind = type(fp)
+    return kind is StoredFingerprint or (kind is not dict and isinstance(fp, StoredFingerprint))
+
+
 def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """Equal fingerprints; two read from the store compare as their JSON texts (neither is parsed)."""
-    if isinstance(a, StoredFingerprint) and isinstance(b, StoredFingerprint):
+    if _stored(a) and _stored(b):
         return a.text == b.text
     return a == b
 
@@ -161,8 +168,12 @@ class DecodedCache:
         entries = self.entries
         dec = entries.get(report_id)
         # The same object (MemoryIndex), or the same one read again from the store: the entry is this report's.
-        if dec is not None and (dec.fp is fingerprint or _same(dec.fp, fingerprint)):
-            if isinstance(fingerprint, StoredFingerprint) and not isinstance(dec.fp, StoredFingerprint):
+        if dec is not None and dec.fp is fingerprint:
+            entries.move_to_end(report_id)
+            self.hits += 1
+            return dec
+        if dec is not None and _same(dec.fp, fingerprint):
+            if _stored(fingerprint) and not _stored(dec.fp):
                 # Decoded from the dict its batch made, now read from the store: equal (just compared, which
                 # parsed the JSON), and kept in the store's form so that every later read compares as text.
                 dec.fp = fingerprint

@@ -131,3 +131,24 @@ def test_a_models_weighed_terms_are_its_nonzero_coefficients_in_order():
     model = Model(0.0, {"title_cosine": 0.5, "topic_cosine": 0.0, "shared_place": -2.0, "log_days": 0.0}, 0.5)
     assert model.weighed == (("title_cosine", "shared_place"), (0.5, -2.0))
     assert model.weighed is model.weighed  # taken once
+
+
+def test_a_probe_without_door_numbers_has_no_door_conflict_with_anyone(prints):
+    deduper, fps = prints
+    for fa in fps:
+        probe = deduper.probe(fa)
+        if not probe.numbers:
+            assert not any(probe.has_door_conflict(DecodedFingerprint(fb)) for fb in fps)
+
+
+def test_stored_answers_as_isinstance_for_every_kind_of_mapping():
+    from types import MappingProxyType
+
+    from dedupe.fitted_decoded import _stored
+    from dedupe.types import StoredFingerprint
+
+    class Sub(StoredFingerprint):
+        __slots__ = ()
+
+    for fp in ({"v": 5}, StoredFingerprint('{"v": 5}'), Sub('{"v": 5}'), MappingProxyType({"v": 5})):
+        assert _stored(fp) == isinstance(fp, StoredFingerprint)
