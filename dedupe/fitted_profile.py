@@ -54,8 +54,9 @@ class DedupeSettings:
     door_number_gap: int | None = 100
     # Reports further apart than this are never merged (None: no limit).
     window_days: float | None = None
-    # Candidates' decoded fingerprints a worker keeps (the most recently used); 0 keeps none. About 4.5 KB each
-    # besides the fingerprint (≈ 100 MB at 20,000); `dedupe cluster` keeps every report of its file.
+    # Candidates' decoded fingerprints a worker keeps (the most recently used); 0 keeps none. About 9 KB each
+    # besides the fingerprint (≈ 180 MB at 20,000; the sets scoring reads); `dedupe cluster` keeps every report
+    # of its file.
     decoded_cache: int = 20000
 
 
