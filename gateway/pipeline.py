@@ -127,6 +127,7 @@ def _run(runtime: Runtime, limit: int, ids: list[int] | None, claimed: list[int]
             else:
                 urgent = row.priority == "urgent"
             batch.append((row, ticket, urgent))
+        citizens = [ticket.citizen for _, ticket, _ in batch]
         keyed = key_reports(runtime.deduper, [ticket for _, ticket, _ in batch])
         if conn.dialect.name == "postgresql":
             fits = within_lock_budget(keyed, int(runtime.settings.section("pipeline").get("max_batch_locks",
@@ -138,6 +139,11 @@ def _run(runtime: Runtime, limit: int, ids: list[int] | None, claimed: list[int]
                 fresh = [(ticket_id, ticket) for ticket_id, ticket in fresh if ticket_id in kept]
                 claimed[:] = [row.id for row, _, _ in batch]
         link_citizens(conn, fresh, now, region)
+        # Linking names the citizen of a call without one (its number): fingerprints carry the citizen (the
+        # evidence's same_citizen; the exact-repeat engine's keys), so such a report is keyed again.
+        for at, ((_, ticket, _), before) in enumerate(zip(batch, citizens)):
+            if ticket.citizen != before:
+                keyed[at] = key_reports(runtime.deduper, [ticket])[0]
         placed = assign_cases(conn, runtime, batch, keyed)
         statements = conn.info.pop(COUNT_KEY, 0) + 2  # and BEGIN, COMMIT (the driver sends those itself)
     sync_frequencies(runtime.engine, runtime.deduper)

@@ -130,3 +130,17 @@ def test_the_live_pipeline_judges_as_many_candidates_as_the_engine_says(database
         process_batch(gateway.runtime, 10)
     assert seen == [0, 1, 2, 2, 2, 2]
     gateway.runtime.engine.dispose()
+
+
+def test_a_callers_second_call_is_known_as_the_same_citizen_in_the_evidence(gateway):
+    # A call names its citizen only when the batch links its number; the fingerprint taken for the batch's lock
+    # budget comes before that, so the one the decision files must be taken again.
+    from tests.hotline.support import call, post_hotline
+    for call_id in ("CTI-1", "CTI-2"):
+        assert post_hotline(gateway, call("call__transcript_turns.json", call_id=call_id)).status_code == 201
+    process_batch(gateway.runtime, 10)
+    from gateway.tables import case_links
+    with gateway.runtime.engine.connect() as conn:
+        links = conn.execute(select(case_links.c.action, case_links.c.evidence).order_by(case_links.c.ticket_id)).all()
+    assert [action for action, _ in links] == ["opened", "joined"]
+    assert links[1].evidence["same_citizen"] is True
