@@ -112,8 +112,8 @@ def within_lock_budget(keyed: list[Keyed], budget: int) -> int:
 
     PostgreSQL keeps every advisory lock of every session in one shared table of about max_locks_per_transaction ×
     max_connections entries (64 × 100 on the defaults; a little more fits in practice). A batch of 100 long
-    reports takes about 4,000 locks, so three or four workers at once filled it, and then any statement of any
-    session that needed a lock entry failed with "out of shared memory". The rest of the claimed batch is left
+    reports takes about 4,000 locks, so three or four workers at once would fill it, and then any session that needs
+    a lock entry fails with "out of shared memory". The rest of the claimed batch is left
     ready (its row locks end with the transaction) for the next claim.
     """
     held: set[str] = set()
