@@ -157,25 +157,39 @@ def main() -> None:
     ap.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
                     help="admin URL: each size gets a fresh database next to it")
     ap.add_argument("--cap", type=int, default=200)
+    ap.add_argument("--keep", action="store_true",
+                    help="keep each size's database (its name is printed) to probe it again with --reuse")
+    ap.add_argument("--reuse", metavar="DATABASE",
+                    help="probe this kept database (one --sizes value: the size it was loaded with) without loading")
     args = ap.parse_args()
+    if args.reuse and len(args.sizes) != 1:
+        ap.error("--reuse takes exactly one --sizes value")
     rows = []
     for size in args.sizes:
         reports = list(generate(size + args.probes, seed=size))
         indexed, probes = reports[:size], reports[size:]
-        url, name = _fresh_database(args.database_url)
-        engine = make_engine(url)
-        migrate(engine)
-        seconds = load(engine, indexed, args.cap)
+        if args.reuse:
+            name = args.reuse
+            url, seconds = args.database_url.rsplit("/", 1)[0] + f"/{name}", 0.0
+            engine = make_engine(url)
+        else:
+            url, name = _fresh_database(args.database_url)
+            engine = make_engine(url)
+            migrate(engine)
+            seconds = load(engine, indexed, args.cap)
         timings = probe(engine, probes)
         timings.sort()
         size_bytes = index_bytes(engine)
         row = {"indexed": size, "load_s": round(seconds, 1), "probes": len(timings),
                "p50_ms": round(statistics.median(timings), 2),
                "p99_ms": round(timings[int(0.99 * (len(timings) - 1))], 2),
-               "index_bytes_per_report": round(size_bytes / size) if size_bytes else None}
+               "index_bytes_per_report": round(size_bytes / size) if size_bytes else None,
+               "engine": ENGINE, "database": name if args.keep or args.reuse else None}
         rows.append(row)
         print(json.dumps(row), flush=True)
         engine.dispose()
+        if args.keep or args.reuse:
+            continue
         admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
