@@ -122,8 +122,12 @@ class FittedDeduper:
         """The new report decoded once, to judge candidates with (the console's suggestions use it too)."""
         return Probe(fingerprint, self.model, door_gap=self.settings.door_number_gap)
 
+    # `decide` takes `logits`, which `score` fills: the gateway scores a batch's candidates before taking the dedupe
+    # locks, then decides under them, scoring only what other batches committed meanwhile (gateway.casework).
+    remembers_logits = True
+
     def _rank_cases(self, probe: Probe, received_at: datetime, candidates: Iterable[Candidate],
-                    held: list[dict[str, Any]] | None = None
+                    held: list[dict[str, Any]] | None = None, logits: dict[int, float] | None = None
                     ) -> list[tuple[float, Candidate, int, DecodedFingerprint]]:
         """Per case: (log-odds, its best report, how many of the case's reports match, that report decoded), best
         first.
@@ -145,7 +149,11 @@ class FittedDeduper:
             dec = decoded.get(cand.report_id, cand.fingerprint)
             if dec.version not in FITTED_VERSIONS:
                 continue  # filed by the rules engine before the city switched engines: not comparable
-            logit = probe.log_odds(dec, received_at, cand.received_at)
+            logit = logits.get(cand.report_id) if logits is not None else None
+            if logit is None:
+                logit = probe.log_odds(dec, received_at, cand.received_at)
+                if logits is not None:  # a report's fingerprint never changes: its log-odds against this one neither
+                    logits[cand.report_id] = logit
             per_case.setdefault(cand.case_id, []).append((logit, cand, dec))
         judged = []
         # A probe without a door number has no door conflict with anyone: most reports, asked once, not per case.
@@ -177,6 +185,20 @@ class FittedDeduper:
         judged.sort(key=lambda j: (-j[0], -j[1].report_id))
         return judged
 
+    def score(self, fingerprint: Mapping[str, Any], received_at: datetime, candidates: Iterable[Candidate],
+              logits: dict[int, float]) -> None:
+        """Put each candidate's log-odds into `logits` (by report id), for a later `decide(..., logits=logits)`:
+        the candidates `decide` would score, nothing more (no case judged, no evidence made)."""
+        window = timedelta(days=self.settings.window_days) if self.settings.window_days else None
+        probe = None
+        for cand in candidates:
+            if cand.report_id in logits or (window is not None and abs(received_at - cand.received_at) > window):
+                continue
+            dec = self.decoded.get(cand.report_id, cand.fingerprint)
+            if dec.version in FITTED_VERSIONS:
+                probe = probe or self.probe(fingerprint)
+                logits[cand.report_id] = probe.log_odds(dec, received_at, cand.received_at)
+
     def judge_cases(self, fingerprint: Mapping[str, Any], received_at: datetime, candidates: Iterable[Candidate]
                     ) -> list[tuple[float, Comparison, Candidate, int]]:
         """Per case: (log-odds, best comparison, its report, how many of the case's reports match), best first
@@ -186,12 +208,15 @@ class FittedDeduper:
                 for logit, cand, matching, dec in self._rank_cases(probe, received_at, candidates)]
 
     def decide(self, fingerprint: Mapping[str, Any], received_at: datetime,
-               candidates: Iterable[Candidate]) -> Decision:
-        """The case whose log-odds is highest, if its probability reaches the model's threshold."""
+               candidates: Iterable[Candidate], logits: dict[int, float] | None = None) -> Decision:
+        """The case whose log-odds is highest, if its probability reaches the model's threshold.
+
+        `logits`, when given, holds the log-odds of candidates this report was judged against before (by report
+        id) and takes the new ones: the same decision as without it, for the cost of the candidates it lacks."""
         candidates = list(candidates)
         probe = self.probe(fingerprint)
         held: list[dict[str, Any]] = []
-        judged = self._rank_cases(probe, received_at, candidates, held)
+        judged = self._rank_cases(probe, received_at, candidates, held, logits)
         threshold = self.model.threshold
         if not judged or _probability(judged[0][0]) < threshold:
             evidence = {"rule": "new case", "threshold": threshold, "candidates": len(candidates),

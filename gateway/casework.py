@@ -12,7 +12,7 @@ from dedupe.types import Decision
 from dispatch import learned_features
 from gateway import hot
 from gateway.bulk import insert_rows, update_rows
-from gateway.dedupe_index import DEFAULT_LOCK_WAIT_MS, BatchIndex, lock_all_keys
+from gateway.dedupe_index import DEFAULT_LOCK_WAIT_MS, BatchIndex, lock_all_keys, read_postings
 from gateway.dispatch_store import StoreCounts, features_of, suggested_unit
 from gateway.events import add_report_events
 from gateway.runtime import Runtime
@@ -134,6 +134,47 @@ class Placed:
     urgent: bool
 
 
+def _score_all(deduper, batch: list[tuple[Any, Ticket, bool]], keyed: list[Keyed], index: BatchIndex
+               ) -> list[dict[int, float]]:
+    """Each report's candidates' log-odds (by report id), each report added to `index` as it goes, as `_decide_all`
+    adds it (its case is not known here, nor needed: a log-odds does not read the candidate's case)."""
+    logits: list[dict[int, float]] = []
+    for (row, ticket, _), keyed_one in zip(batch, keyed):
+        logits.append({})
+        deduper.score(keyed_one.fingerprint, ticket.received_at, index.candidates(keyed_one.query), logits[-1])
+        index.add(ticket_id=row.id, case_id=-row.id, received_at=ticket.received_at, keys=keyed_one.keys,
+                  fingerprint=keyed_one.fingerprint)
+    return logits
+
+
+def _decide_all(conn: Connection, deduper, batch: list[tuple[Any, Ticket, bool]], keyed: list[Keyed],
+                index: BatchIndex, logits: list[dict[int, float]] | None
+                ) -> tuple[list[tuple[Any, Ticket, bool, Decision, str, str]], list[tuple[int, bool]]]:
+    """Each report's decision, in order, each report added to `index` as it is decided (so later ones meet it):
+    (row, ticket, urgent, decision, action, actor) per report, and the (placeholder, urgent) of the cases opened."""
+    new_cases: list[tuple[int, bool]] = []   # (placeholder, urgent) of the cases this batch opens
+    decided = []
+    for at, ((row, ticket, urgent), keyed_one) in enumerate(zip(batch, keyed)):
+        decision, actor = _operator_decision(conn, ticket) or (None, "dedupe")
+        if decision is not None:
+            decision.case_id = _live_case(conn, decision.case_id)
+        else:
+            scored = {} if logits is None else {"logits": logits[at]}   # what the first pass scored, on PostgreSQL
+            decision = deduper.decide(keyed_one.fingerprint, ticket.received_at, index.candidates(keyed_one.query),
+                                      **scored)
+        if decision.case_id is None:
+            # Cases of this batch have negative placeholders until the INSERT gives them ids.
+            decision.case_id = -(len(new_cases) + 1)
+            new_cases.append((decision.case_id, urgent))
+            action = "opened"
+        else:
+            action = "joined"
+        index.add(ticket_id=row.id, case_id=decision.case_id, received_at=ticket.received_at, keys=keyed_one.keys,
+                  fingerprint=keyed_one.fingerprint)
+        decided.append((row, ticket, urgent, decision, action, actor))
+    return decided, new_cases
+
+
 def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Ticket, bool]],
                  keyed: list[Keyed] | None = None) -> list[Placed]:
     """Decide and record the case of every (row, normalized ticket, urgent) of a batch, in order, in `conn`'s
@@ -149,35 +190,34 @@ def assign_cases(conn: Connection, runtime: Runtime, batch: list[tuple[Any, Tick
     cfg = runtime.settings.section("dedupe")
     if keyed is None:
         keyed = key_reports(deduper, [ticket for _, ticket, _ in batch])
-    fingerprints = [k.fingerprint for k in keyed]
-    key_lists = [k.keys for k in keyed]
     query_lists = [k.query for k in keyed]
-    lock_all_keys(conn, {k for keyed_one in keyed for k in keyed_one.locks},
-                  int(runtime.settings.section("pipeline").get("lock_wait_ms", DEFAULT_LOCK_WAIT_MS)))
     # The engine's own number of candidates (the fitted engine sets its own, [dedupe.fitted]); `dedupe cluster`
     # reads the same one, so the live pipeline and the offline tools judge the same candidates.
     limit = getattr(getattr(deduper, "settings", None), "max_candidates", None)
     if limit is None:
         limit = cfg.get("max_candidates", 64)
-    index = BatchIndex(conn, query_lists, now, cfg.get("closed_case_days", 30), limit)
-    new_cases: list[tuple[int, bool]] = []   # (placeholder, urgent) of the cases this batch opens
-    decided = []
-    for (row, ticket, urgent), fingerprint, keys, query in zip(batch, fingerprints, key_lists, query_lists):
-        decision, actor = _operator_decision(conn, ticket) or (None, "dedupe")
-        if decision is not None:
-            decision.case_id = _live_case(conn, decision.case_id)
-        else:
-            decision = deduper.decide(fingerprint, ticket.received_at, index.candidates(query))
-        if decision.case_id is None:
-            # Cases of this batch have negative placeholders until the INSERT gives them ids.
-            decision.case_id = -(len(new_cases) + 1)
-            new_cases.append((decision.case_id, urgent))
-            action = "opened"
-        else:
-            action = "joined"
-        index.add(ticket_id=row.id, case_id=decision.case_id, received_at=ticket.received_at, keys=keys,
-                  fingerprint=fingerprint)
-        decided.append((row, ticket, urgent, decision, action, actor))
+    closed_days = cfg.get("closed_case_days", 30)
+    wait_ms = int(runtime.settings.section("pipeline").get("lock_wait_ms", DEFAULT_LOCK_WAIT_MS))
+    locks = {k for keyed_one in keyed for k in keyed_one.locks}
+    if getattr(deduper, "remembers_logits", False) and conn.dialect.name == "postgresql":
+        # Scored first without the dedupe locks, decided under them. Any two batches share hundreds of keys, so
+        # while a batch scored its candidates under its locks every other worker waited for it: 3,000 tickets took
+        # 14.1 s with two workers and 14.8 s with four (bench/README.md, "Workers wait for each other's dedupe
+        # locks"). Under the locks the batch's posting rows are read again: unchanged, the index as first read
+        # serves; changed (another batch filed under one of its keys meanwhile), it is built again from them. The
+        # decisions then score only the candidates the first pass did not meet, and are those of one pass under
+        # the locks: the same candidates, the same log-odds.
+        index = BatchIndex(conn, query_lists, now, closed_days, limit)
+        logits = _score_all(deduper, batch, keyed, index.clone())
+        lock_all_keys(conn, locks, wait_ms)
+        postings = read_postings(conn, index.read_keys)
+        if postings != index.blobs:
+            index = BatchIndex(conn, query_lists, now, closed_days, limit, postings)
+        decided, new_cases = _decide_all(conn, deduper, batch, keyed, index, logits)
+    else:
+        lock_all_keys(conn, locks, wait_ms)
+        index = BatchIndex(conn, query_lists, now, closed_days, limit)
+        decided, new_cases = _decide_all(conn, deduper, batch, keyed, index, None)
     real: dict[int, int] = {}
     # Each case's due date (the earliest of its reports'), before the events that carry it.
     dues = batch_case_dues(conn, runtime, [(decision.case_id, {"normalized": ticket.normalized})

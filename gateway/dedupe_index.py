@@ -149,9 +149,21 @@ def lock_all_keys(conn: Connection, keys: Iterable[str], wait_ms: int = DEFAULT_
                      {"ns": numbers, "wait": f"{int(wait_ms)}ms"})
 
 
+def read_postings(conn: Connection, keys: Iterable[int]) -> dict[int, bytes]:
+    """The posting rows of these keys (hashed), as stored: key → packed report ids."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    rows = conn.execute(select(dedupe_postings).where(_by_ids(conn.dialect.name == "postgresql",
+                                                              dedupe_postings.c.key, "keys")),
+                        {"keys": _ids_param(conn, keys)})
+    return {row.key: bytes(row.ids) for row in rows}
+
+
 class BatchIndex:
-    """The index as one batch of decisions sees it: the store's rows for the batch's keys, read once under the
-    keys' locks, plus the batch's own reports, so two duplicates in one batch find each other.
+    """The index as one batch of decisions sees it: the store's rows for the batch's keys, as read (under the keys'
+    locks, or checked under them: gateway.casework), plus the batch's own reports, so two duplicates in one batch
+    find each other.
 
     Three reads when built, two writes in `flush`, however many reports the batch holds. Each report's stored
     postings are counted once, when built: its batch's reports are newer than any stored one and in no stored
@@ -161,16 +173,14 @@ class BatchIndex:
     """
 
     def __init__(self, conn: Connection, key_lists: list[list[str]], now: datetime, closed_days: float,
-                 limit: int = DEFAULT_MAX_CANDIDATES):
+                 limit: int = DEFAULT_MAX_CANDIDATES, blobs: dict[int, bytes] | None = None):
         self.limit = limit
         self.hashes: dict[str, int] = {k: key_hash(k) for keys in key_lists for k in keys}
-        self.postings: dict[int, list[int]] = {}
-        if self.hashes:
-            rows = conn.execute(select(dedupe_postings).where(_by_ids(conn.dialect.name == "postgresql",
-                                                                      dedupe_postings.c.key, "keys")),
-                                {"keys": _ids_param(conn, set(self.hashes.values()))})
-            for row in rows:
-                self.postings[row.key] = _unpack(row.ids)
+        # The posting rows read (key → stored bytes; `blobs` when read already), to tell later whether another
+        # batch filed under one of the keys since (`read_postings`).
+        self.read_keys = frozenset(self.hashes.values())
+        self.blobs = blobs if blobs is not None else read_postings(conn, self.read_keys)
+        self.postings: dict[int, list[int]] = {key: _unpack(ids) for key, ids in self.blobs.items()}
         # Each report's ranking over the store's postings, with its counts: what it may be offered of them.
         queries: dict[tuple[str, ...], list[int]] = {}
         for keys in key_lists:
@@ -185,6 +195,16 @@ class BatchIndex:
         self.added: dict[int, list[int]] = {}   # key → the batch's reports filed under it
         self.new_reports: list[dict[str, Any]] = []
         self.touched: set[int] = set()
+
+    def clone(self) -> "BatchIndex":
+        """A copy to add a batch's reports to while this one stays as read (what `add` changes is copied)."""
+        other = object.__new__(BatchIndex)
+        other.__dict__.update(self.__dict__)
+        other.hashes = dict(self.hashes)
+        other.postings = {key: list(ids) for key, ids in self.postings.items()}
+        other.reports = dict(self.reports)
+        other.added, other.new_reports, other.touched = {}, [], set()
+        return other
 
     def _hash(self, key: str) -> int:
         number = self.hashes.get(key)

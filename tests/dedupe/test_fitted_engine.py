@@ -211,3 +211,22 @@ def test_a_template_on_another_road_does_not_chain_into_the_case_through_a_repor
     # Without the rule the SMS report carries the other road's lamps into the case.
     loose = FittedDeduper({"dedupe": {"fitted": {"conflict_holds_apart": False}}})
     assert loose.decide(filed[2].fingerprint, T0, filed[:2]).case_id == 1
+
+
+def test_a_decision_from_log_odds_scored_before_is_the_decision_scored_anew():
+    # The pipeline scores a batch's candidates before its dedupe locks and decides under them with what another
+    # batch filed meanwhile added: only the newcomers are scored then, and the decision must be the same.
+    deduper = FittedDeduper({})
+    reports = [NOISE_A, TEMPLATE_1, POLICY_1, TEMPLATE_2, NOISE_A]
+    candidates = [Candidate(10 + n, n + 1, T0, deduper.fingerprint(ticket(*r, ext=f"c{n}")))
+                  for n, r in enumerate(reports)]
+    new = deduper.fingerprint(ticket(*NOISE_B, ext="new"))
+    logits: dict[int, float] = {}
+    deduper.score(new, T0, candidates[:3], logits)
+    assert sorted(logits) == [1, 2, 3]
+    remembered = deduper.decide(new, T0, candidates, logits=logits)
+    assert sorted(logits) == [1, 2, 3, 4, 5]
+    fresh = FittedDeduper({}).decide(new, T0, candidates)
+    # The newest of two equal matches wins (ties go to the newest): one the first pass never scored.
+    assert remembered.case_id == fresh.case_id == 14 and remembered.score == fresh.score
+    assert remembered.evidence == fresh.evidence
