@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from dedupe.compare import (ADMIN_LEVELS, NameIndex, any_door_conflict, door_conflicts, has_place_conflict,
                             names_by_subkind, place_conflicts, units_by_level)
-from dedupe.fitted_decoded import RAREST, DecodedFingerprint, char_weights_of, names_of, one_char
+from dedupe.fitted_decoded import RAREST, DecodedFingerprint, char_weights_of, names_of, one_char, topic_chars
 from dedupe.fitted_fingerprint import EXACT_WEIGHT_SUMS, unpack_grams
 from dedupe.model import Model
 
@@ -96,6 +96,7 @@ class Probe:
         # Stored weights (v5) are exact sixteenths: sums of their squares are the same float in any order.
         self.chars_exact = EXACT_WEIGHT_SUMS and fingerprint.get("uw") is not None
         self.admin_names = {a[0] for a in self.admin}
+        self.topic = topic_chars(fingerprint)
         # The model's terms that count: a feature with coefficient 0 adds exactly 0.0 to the log-odds.
         self.term_names, self.term_coefs = self.model.weighed
         self.weighs_topic = not TOPIC_FEATURES.isdisjoint(self.term_names)
@@ -142,6 +143,11 @@ class Probe:
         conflict = conflict or self.has_door_conflict(dec)
         self.conflicted[id(dec)] = (dec, conflict)  # the entry holds `dec`: its id is not reused meanwhile
         return conflict
+
+    def has_topic_conflict(self, dec: DecodedFingerprint) -> bool:
+        """Both name words of the city's topic vocabulary and share no character of them (电梯 / 停水; 暖气 / 供暖
+        share 暖, a retelling in other words)."""
+        return bool(self.topic) and bool(dec.topic) and self.topic.isdisjoint(dec.topic)
 
     def has_admin_conflict(self, dec: DecodedFingerprint) -> bool:
         """`admin_conflicts` of a decoded candidate, as a yes or no."""

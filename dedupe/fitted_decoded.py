@@ -41,6 +41,11 @@ def char_weights_of(fingerprint: Mapping[str, Any]) -> list[float]:
     return [weights.get(c, UNSEEN_CHAR_WEIGHT) for c in fingerprint.get("u") or ""]
 
 
+def topic_chars(fingerprint: Mapping[str, Any]) -> frozenset:
+    """The characters of the topic words a fingerprint names (`t`; none before session 8's fingerprints)."""
+    return frozenset(fingerprint.get("t") or "") - {"、"}
+
+
 _UNSET = object()
 
 # Each character's one string object (a string's characters are new objects each time it is iterated).
@@ -63,7 +68,7 @@ class DecodedFingerprint:
     __slots__ = ("fp", "version", "distinct", "hashes", "head", "has_title", "title", "title_norm", "norm", "size",
                  "entities", "primary_subs", "admin", "admin_names", "admin_levels", "numbers", "chars",
                  "chars_mass", "chars_root", "citizen", "_weights", "_name_grams", "title_distinct", "chars_distinct",
-                 "name_keys", "_by_subkind", "hash_set", "title_set", "char_set")
+                 "name_keys", "_by_subkind", "hash_set", "title_set", "char_set", "topic")
 
     def __init__(self, fingerprint: Mapping[str, Any]):
         fp = self.fp = fingerprint
@@ -106,6 +111,7 @@ class DecodedFingerprint:
             self.chars_mass = sum(w * w for w in char_weights_of(fp))
             self.chars_root = math.sqrt(self.chars_mass)
         self.citizen = fp.get("c")
+        self.topic = topic_chars(fp)
         self._weights: list[float] | None = None
         self._name_grams: frozenset | None = None
 

@@ -18,6 +18,10 @@ from dedupe.fingerprint import report_admin_units, report_names, road_numbers
 from dedupe.fitted_profile import DedupeSettings
 from dedupe import sketch
 
+# The most characters of topic words a fingerprint keeps (`t`): a report naming more is about many things, and
+# its first words are what it is about (a title's and a lead's). About 10 on the board's reports, 3 on SMS-like ones.
+TOPIC_CHARS = 32
+
 # Weights are stored as one byte: IDF × 16 (IDF ≤ 15.9, that is up to about 8 million reports).
 WEIGHT_SCALE = 16.0
 HASH_MASK = 0xFFFFFF  # bigram hashes are kept to 3 bytes (CRC-32, the same in every process)
@@ -158,7 +162,8 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     and the lead's index keys beyond the first `kg` of `g` (filed under both); `x`: the other case of the Latin
     bigrams it searches by (searched by only; absent when none); `h`/`hw`/`hn`
     the same for the title alone; `n` the number of distinct bigrams; `e` names; `no` door numbers on named roads; `a` admin units; `u` the most telling
-    characters (`telling_chars_by_corpus`) and their weights `uw`; `c` a citizen
+    characters (`telling_chars_by_corpus`) and their weights `uw`; `t` the city's topic words it names (absent when
+    none); `c` a citizen
     digest (recorded for operators, never scored).
     """
     text = text[:settings.max_text_chars]
@@ -217,6 +222,20 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     }
     if searched_too:
         fp["x"] = searched_too
+    # The city's topic words it names (the normalizer's `topic_words`: its category keywords and taxonomy names),
+    # "、"-joined, the first ones up to TOPIC_CHARS: two reports at one place about different problems name
+    # different ones (the case rule in dedupe.fitted). Absent when it names none.
+    topic = ""
+    # A word of a place's name it states is the place, not the problem (小区 in 榆溪湾小区, 公园 in 凤栖湖公园).
+    names = [e[0] + e[1] for e in entities]
+    for word in normalized.get("topic_words") or ():
+        if any(word in name for name in names):
+            continue
+        if len(topic) + len(word) + 1 > TOPIC_CHARS:
+            break
+        topic = f"{topic}、{word}" if topic else word
+    if topic:
+        fp["t"] = topic
     # The frequency table counts the report's characters too (one-character keys beside the bigrams).
     observed = dict.fromkeys(chars, 0)
     observed.update(grams)

@@ -50,6 +50,8 @@ class DedupeSettings:
     # A case with a report at another place (a conflicting name of one kind) that is no match on its own is
     # not joined (see FittedDeduper._rank_cases).
     conflict_holds_apart: bool = True
+    # The same for a report of the case about another problem (topic words with no character in common).
+    topic_holds_apart: bool = True
     # Door numbers on one road further apart than this are two places (a conflict); None: numbers ignored.
     door_number_gap: int | None = 100
     # Reports further apart than this are never merged (None: no limit).

@@ -93,6 +93,18 @@ class Categorizer:
             self._automaton.add(key, tuple(weights.get(c, 0.0) for c in range(len(self.level1))))
         self._empty = not entries
         self._automaton.build()
+        # The vocabulary itself (keywords and taxonomy names, not their bigrams): what a report is about, in the
+        # city's own words, for `topic_words`.
+        self._words = Utf8Automaton()
+        for word in words:
+            self._words.add(word, word)
+        self._words.build()
+
+    def topic_words(self, text: str) -> list[str]:
+        """The vocabulary's words found in `text` (overlapping ones included), each once, in order of their end.
+        Two reports at one place about two problems (a lift, the water) name different ones: the deduper keeps a
+        case apart by them (dedupe.fitted, `topic_holds_apart`)."""
+        return list(dict.fromkeys(self._words.values(text))) if text else []
 
     def from_channel(self, raw: str | None) -> dict[str, Any] | None:
         """The channel's category on the taxonomy ({path, level1, confidence, source}), or None if unknown."""

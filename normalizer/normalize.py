@@ -89,6 +89,7 @@ class Normalizer:
         out["location"] = _safe(lambda: _location(ticket, address), None)
         out["category"] = _safe(lambda: self._category(ticket, title, text),
                                 {"path": None, "level1": None, "confidence": 0.0, "source": None})
+        out["topic_words"] = _safe(lambda: self.categorizer.topic_words("\n".join(filter(None, [title, text]))), [])
         emergency = _safe(lambda: self.emergency.check("\n".join(filter(None, [title, text]))),
                           {"emergency": False, "matched": []})
         out["emergency"] = {"emergency": emergency["emergency"], "matched": emergency["matched"]}

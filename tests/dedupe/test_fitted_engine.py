@@ -230,3 +230,33 @@ def test_a_decision_from_log_odds_scored_before_is_the_decision_scored_anew():
     # The newest of two equal matches wins (ties go to the newest): one the first pass never scored.
     assert remembered.case_id == fresh.case_id == 14 and remembered.score == fresh.score
     assert remembered.evidence == fresh.evidence
+
+
+def _city_fingerprint(deduper, text, ext):
+    from config.settings import load_profile
+    from normalizer.normalize import Normalizer
+    tk = ticket("", text, ext=ext)
+    tk.normalized = Normalizer(load_profile(None)).normalize(tk)  # the city's topic words come from its profile
+    return deduper.fingerprint(tk)
+
+
+def test_a_case_holding_a_report_about_another_problem_at_the_place_is_not_joined():
+    lift = ["榆溪湾小区5栋的电梯坏了一个星期，一直没人修，老人只能爬楼",
+            "我家住十八楼，电梯停了三天没人修，每天抱着孩子爬楼"]
+    water = "榆溪湾小区5栋今天停水了，到晚上还没来水，也没通知"
+    for holds_apart in (True, False):
+        deduper = FittedDeduper({"dedupe": {"fitted": {"topic_holds_apart": holds_apart}}})
+        case = [Candidate(7, n + 1, T0, _city_fingerprint(deduper, text, f"l{n}")) for n, text in enumerate(lift)]
+        decision = deduper.decide(_city_fingerprint(deduper, water, "w"), T0, case)
+        if holds_apart:
+            # The water cut is alike the first lift report by the compound alone; the case's other lift report is
+            # no match and names another problem: a new case, and the evidence says why.
+            assert decision.case_id is None
+            assert decision.evidence["held_apart"] == [{"case": 7, "report": 2, "topic_conflicts": ["停水 ≠ 电梯"]}]
+        else:
+            assert decision.case_id == 7
+    # A retelling of the lift in other words shares the problem's words and joins.
+    deduper = FittedDeduper({})
+    case = [Candidate(7, n + 1, T0, _city_fingerprint(deduper, text, f"l{n}")) for n, text in enumerate(lift)]
+    retold = _city_fingerprint(deduper, "榆溪湾小区5栋电梯停运好几天了，物业不管", "r")
+    assert deduper.decide(retold, T0, case).case_id == 7

@@ -6,6 +6,7 @@ import pytest
 
 from datetime import datetime, timedelta, timezone
 
+from config.settings import load_profile
 from dedupe import make_deduper
 from dedupe.cluster import cluster
 from normalizer.normalize import Normalizer
@@ -66,7 +67,8 @@ def engines(test: str):
 
 def _cases(rows, engine):
     deduper = make_deduper({"dedupe": {"engine": engine}})
-    return {r["id"]: r["case_id"] for r in cluster(rows, deduper, Normalizer({}))}
+    # The normalizer as a city runs it: its topic words come from the profile's category keywords and taxonomy.
+    return {r["id"]: r["case_id"] for r in cluster(rows, deduper, Normalizer(load_profile(None)))}
 
 
 @engines("lift")

@@ -72,3 +72,16 @@ def test_shipped_taxonomy_maps_a_channel_path(normalizer, make_ticket):
     category = normalizer.normalize(make_ticket("路灯坏了", category="城乡建设/安全生产/事故处理"))["category"]
     assert category == {"path": "城乡建设/安全生产/事故处理", "level1": "城乡建设", "confidence": 1.0,
                         "source": "channel"}
+
+
+def test_topic_words_are_the_vocabularys_words_each_once_in_order(categorizer):
+    # The keywords and the taxonomy's names (minus vague words such as 其他), never their bigrams.
+    assert categorizer.topic_words("小区门口公交站旁的燃气供应管道漏气，小区物业说不归他们管") == [
+        "小区", "公交", "燃气供应", "物业"]
+    assert categorizer.topic_words("出租车司机绕路") == ["出租车"]
+    assert categorizer.topic_words("没有一个词") == [] and categorizer.topic_words("") == []
+
+
+def test_the_normalizer_lists_the_topic_words_of_title_and_text(normalizer, make_ticket):
+    out = normalizer.normalize(make_ticket(title="电梯故障", text="5栋电梯停运三天，物业不修"))
+    assert {"电梯", "物业"} <= set(out["topic_words"])

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from normalizer.normalize import Normalizer
 from normalizer.ticket import Contact, Location, ticket_from_dict
 
-KEYS = {"title", "text", "compare_text", "district", "street", "entities", "location", "category", "priority",
-        "emergency", "due_at", "phones", "pii", "length"}
+KEYS = {"title", "text", "compare_text", "district", "street", "entities", "location", "category", "topic_words",
+        "priority", "emergency", "due_at", "phones", "pii", "length"}
 ENTITY_KINDS = {"community", "road", "village", "town", "school", "hospital", "company", "shop", "building",
                 "project", "bus_line", "other"}
 
