@@ -227,3 +227,21 @@ def test_the_case_page_says_which_case_a_report_was_kept_out_of_and_why(operator
     assert joined == lamps and other != lamps
     page = signed_in(gw, "li").get(f"/console/cases/{other}").get_data(as_text=True)
     assert f"未并入案件 {lamps}" in page and "金桂路 ≠ 松涛路" in page
+
+
+def test_the_case_page_says_a_report_was_kept_out_of_a_case_about_another_problem(operators):
+    """One compound: a lift case (a citizen naming the compound, and a call the operator attached that does not) and
+    then a water cut there. The water cut is alike the first lift report by the compound alone, and the attached call
+    is about another problem: a case of its own, and its page says which case it was kept out of and why."""
+    gw = operators
+    if not hasattr(gw.runtime.deduper, "judge_cases"):
+        pytest.skip("the rules engine never holds a case apart this way")
+    _, lift = _plant(gw, "榆溪湾小区5栋的电梯坏了一个星期，一直没人修，老人只能爬楼")
+    attached = _call(signed_in(gw, "wang"), content="5栋电梯停了三天没人修，每天抱着孩子爬十八楼",
+                     attach_to_case=str(lift))
+    assert attached.headers["Location"].startswith(f"/console/cases/{lift}?added=")
+    gw.drain()
+    _, water = _plant(gw, "榆溪湾小区5栋今天停水了，到晚上还没来水，也没通知")
+    assert water != lift
+    page = signed_in(gw, "li").get(f"/console/cases/{water}").get_data(as_text=True)
+    assert f"未并入案件 {lift}" in page and "反映的是另一问题（停水 ≠ 电梯）" in page
