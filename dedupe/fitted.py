@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from dedupe.engine import name_key
 from dedupe.fitted_compare import Comparison, Probe
@@ -126,6 +126,25 @@ class FittedDeduper:
     # locks, then decides under them, scoring only what other batches committed meanwhile (gateway.casework).
     remembers_logits = True
 
+    def _scored(self, probe: Probe, received_at: datetime, candidates: Iterable[Candidate],
+                logits: dict[int, float] | None) -> Iterator[tuple[float, Candidate, DecodedFingerprint]]:
+        """(log-odds, candidate, decoded) of each candidate a decision weighs (within the window, filed by this
+        engine); `logits` (by report id), when given, supplies those scored before and keeps the new ones."""
+        window = timedelta(days=self.settings.window_days) if self.settings.window_days else None
+        decoded = self.decoded
+        for cand in candidates:
+            if window is not None and abs(received_at - cand.received_at) > window:
+                continue
+            dec = decoded.get(cand.report_id, cand.fingerprint)
+            if dec.version not in FITTED_VERSIONS:
+                continue  # filed by the rules engine before the city switched engines: not comparable
+            logit = logits.get(cand.report_id) if logits is not None else None
+            if logit is None:
+                logit = probe.log_odds(dec, received_at, cand.received_at)
+                if logits is not None:  # a report's fingerprint never changes: its log-odds against this one neither
+                    logits[cand.report_id] = logit
+            yield logit, cand, dec
+
     def _rank_cases(self, probe: Probe, received_at: datetime, candidates: Iterable[Candidate],
                     held: list[dict[str, Any]] | None = None, logits: dict[int, float] | None = None
                     ) -> list[tuple[float, Candidate, int, DecodedFingerprint]]:
@@ -139,21 +158,9 @@ class FittedDeduper:
         only for the comparison a decision shows.
         """
         settings, model = self.settings, self.model
-        window = timedelta(days=settings.window_days) if settings.window_days else None
-        decoded = self.decoded
         threshold = model.threshold
         per_case: dict[int, list[tuple[float, Candidate, DecodedFingerprint]]] = {}
-        for cand in candidates:
-            if window is not None and abs(received_at - cand.received_at) > window:
-                continue
-            dec = decoded.get(cand.report_id, cand.fingerprint)
-            if dec.version not in FITTED_VERSIONS:
-                continue  # filed by the rules engine before the city switched engines: not comparable
-            logit = logits.get(cand.report_id) if logits is not None else None
-            if logit is None:
-                logit = probe.log_odds(dec, received_at, cand.received_at)
-                if logits is not None:  # a report's fingerprint never changes: its log-odds against this one neither
-                    logits[cand.report_id] = logit
+        for logit, cand, dec in self._scored(probe, received_at, candidates, logits):
             per_case.setdefault(cand.case_id, []).append((logit, cand, dec))
         judged = []
         # A probe without a door number has no door conflict with anyone: most reports, asked once, not per case.
@@ -163,7 +170,7 @@ class FittedDeduper:
             # them, and by the labelling rule they are two places (one flood on a road never joins another's).
             if doors and any(probe.has_door_conflict(dec) for _, _, dec in pairs):
                 if held is not None:
-                    held.append(_held(probe, pairs, probe.has_door_conflict))
+                    held.append(_held(pairs, probe.has_door_conflict, _place_conflicts(probe)))
                 continue
             # A case is many reports, and one of them at another place (two compounds, two roads of one kind named
             # in both titles or leads) that is not itself a match (more likely another case than this one) keeps
@@ -172,17 +179,18 @@ class FittedDeduper:
             if settings.conflict_holds_apart and len(pairs) > 1 and any(
                     logit < 0.0 and probe.has_conflict(dec) for logit, _, dec in pairs):
                 if held is not None:
-                    held.append(_held(probe, [p for p in pairs if p[0] < 0.0], probe.has_conflict))
+                    held.append(_held([p for p in pairs if p[0] < 0.0], probe.has_conflict, _place_conflicts(probe)))
                 continue
             # The same for a report of the case about another problem: both name words of the city's topic
             # vocabulary and share no character of them (a compound's lift and its water supply), and it is no match
             # on its own. How one place's problems chain: the new report is alike the case's report of another
-            # problem only by the place. Left out, F1 with titles / without: incidents 0.531 / 0.567 -> 0.580 /
-            # 0.609, Dongguan 0.577 / 0.567 -> 0.564 / 0.551, the board unchanged (0.866 / 0.823).
+            # problem only by the place. Left out, F1 with titles / without: incidents 0.531 / 0.567 -> 0.588 /
+            # 0.609, Dongguan 0.577 / 0.567 -> 0.569 / 0.561, the board 0.866 / 0.823 -> 0.862 / 0.818.
             if settings.topic_holds_apart and probe.topic and len(pairs) > 1 and any(
                     logit < 0.0 and probe.has_topic_conflict(dec) for logit, _, dec in pairs):
                 if held is not None:
-                    held.append(_held_topic(probe, [p for p in pairs if p[0] < 0.0]))
+                    held.append(_held([p for p in pairs if p[0] < 0.0], probe.has_topic_conflict,
+                                      lambda dec: {"topic_conflicts": [f"{probe.fp.get('t')} ≠ {dec.fp.get('t')}"]}))
                 continue
             # Ties go to the newest report, so the order the store returns candidates in never matters.
             _, cand, dec = max(pairs, key=lambda p: (p[0], p[1].report_id))
@@ -199,15 +207,10 @@ class FittedDeduper:
               logits: dict[int, float]) -> None:
         """Put each candidate's log-odds into `logits` (by report id), for a later `decide(..., logits=logits)`:
         the candidates `decide` would score, nothing more (no case judged, no evidence made)."""
-        window = timedelta(days=self.settings.window_days) if self.settings.window_days else None
-        probe = None
-        for cand in candidates:
-            if cand.report_id in logits or (window is not None and abs(received_at - cand.received_at) > window):
-                continue
-            dec = self.decoded.get(cand.report_id, cand.fingerprint)
-            if dec.version in FITTED_VERSIONS:
-                probe = probe or self.probe(fingerprint)
-                logits[cand.report_id] = probe.log_odds(dec, received_at, cand.received_at)
+        candidates = list(candidates)
+        if candidates:
+            for _ in self._scored(self.probe(fingerprint), received_at, candidates, logits):
+                pass
 
     def judge_cases(self, fingerprint: Mapping[str, Any], received_at: datetime, candidates: Iterable[Candidate]
                     ) -> list[tuple[float, Comparison, Candidate, int]]:
@@ -249,22 +252,18 @@ class FittedDeduper:
         return Decision(cand.case_id, round(probability, 3), evidence)
 
 
-def _held(probe: Probe, pairs, conflicting) -> dict[str, Any]:
-    """Why a case was kept apart: its report at another place (for the evidence operators read)."""
+def _held(pairs, conflicting, why) -> dict[str, Any]:
+    """Why a case was kept apart, for the evidence operators read: its first report that `conflicting` names, and
+    `why(that report decoded)` (its place conflicts, or its topic words against the new report's)."""
     for _, cand, dec in pairs:
         if conflicting(dec):
-            # `dec.fp`: the candidate's fingerprint (equal, the decoded cache's contract), already parsed.
-            return {"case": cand.case_id, "report": cand.report_id, "place_conflicts": probe.conflicts(dec.fp)}
+            return {"case": cand.case_id, "report": cand.report_id, **why(dec)}
     return {}
 
 
-def _held_topic(probe: Probe, pairs) -> dict[str, Any]:
-    """Why a case was kept apart: its report about another problem (its topic words and the new report's)."""
-    for _, cand, dec in pairs:
-        if probe.has_topic_conflict(dec):
-            return {"case": cand.case_id, "report": cand.report_id,
-                    "topic_conflicts": [f"{probe.fp.get('t')} ≠ {dec.fp.get('t')}"]}
-    return {}
+def _place_conflicts(probe: Probe):
+    # `dec.fp`: the candidate's fingerprint (equal, the decoded cache's contract), already parsed.
+    return lambda dec: {"place_conflicts": probe.conflicts(dec.fp)}
 
 
 def _probability(logit: float) -> float:
