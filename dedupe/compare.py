@@ -76,7 +76,11 @@ def reordered_name(a: list, b: list) -> bool:
 def near_name(a: list, b: list) -> bool:
     """A likely misspelling of the same name (新华 / 华新): no conflict, though not a shared name either."""
     ca, cb = a[0], b[0]
-    if a[2] != b[2] or len(ca) < 2 or len(ca) != len(cb):
+    if a[2] != b[2] or len(ca) < 2 or len(cb) < 2:
+        return False
+    if a[2] == "community" and (ca.startswith(cb) or cb.startswith(ca)):
+        return True  # a compound's name without its tail (栖霞 / 栖霞府, 雁湖 / 雁湖壹号): what residents call it
+    if len(ca) != len(cb):
         return False
     if sorted(ca) == sorted(cb):
         return True

@@ -34,7 +34,7 @@ FEATURES = (
     "place_x_topic",     # shared_place × topic_cosine: the same place and the same problem
     "rare_x_topic",      # rarest_shared × topic_cosine
     "char_cosine",       # IDF-weighted cosine of the 24 most telling characters of each (place and problem through
-                         # paraphrase: 燃气味 / 煤气味, 澜湾壹号 / 澜湾1号)
+                         # paraphrase: 燃气味 / 煤气味, 雁湖壹号 / 雁湖1号)
     "rare_x_chars",      # rarest_shared × char_cosine
     "swap_bigrams",      # alike text (containment of all bigrams, cubed: only near copies) × the smaller share of each side's 6 rarest bigrams
                          # the other lacks: one complaint copied for another place differs on both sides, in the name

@@ -60,6 +60,14 @@ def _name_char_class() -> str:
 _NAME_TAIL = re.compile(_name_char_class() + "*\\Z")
 _QUOTES = re.compile(r"[“”\"'‘’「」『』《》〈〉【】()（）\s]")
 _SUFFIX_RE = re.compile("|".join(sorted(map(re.escape, SUFFIXES), key=len, reverse=True)))
+# A building number (9栋, 12号楼, 12#楼, 3幢) names the compound in front of it, whatever that compound is called:
+# developments are mostly named without 小区 or 花园 (…府, …里, …澜庭, …壹号), and a citizen writes
+# "栖霞府9栋" where the operator wrote "栖霞府小区9栋". Arabic digits only: 一栋楼, 整栋楼 are counts, not numbers.
+_BUILDING_RE = re.compile(r"(?<![0-9０-９])[0-9０-９]{1,3}(?:栋|幢|号楼|[#＃][楼栋])")
+# A compound's core never ends so (整栋5号楼, 27号院3号楼, 北区2栋): a count, a yard number or a part of the compound.
+_NOT_COMPOUND_END = set("栋幢楼层院单元期区座排户间套")
+# A door or hotline number in front of the compound's name is not part of it (桃溪路188号栖霞府7栋, 12345栖霞府7栋).
+_LEADING_NUMBER = re.compile(r"\A[0-9０-９]+号?")
 _ADMIN_RE = re.compile(r"[省市县区]")
 _ADMIN_CHAR = re.compile(r"[街省市县区镇乡]")
 _BUS_RE = re.compile(r"(?<![0-9A-Za-z])(\d{1,3})(?:路|号线)?(?:公交|路车|专线|号线|路)")
@@ -142,11 +150,28 @@ def iter_places(text: str) -> Iterator[tuple[str, str, str]]:
             seen.add(key)
             yield key
     floor = 0
-    matches = _SUFFIX_RE.finditer(text)
+    buildings = {m.start(): m for m in _BUILDING_RE.finditer(text)}
+    anchors = _SUFFIX_RE.finditer(text)
+    if buildings:
+        anchors = iter(sorted([*anchors, *buildings.values()], key=lambda m: m.start()))
+    matches = anchors
     match = next(matches, None)
     while match is not None:
         following = next(matches, None)
-        if following is not None and following.start() == match.end() and not (
+        if match.start() in buildings and buildings[match.start()] is match:
+            # The compound before a building number: its core, with no suffix (栖霞府9栋 → 栖霞府). Right after a
+            # suffixed name (栖霞府小区9栋) the core is empty: that name is already taken.
+            core = match_core(_LEADING_NUMBER.sub("", _core_before(text, match.start(), cut_admin=True, floor=floor)))
+            floor = match.end()
+            match = following
+            if (len(core) >= 2 and not any(c.isdigit() for c in core) and core[-1] not in _NOT_COMPOUND_END
+                    and _specific(core)):
+                key = (core, "community", "community")
+                if key not in seen:
+                    seen.add(key)
+                    yield key
+            continue
+        if following is not None and following.start() == match.end() and following.start() not in buildings and not (
                 following.group(0) == "路" and text[following.end():following.end() + 1] in _ROAD_PART):
             match = following
             continue  # 桂苑小区, 翠湖华苑物业: the last suffix names the thing, the first is part of its name

@@ -33,6 +33,20 @@ TEMPLATE = ("反映{p}小区二次供水水箱多年未清洗", "{p}小区的二
             "居民不敢直接饮用，请卫健和水务部门督促物业立即清洗水箱并公布水质检测结果。")
 PLACES = ["栖凤苑", "槐荫里", "松涛园", "鹭汀洲", "云杉湾", "枫林渡", "竹溪里", "桐华坊", "芷兰庭", "梧桐岸"]
 
+# Six citizens, the lamps beside one building of a development named without a kind suffix (as most are: …府,
+# …壹号, …澜庭); only the operator's summary says 小区. The building number is what tells it is a compound.
+LAMPS = [
+    ("sms", "", "栖霞府3栋旁边的路灯坏了一个星期了，晚上黑漆漆的"),
+    ("wechat", "", "我们栖霞府3栋楼下那几盏路灯都不亮了，晚上下班回来一片黑，前两天还有老人在那摔倒，物业说不归他们管。"),
+    ("hotline", "", "来电人反映：城南区栖霞府小区3栋东侧路灯连续多日不亮，夜间出行不便，要求相关部门尽快维修。"),
+    ("app", "栖霞府3栋路灯不亮", "地址：城南区桃溪路栖霞府3栋东侧。问题：楼旁路灯已损坏多日，夜间无照明。诉求：请尽快派人维修。"),
+    ("sms", "", "栖霞府3号楼边上路灯还是不亮，啥时候修"),
+    ("wechat", "", "栖霞府3栋那边路灯修了没有？昨晚还是黑的，孩子放学回来都害怕"),
+]
+# The same complaint for ten developments named only before their building numbers: ten cases.
+LAMP_TEMPLATE = "{p}3栋旁边的路灯坏了一个多月，晚上上下楼一片漆黑，老人摔了一跤，请物业尽快维修。"
+DEVELOPMENTS = ["栖霞府", "松柏里", "雁湖壹号", "云锦澜庭", "金穗府", "翠微里", "澄江壹号", "兰亭府", "明珠澜庭", "青禾里"]
+
 # One compound, five different problems: five cases.
 PROBLEMS = [
     ("榆溪湾小区5栋电梯故障", "榆溪湾小区5栋的电梯坏了一个星期，一直没人修。"),
@@ -54,9 +68,10 @@ ENGINES = ["rules", "fitted"]
 # merges one place's problems; both keep the templates apart since the name parser stopped reading 水务物业 out of
 # "水务部门督促物业" and reads names ending in 里 (docs/dedupe.md).
 NOT_YET = {(engine, test) for engine in ENGINES
-           for test in ("lift", "lift_among_others", "template", "template_untitled", "five_problems")} - {("fitted", "lift"), ("fitted", "template"),
+           for test in ("lift", "lift_among_others", "template", "template_untitled", "five_problems", "lamps_by_building", "lamp_template")} - {("fitted", "lift"), ("fitted", "template"),
                                                       ("fitted", "template_untitled"), ("rules", "template"),
-                                                      ("rules", "template_untitled")}
+                                                      ("rules", "template_untitled"), ("fitted", "lamps_by_building"),
+                                                      ("fitted", "lamp_template"), ("rules", "lamp_template")}
 
 
 def engines(test: str):
@@ -107,3 +122,16 @@ def test_the_lift_reports_still_make_one_case_among_the_others(engine):
     assert len(lift) == 1, cases
     others = [cases[r["id"]] for r in rows if cases[r["id"]] not in lift]
     assert len(set(others)) == len(others) == 8
+
+
+@engines("lamps_by_building")
+def test_six_citizens_at_a_development_named_by_its_building_number_make_one_case(engine):
+    cases = _cases(_rows(LAMPS), engine)
+    assert len(set(cases.values())) == 1, cases
+
+
+@engines("lamp_template")
+def test_one_complaint_at_ten_developments_named_by_building_number_makes_ten_cases(engine):
+    items = [("sms", "", LAMP_TEMPLATE.format(p=p)) for p in DEVELOPMENTS]
+    cases = _cases(_rows(items, step=timedelta(minutes=20)), engine)
+    assert len(set(cases.values())) == 10, cases

@@ -28,6 +28,15 @@ BBQ = ("江夏区银杉花园门口烧烤摊噪音扰民", "我是银杉花园�
     ("翠湖华苑物业乱收费", ["翠湖华苑物业"]),
     ("请卫健和水务部门督促物业清洗水箱", []),           # a name never runs across a verb: no 水务物业
     ("东城区柿子里小区水箱没洗", ["柿子里小区"]),        # names ending in 里 are compounds' too
+    ("栖霞府9栋楼顶违建", ["栖霞府"]),                 # a building number names the compound before it
+    ("12345 栖霞府7栋2单元电梯坏了", ["栖霞府"]),      # a hotline or door number is not part of it
+    ("城南区桃溪路88号栖霞府7栋", ["桃溪路", "栖霞府"]),
+    ("雁湖壹号5号楼停电", ["雁湖壹号"]),
+    ("云锦澜庭12#楼暖气不热", ["云锦澜庭"]),
+    ("栖霞府小区9栋", ["栖霞府小区"]),                 # the suffixed name is taken once
+    ("我们12号楼整栋暖气都不行", []),                  # no name before the number
+    ("整栋5号楼停电", []),                             # a count, not a name
+    ("桃溪路27号院3号楼楼道漏水", ["桃溪路"]),          # a yard number is no compound
 ])
 def test_names_found(text, names):
     assert [n for n, _kind, _sub in find_places(text)] == names
@@ -86,3 +95,14 @@ def test_one_compound_under_two_suffixes_shares_its_keys():
     keys_2 = set(deduper.blocking_keys(deduper.fingerprint(ticket(*estate))))
     assert "n:银杏小区" in keys_1 & keys_2
     assert judge(garden, estate).case_id == 7
+
+
+def test_a_compound_named_without_its_tail_is_no_other_compound():
+    """Residents drop a development's tail (栖霞 for 栖霞府, 雁湖 for 雁湖壹号): no conflict, though not shared
+    either; a road or a company whose name begins alike stays another place."""
+    from dedupe.compare import near_name, place_conflicts
+    full, short = ["栖霞府", "", "community", 1], ["栖霞", "", "community", 1]
+    assert near_name(full, short) and near_name(short, full)
+    assert place_conflicts([full], [short], {"community"}) == []
+    assert place_conflicts([["雁湖壹号", "", "community", 1]], [["柏舟", "", "community", 1]], {"community"})
+    assert not near_name(["栖霞", "路", "road", 1], ["栖霞山", "路", "road", 1])
