@@ -33,8 +33,10 @@ class DedupeSettings:
     # ... and a report looks candidates up by more of its rarest bigrams than it is filed under.
     query_gram_keys: int = 48
     query_title_keys: int = 8
-    # ... and by the bigrams of its first this many names (`fitted.name_gram_keys`).
-    query_name_grams: int = 2
+    # ... and by the bigrams of its first this many names (`fitted.name_gram_keys`): all it keeps (`max_entities`),
+    # since an operator's summary often names the crossing's two roads before the site (2 before session 9:
+    # candidate recall 0.976 -> 0.981, for about one key and one candidate more a report).
+    query_name_grams: int = 8
     # Candidates (the live index and MemoryIndex alike): newest `postings_cap` reports per key, then the
     # `max_candidates` sharing the most keys with the new report (dedupe/ranking.py).
     # 40 costs a third less CPU where reports meet the maximum but lost a left-out pair (docs/dedupe.md).
