@@ -165,6 +165,7 @@ class FittedDeduper:
         judged = []
         # A probe without a door number has no door conflict with anyone: most reports, asked once, not per case.
         doors = bool(probe.numbers) and probe.door_gap is not None
+        buildings = bool(probe.buildings) and settings.buildings_apart
         for pairs in per_case.values():
             # A gate, not a feature: no labelled set holds two door numbers on one road, so no fit could weigh
             # them, and by the labelling rule they are two places (one flood on a road never joins another's).
@@ -172,6 +173,18 @@ class FittedDeduper:
                 if held is not None:
                     held.append(_held(pairs, probe.has_door_conflict, _place_conflicts(probe)))
                 continue
+            # A gate too, on the same grounds: no labelled duplicate pair gives two building numbers with none in
+            # common (11 give numbers on both sides, all shared), and a lift or an outage of building 3 is not
+            # building 5's. Report by report, not the whole case: a case may hold a report of another building
+            # by an earlier mistake, and holding the case apart for it would scatter every later report of its own.
+            if buildings:
+                kept = [p for p in pairs if not probe.has_building_conflict(p[2])]
+                if len(kept) < len(pairs) and held is not None and not kept:
+                    held.append(_held(pairs, probe.has_building_conflict,
+                                      lambda dec: {"building_conflicts": probe.building_conflicts(dec)}))
+                if not kept:
+                    continue
+                pairs = kept
             # A case is many reports, and one of them at another place (two compounds, two roads of one kind named
             # in both titles or leads) that is not itself a match (more likely another case than this one) keeps
             # the new report out: it is the way one street's problems chain into one case through a report alike

@@ -56,6 +56,7 @@ class Probe:
                  door_gap: int | None = 100):
         self.fp = fingerprint
         self.numbers = fingerprint.get("no") or []
+        self.buildings = frozenset(fingerprint.get("bn") or ())
         self.door_gap = door_gap
         self.model = model or Model.default()
         self.received_at = received_at
@@ -128,6 +129,16 @@ class Probe:
         numbers = dec.numbers
         return bool(numbers and self.numbers and self.door_gap is not None
                     and any_door_conflict(self.numbers, numbers, self.door_gap))
+
+    def has_building_conflict(self, dec: DecodedFingerprint) -> bool:
+        """Both give building numbers and none in common (3栋 / 5栋): two buildings, so two lifts, two outages."""
+        return bool(self.buildings and dec.buildings and self.buildings.isdisjoint(dec.buildings))
+
+    def building_conflicts(self, dec: DecodedFingerprint) -> list[str]:
+        """`has_building_conflict` written out for operators."""
+        if not self.has_building_conflict(dec):
+            return []
+        return ["、".join(f"{n}栋" for n in self.fp.get("bn")) + " ≠ " + "、".join(f"{n}栋" for n in dec.fp.get("bn"))]
 
     def has_conflict(self, dec: DecodedFingerprint) -> bool:
         """`conflicts` of a decoded candidate, as a yes or no."""

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from zlib import crc32
 
 from dedupe.idf import DocumentFrequencies
-from dedupe.places import find_admin_units, find_places
+from dedupe.places import building_numbers, find_admin_units, find_places
 from dedupe.fingerprint import report_admin_units, report_names, road_numbers
 from dedupe.fitted_profile import DedupeSettings
 from dedupe import sketch
@@ -161,7 +161,8 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     them had been seen before (the rest were new to the index); `gn`: the norm of those weights; `k`: the title's
     and the lead's index keys beyond the first `kg` of `g` (filed under both); `x`: the other case of the Latin
     bigrams it searches by (searched by only; absent when none); `h`/`hw`/`hn`
-    the same for the title alone; `n` the number of distinct bigrams; `e` names; `no` door numbers on named roads; `a` admin units; `u` the most telling
+    the same for the title alone; `n` the number of distinct bigrams; `e` names; `no` door numbers on named roads; `bn`
+    building numbers (absent when none); `a` admin units; `u` the most telling
     characters (`telling_chars_by_corpus`) and their weights `uw`; `t` the city's topic words it names (absent when
     none); `c` a citizen
     digest (recorded for operators, never scored).
@@ -222,6 +223,11 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     }
     if searched_too:
         fp["x"] = searched_too
+    # The building numbers it gives (9栋, 12号楼): two reports giving different ones are two buildings (the case
+    # rule in dedupe.fitted). Absent when none.
+    buildings = building_numbers(f"{title} {text}")
+    if buildings:
+        fp["bn"] = buildings
     # The city's topic words it names (the normalizer's `topic_words`: its category keywords and taxonomy names),
     # "、"-joined, the first ones up to TOPIC_CHARS: two reports at one place about different problems name
     # different ones (the case rule in dedupe.fitted). Absent when it names none.

@@ -56,6 +56,9 @@ class DedupeSettings:
     topic_holds_apart: bool = True
     # Door numbers on one road further apart than this are two places (a conflict); None: numbers ignored.
     door_number_gap: int | None = 100
+    # Two reports giving building numbers with none in common (3栋 / 5栋) are two buildings: a case with such a
+    # report is not joined.
+    buildings_apart: bool = True
     # Reports further apart than this are never merged (None: no limit).
     window_days: float | None = None
     # Candidates' decoded fingerprints a worker keeps (the most recently used); 0 keeps none. About 9 KB each

@@ -65,6 +65,7 @@ _SUFFIX_RE = re.compile("|".join(sorted(map(re.escape, SUFFIXES), key=len, rever
 # "栖霞府9栋" where the operator wrote "栖霞府小区9栋". Arabic digits only: 一栋楼, 整栋楼 are counts, not numbers.
 _BUILDING_RE = re.compile(r"(?<![0-9０-９])[0-9０-９]{1,3}(?:栋|幢|号楼|[#＃][楼栋])")
 # A compound's core never ends so (整栋5号楼, 27号院3号楼, 北区2栋): a count, a yard number or a part of the compound.
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _NOT_COMPOUND_END = set("栋幢楼层院单元期区座排户间套")
 # A door or hotline number in front of the compound's name is not part of it (桃溪路188号栖霞府7栋, 12345栖霞府7栋).
 _LEADING_NUMBER = re.compile(r"\A[0-9０-９]+号?")
@@ -192,6 +193,18 @@ def iter_places(text: str) -> Iterator[tuple[str, str, str]]:
         if key not in seen:
             seen.add(key)
             yield key
+
+
+def building_numbers(text: str, limit: int = 4) -> list[int]:
+    """The building numbers a text gives (9栋, 12号楼, 12#楼 → 9, 12), unique, in order, at most `limit`."""
+    found: list[int] = []
+    for match in _BUILDING_RE.finditer(clean_for_places(text)):
+        number = int(re.match(r"\d+", match.group(0).translate(_FULL_WIDTH_DIGITS)).group(0))
+        if number not in found:
+            found.append(number)
+            if len(found) >= limit:
+                break
+    return found
 
 
 def find_admin_units(text: str) -> list[tuple[str, str]]:

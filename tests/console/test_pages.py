@@ -245,3 +245,16 @@ def test_the_case_page_says_a_report_was_kept_out_of_a_case_about_another_proble
     assert water != lift
     page = signed_in(gw, "li").get(f"/console/cases/{water}").get_data(as_text=True)
     assert f"未并入案件 {lift}" in page and "反映的是另一问题（停水 ≠ 电梯）" in page
+
+
+def test_the_case_page_says_a_report_was_kept_out_of_a_case_in_another_building(operators):
+    """Two buildings of one compound, the same broken lift: the second building's report opens its own case, and its
+    page says which case it was kept out of and that it is another building."""
+    gw = operators
+    if not hasattr(gw.runtime.deduper, "judge_cases"):
+        pytest.skip("the rules engine never holds a case apart this way")
+    _, lift_3 = _plant(gw, "榆溪湾小区3栋电梯停运三天，物业称在等配件，老人只能爬楼")
+    _, lift_5 = _plant(gw, "榆溪湾小区5栋电梯停运三天，物业称在等配件，老人只能爬楼")
+    assert lift_5 != lift_3
+    page = signed_in(gw, "li").get(f"/console/cases/{lift_5}").get_data(as_text=True)
+    assert f"未并入案件 {lift_3}" in page and "在另一栋楼（5栋 ≠ 3栋）" in page

@@ -260,3 +260,27 @@ def test_a_case_holding_a_report_about_another_problem_at_the_place_is_not_joine
     case = [Candidate(7, n + 1, T0, _city_fingerprint(deduper, text, f"l{n}")) for n, text in enumerate(lift)]
     retold = _city_fingerprint(deduper, "榆溪湾小区5栋电梯停运好几天了，物业不管", "r")
     assert deduper.decide(retold, T0, case).case_id == 7
+
+
+def test_a_lift_in_another_building_of_the_compound_is_not_joined():
+    lift_3 = ["榆溪湾小区3栋电梯停运三天，物业称在等配件", "榆溪湾3栋电梯又坏了，停了好几天，物业不管"]
+    lift_5 = "榆溪湾小区5栋电梯坏了，停了好几天，物业不管"
+    for apart in (True, False):
+        deduper = FittedDeduper({"dedupe": {"fitted": {"buildings_apart": apart}}})
+        case = [Candidate(7, n + 1, T0, deduper.fingerprint(ticket("", text, ext=f"l{n}")))
+                for n, text in enumerate(lift_3)]
+        decision = deduper.decide(deduper.fingerprint(ticket("", lift_5, ext="n")), T0, case)
+        if apart:
+            # Building 5's lift is not building 3's: a new case, and the evidence says why.
+            assert decision.case_id is None
+            assert decision.evidence["held_apart"] == [{"case": 7, "report": 1, "building_conflicts": ["5栋 ≠ 3栋"]}]
+        else:
+            assert decision.case_id == 7
+    # A report with no building number, or the same one, still joins; only the reports that conflict are set aside.
+    deduper = FittedDeduper({})
+    case = [Candidate(7, n + 1, T0, deduper.fingerprint(ticket("", text, ext=f"l{n}"))) for n, text in enumerate(lift_3)]
+    assert deduper.decide(deduper.fingerprint(ticket("", "榆溪湾3号楼电梯还是坏的，什么时候修", ext="s")), T0,
+                          case).case_id == 7
+    mixed = case + [Candidate(8, 3, T0, deduper.fingerprint(ticket("", lift_5, ext="m")))]
+    again = deduper.fingerprint(ticket("", "榆溪湾5栋电梯停了，老人下不了楼", ext="a"))
+    assert deduper.decide(again, T0, mixed).case_id == 8
