@@ -147,22 +147,11 @@ def bounded_logistic(x, y, w, bounds, l2: float = L2):
 BETA = 0.5
 
 
-# F-beta on the training pairs is flat over a wide range of thresholds (0.33 to 0.73 within 0.014 on one fold):
-# which end of that plateau is taken decided more than any feature, and a small change of the model moved it from
-# one end to the other. The lowest threshold within this much of the best F-beta is taken (the highest of the
-# equals before session 9): a labelled pair is one decision, while a join missed splits a case of many reports.
-# Left out, mean F1 of the six readings 0.647 -> 0.672 (Dongguan +0.14 / +0.10, the incidents -0.02 / -0.06, the
-# board -0.007 / -0.009); in sample 0.685 -> 0.711 (docs/dedupe.md, session 9).
-PLATEAU = 0.01
-
-
-def best_f1_threshold(p, y, w, beta: float = BETA, plateau: float | None = None) -> float:
-    """The probability threshold with the best weighted F-beta on the training pairs (the lowest within
-    `plateau` of the best; with 0, the higher among equals)."""
+def best_f1_threshold(p, y, w, beta: float = BETA) -> float:
+    """The probability threshold with the best weighted F-beta on the training pairs (the higher among equals)."""
     import numpy as np
 
-    plateau = PLATEAU if plateau is None else plateau
-    scores = []
+    best, best_t = -1.0, 0.5
     for t in np.arange(0.20, 0.951, 0.01):
         pred = p >= t
         tp = float(np.sum(w * (pred & (y == 1))))
@@ -170,11 +159,9 @@ def best_f1_threshold(p, y, w, beta: float = BETA, plateau: float | None = None)
         fn = float(np.sum(w * (~pred & (y == 1))))
         b2 = beta * beta
         f1 = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
-        scores.append((float(t), f1))
-    best = max(f for _, f in scores)
-    if plateau > 0:
-        return round(min(t for t, f in scores if f >= best - plateau), 2)
-    return round(max(t for t, f in scores if f >= best), 2)
+        if f1 >= best:
+            best, best_t = f1, float(t)
+    return round(best_t, 2)
 
 
 def fit(sets: Iterable[tuple[str, list[Mapping[str, Any]], list[Mapping[str, Any]] | None]], make_deduper,

@@ -79,21 +79,3 @@ def test_shipped_model_names_every_feature():
     model = Model.default()
     assert set(model.coefficients) == set(FEATURES) and model.fitted_on
     assert io.StringIO(model.to_toml()).getvalue().startswith("[dedupe.model]")
-
-
-def test_the_threshold_is_the_low_end_of_a_flat_f_score():
-    """Training F0.5 flat from 0.33 to 0.73: the lowest threshold within PLATEAU of the best is taken, not the end a
-    small bump happens to favour."""
-    import numpy as np
-
-    from dedupe.fit import PLATEAU, best_f1_threshold
-    # Duplicates score 0.35-0.95, other pairs 0.05-0.30 with a few up to 0.75: any threshold from 0.30 to 0.35
-    # misses no duplicate, and higher ones trade duplicates for look-alikes one for one (F0.5 nearly flat).
-    dup = np.linspace(0.35, 0.95, 61)
-    other = np.concatenate([np.linspace(0.05, 0.30, 200), np.linspace(0.36, 0.75, 6)])
-    p = np.concatenate([dup, other])
-    y = np.concatenate([np.ones(len(dup)), np.zeros(len(other))])
-    w = np.ones(len(p))
-    low = best_f1_threshold(p, y, w)
-    assert PLATEAU > 0 and 0.30 <= low <= 0.35
-    assert best_f1_threshold(p, y, w, plateau=0.0) > low  # the old rule: the highest of the best
