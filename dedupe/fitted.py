@@ -179,10 +179,10 @@ class FittedDeduper:
             # by an earlier mistake, and holding the case apart for it would scatter every later report of its own.
             if buildings:
                 kept = [p for p in pairs if not probe.has_building_conflict(p[2])]
-                if len(kept) < len(pairs) and held is not None and not kept:
-                    held.append(_held(pairs, probe.has_building_conflict,
-                                      lambda dec: {"building_conflicts": probe.building_conflicts(dec)}))
                 if not kept:
+                    if held is not None:
+                        held.append(_held(pairs, probe.has_building_conflict,
+                                          lambda dec: {"building_conflicts": probe.building_conflicts(dec)}))
                     continue
                 pairs = kept
             # A case is many reports, and one of them at another place (two compounds, two roads of one kind named

@@ -64,8 +64,8 @@ _SUFFIX_RE = re.compile("|".join(sorted(map(re.escape, SUFFIXES), key=len, rever
 # developments are mostly named without 小区 or 花园 (…府, …里, …澜庭, …壹号), and a citizen writes
 # "栖霞府9栋" where the operator wrote "栖霞府小区9栋". Arabic digits only: 一栋楼, 整栋楼 are counts, not numbers.
 _BUILDING_RE = re.compile(r"(?<![0-9０-９])[0-9０-９]{1,3}(?:栋|幢|号楼|[#＃][楼栋])")
-# A compound's core never ends so (整栋5号楼, 27号院3号楼, 北区2栋): a count, a yard number or a part of the compound.
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+# A compound's core never ends so (整栋5号楼, 27号院3号楼, 北区2栋): a count, a yard number or a part of the compound.
 _NOT_COMPOUND_END = set("栋幢楼层院单元期区座排户间套")
 # A door or hotline number in front of the compound's name is not part of it (桃溪路188号栖霞府7栋, 12345栖霞府7栋).
 _LEADING_NUMBER = re.compile(r"\A[0-9０-９]+号?")
@@ -151,11 +151,11 @@ def iter_places(text: str) -> Iterator[tuple[str, str, str]]:
             seen.add(key)
             yield key
     floor = 0
+    # Suffixes and building numbers, in order of appearance (building numbers are rare: sorted only when present).
     buildings = {m.start(): m for m in _BUILDING_RE.finditer(text)}
-    anchors = _SUFFIX_RE.finditer(text)
+    matches = _SUFFIX_RE.finditer(text)
     if buildings:
-        anchors = iter(sorted([*anchors, *buildings.values()], key=lambda m: m.start()))
-    matches = anchors
+        matches = iter(sorted([*matches, *buildings.values()], key=lambda m: m.start()))
     match = next(matches, None)
     while match is not None:
         following = next(matches, None)
