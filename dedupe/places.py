@@ -159,7 +159,7 @@ def iter_places(text: str) -> Iterator[tuple[str, str, str]]:
     match = next(matches, None)
     while match is not None:
         following = next(matches, None)
-        if match.start() in buildings and buildings[match.start()] is match:
+        if match.re is _BUILDING_RE:
             # The compound before a building number: its core, with no suffix (栖霞府9栋 → 栖霞府). Right after a
             # suffixed name (栖霞府小区9栋) the core is empty: that name is already taken.
             core = match_core(_LEADING_NUMBER.sub("", _core_before(text, match.start(), cut_admin=True, floor=floor)))
