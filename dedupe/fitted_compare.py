@@ -257,12 +257,15 @@ class Probe:
                     ts = sum([x for x in map(self.title_sq.get, dec.title) if x is not None])
                 title_cos = ts / (self.title_norm * tb)
         strong = area = False
+        roads_only = True
         if dec.entities and self.entities and self.names.may_share(dec.name_keys):
             for x, y in self.names.shared(dec.entities):
                 if x[2] == y[2] and x[2] in AREA_SUBKINDS:
                     area = True
                 else:
                     strong = True
+                    if x[2] != "road" or y[2] != "road":
+                        roads_only = False
         days = 0.0
         if received_at is not None and cand_at is not None:
             days = abs((received_at - cand_at).total_seconds()) / 86400
@@ -290,6 +293,7 @@ class Probe:
             "rarest_shared": rarest_shared,
             "shared_place": place,
             "shared_area": 1.0 if area and not strong else 0.0,
+            "road_only": 1.0 if strong and roads_only else 0.0,
             "place_conflict": conflict,
             "admin_conflict": 1.0 if dec.admin and self.admin and self.has_admin_conflict(dec) else 0.0,
             "shared_admin": 1.0 if dec.admin and self.admin and not self.admin_names.isdisjoint(dec.admin_names)

@@ -6,6 +6,7 @@ import json
 from dedupe import Candidate, FittedDeduper, make_deduper
 from dedupe.fitted_decoded import DecodedFingerprint
 from dedupe.idf import UNSEEN_CHAR_WEIGHT, char_weights
+from dedupe.model import SIGNS
 from tests.dedupe.helpers import NOISE_A, NOISE_B, POLICY_1, T0, TEMPLATE_1, TEMPLATE_2, ticket
 
 
@@ -284,3 +285,18 @@ def test_a_lift_in_another_building_of_the_compound_is_not_joined():
     mixed = case + [Candidate(8, 3, T0, deduper.fingerprint(ticket("", lift_5, ext="m")))]
     again = deduper.fingerprint(ticket("", "榆溪湾5栋电梯停了，老人下不了楼", ext="a"))
     assert deduper.decide(again, T0, mixed).case_id == 8
+
+
+def test_a_road_alone_in_common_is_told_from_a_compound_in_common():
+    # A long road hosts many cases (a KTV's noise, a burst main at a crossing): sharing only a road is weaker
+    # evidence than sharing a compound, and the fit may weigh it so (`road_only`, which may only count against).
+    deduper = FittedDeduper({})
+    ktv = deduper.fingerprint(ticket("", "来电人反映：桃溪路锦川商业街欢歌量贩KTV每晚营业至凌晨三点，噪音扰民。", ext="k"))
+    main = deduper.probe(deduper.fingerprint(ticket("", "桃溪路与松涛路交叉口地下供水管道破裂，路面积水严重。", ext="m")))
+    lift = deduper.fingerprint(ticket("", "桃溪路榆溪湾小区5栋电梯停运三天，物业不管。", ext="l"))
+    again = deduper.probe(deduper.fingerprint(ticket("", "榆溪湾小区5栋电梯又坏了，桃溪路这边的物业不管。", ext="a")))
+    only_road = main.features(ktv)
+    assert only_road["shared_place"] == 1.0 and only_road["road_only"] == 1.0
+    both = again.features(lift)
+    assert both["shared_place"] == 1.0 and both["road_only"] == 0.0
+    assert SIGNS["road_only"] == -1 and deduper.model.coefficients["road_only"] < 0

@@ -53,6 +53,8 @@ def reference_features(probe: Probe, fb, received_at=None, cand_at=None) -> dict
     names = self.shared_names(fb)
     strong = any(x[2] == y[2] and x[2] not in AREA_SUBKINDS or x[2] != y[2] for x, y in names)
     area = any(x[2] == y[2] and x[2] in AREA_SUBKINDS for x, y in names)
+    roads_only = strong and all(x[2] == y[2] == "road" for x, y in names
+                                if not (x[2] == y[2] and x[2] in AREA_SUBKINDS))
     ab = fb.get("a")
     shared_admin = bool(ab and self.admin and {a[0] for a in self.admin} & {b[0] for b in ab})
     days = 0.0
@@ -75,6 +77,7 @@ def reference_features(probe: Probe, fb, received_at=None, cand_at=None) -> dict
         "topic_cosine": min(1.0, topic), "rare_unshared": rare_unshared, "text_containment": min(1.0, contain),
         "title_cosine": title_cos, "both_titles": both_titles, "rare_shared": math.log1p(len(rare)),
         "rarest_shared": rarest_shared, "shared_place": place, "shared_area": 1.0 if area and not strong else 0.0,
+        "road_only": 1.0 if roads_only else 0.0,
         "place_conflict": conflict, "admin_conflict": 1.0 if self.admin_conflicts(fb) else 0.0,
         "shared_admin": 1.0 if shared_admin else 0.0, "log_days": math.log1p(days),
         "within_day": math.exp(-days), "within_week": math.exp(-days / 7), "within_month": math.exp(-days / 30),
