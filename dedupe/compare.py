@@ -182,7 +182,7 @@ class NameIndex:
         return shared
 
 
-ADMIN_LEVELS = ("province", "city", "county", "district", "district_n")
+ADMIN_LEVELS = ("province", "city", "county", "district", "district_n", "street_n")
 
 
 def units_by_level(units: list[list]) -> dict[str, set[str]]:

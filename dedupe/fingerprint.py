@@ -78,11 +78,16 @@ def road_numbers(names: list[list], text: str, limit: int = 2) -> list[list]:
 
 
 def report_admin_units(in_title: list, normalized: Mapping[str, Any]) -> list[list]:
-    """[name, level] of the admin units the title names, plus the normalizer's district when it has one."""
+    """[name, level] of the admin units the title names, plus the normalizer's district and street (the city's
+    gazetteer: 街道, the level below the district) when it has them.
+
+    Two 街道 of one district are two places as surely as two districts are: a water cut reported at a compound in
+    each, in two short texts that share the district and the problem's words, is two cases."""
     units = [[name, level] for name, level in in_title][:4]
-    district = normalized.get("district")
-    if isinstance(district, str) and district and all(u[0] != district for u in units):
-        units.append([district, "district_n"])
+    for key, level in (("district", "district_n"), ("street", "street_n")):
+        name = normalized.get(key)
+        if isinstance(name, str) and name and all(u[0] != name for u in units):
+            units.append([name, level])
     return units
 
 
