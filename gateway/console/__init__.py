@@ -79,6 +79,8 @@ bp.add_app_template_filter(display.ticket_status, "ticket_status")
 bp.add_app_template_filter(display.case_status, "case_status")
 bp.add_app_template_filter(display.channel_name, "channel_name")
 bp.add_app_template_filter(display.event_type, "event_type")
+bp.add_app_template_filter(display.rule_name, "rule_name")
+bp.add_app_template_filter(display.weighed_terms, "weighed_terms")
 
 
 @bp.errorhandler(HTTPException)

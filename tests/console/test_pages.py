@@ -258,3 +258,34 @@ def test_the_case_page_says_a_report_was_kept_out_of_a_case_in_another_building(
     assert lift_5 != lift_3
     page = signed_in(gw, "li").get(f"/console/cases/{lift_5}").get_data(as_text=True)
     assert f"未并入案件 {lift_3}" in page and "在另一栋楼（5栋 ≠ 3栋）" in page
+
+
+def test_the_case_page_explains_each_decision_by_its_weighed_evidence_in_chinese(operators):
+    """Two citizens, one broken lamp row on one road: the second report's decision on the case page names the rule and
+    the model's largest contributions in Chinese (a shared place for, the scores); a report elsewhere opens its own
+    case, and its page names the closest report it did not join and why not."""
+    gw = operators
+    if not hasattr(gw.runtime.deduper, "judge_cases"):
+        pytest.skip("the rules engine gives no contributions")
+    _, lamps = _plant(gw, "松涛路科创路口至学林路口段路灯连续多晚全部不亮，夜间路面漆黑", title="松涛路路灯不亮")
+    _, joined = _plant(gw, "松涛路科创路口那一截路灯坏了一排，晚上黑乎乎的")
+    assert joined == lamps
+    page = signed_in(gw, "li").get(f"/console/cases/{lamps}").get_data(as_text=True)
+    assert "规则：与已有诉求相似（similar report）" in page and "规则：新立案件（new case）" in page
+    assert "依据（加分为是、减分为否）" in page and "同一地点 +" in page
+    _, other = _plant(gw, "桂园小区门口的路灯也坏了一排，晚上黑乎乎的")
+    assert other != lamps
+    other_page = signed_in(gw, "li").get(f"/console/cases/{other}").get_data(as_text=True)
+    assert "规则：新立案件（new case）" in other_page
+    assert "最接近的诉求：#" in other_page and "未达阈值" in other_page and "其依据：" in other_page
+
+
+def test_every_model_feature_has_a_name_operators_read():
+    """A feature added to the model without a Chinese name would show operators its code."""
+    from dedupe.model import FEATURES
+    from gateway.console.display import FEATURE_NAMES, weighed_terms
+
+    assert set(FEATURE_NAMES) == set(FEATURES)
+    assert weighed_terms({"contributions": {"shared_place": 2.4, "swap_bigrams": -3.1, "road_only": 0.0}}) == [
+        ("仅地名不同的同一文本", "-3.10"), ("同一地点", "+2.40")]
+    assert weighed_terms({"rule": "exact repeat"}) == [] and weighed_terms(None) == []
