@@ -57,7 +57,8 @@ FEATURES = (
 # lower than a titled pair's with the same evidence. Left out, board without titles F1 0.793 -> 0.823.
 SIGNS = {"topic_cosine": 1, "text_containment": 1, "rare_unshared": -1, "title_cosine": 1, "both_titles": -1,
          "rare_shared": 1,
-         "rarest_shared": 1, "shared_place": 1, "shared_area": 1, "road_only": -1, "place_conflict": -1, "admin_conflict": -1,
+         "rarest_shared": 1, "shared_place": 1, "shared_area": 1, "road_only": -1, "place_conflict": -1,
+         "admin_conflict": -1,
          "shared_admin": 1, "log_days": -1, "conflict_x_text": -1, "place_x_topic": 1, "rare_x_topic": 1,
          "char_cosine": 1, "rare_x_chars": 1,
          "swap_bigrams": -1, "swap_chars": -1, "near_repeat": 1,
