@@ -79,6 +79,14 @@ WATER_CUTS = [
     ("sms", "", "松涛居还是没水，青山区厂前街道这边停了两天了"),
 ]
 
+# One crossing, two problems a day apart: its lamps, then rubble dumped there at night. Both name the crossing's two
+# roads, and nothing else: two cases (by the labelling rule, a different problem at the same place).
+CROSSING = [
+    ("app", "松涛路路灯不亮", "松涛路科创路口至学林路口段路灯连续多晚全部不亮，夜间路面漆黑"),
+    ("sms", "", "松涛路科创路口那一截路灯坏了一排，晚上黑乎乎的"),
+    ("wechat", "", "学林路口到松涛路这边有人晚上偷倒建筑垃圾，堆了一大片"),
+]
+
 
 def _rows(items, start=T0, step=timedelta(hours=3)):
     return [{"id": f"r{i}", "received_at": (start + i * step).isoformat(), "channel": ch, "title": title,
@@ -91,7 +99,7 @@ ENGINES = ["rules", "fitted"]
 # merges one place's problems; both keep the templates apart since the name parser stopped reading 水务物业 out of
 # "水务部门督促物业" and reads names ending in 里 (docs/dedupe.md).
 TESTS = ("lift", "lift_among_others", "template", "template_untitled", "five_problems", "lamps_by_building",
-         "lamp_template", "two_lifts", "water_cuts")
+         "lamp_template", "two_lifts", "water_cuts", "crossing")
 MET = {("fitted", "lift"), ("fitted", "template"), ("fitted", "template_untitled"), ("rules", "template"),
        ("rules", "template_untitled"), ("fitted", "lamps_by_building"), ("fitted", "lamp_template"),
        ("rules", "lamp_template"), ("fitted", "two_lifts"), ("fitted", "water_cuts")}
@@ -177,3 +185,10 @@ def test_one_water_cut_at_two_streets_of_a_district_makes_a_case_per_street(engi
     first = {cases[r["id"]] for r in rows if "厂前" in r["text"]}
     second = {cases[r["id"]] for r in rows if "冶金" in r["text"]}
     assert len(first) == 1 and len(second) == 1 and first != second, cases
+
+
+@engines("crossing")
+def test_one_crossing_two_problems_make_two_cases(engine):
+    rows = _rows(CROSSING, step=timedelta(hours=12))
+    cases = _cases(rows, engine)
+    assert cases["r0"] == cases["r1"] and cases["r2"] != cases["r0"], cases
