@@ -294,6 +294,7 @@ class Probe:
             "shared_place": place,
             "shared_area": 1.0 if area and not strong else 0.0,
             "road_only": 1.0 if strong and roads_only else 0.0,
+            "road_topics_apart": 1.0 if strong and roads_only and self.has_topic_conflict(dec) else 0.0,
             "place_conflict": conflict,
             "admin_conflict": 1.0 if dec.admin and self.admin and self.has_admin_conflict(dec) else 0.0,
             "shared_admin": 1.0 if dec.admin and self.admin and not self.admin_names.isdisjoint(dec.admin_names)

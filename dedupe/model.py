@@ -24,6 +24,7 @@ FEATURES = (
     "shared_place",      # a specific name (compound, road, company, school …), primary in one of them, in both
     "shared_area",       # only a town, 社区 office or bus line in common
     "road_only",         # the specific names in common are all roads (a long road hosts many cases)
+    "road_topics_apart", # road_only, and both name topic words with no character in common (lamps / rubble)
     "place_conflict",    # both titles (or leads) name a place of one kind and none matches
     "admin_conflict",    # both name a county/district/city and they differ
     "shared_admin",      # a county/district/city in common
@@ -57,7 +58,8 @@ FEATURES = (
 # lower than a titled pair's with the same evidence. Left out, board without titles F1 0.793 -> 0.823.
 SIGNS = {"topic_cosine": 1, "text_containment": 1, "rare_unshared": -1, "title_cosine": 1, "both_titles": -1,
          "rare_shared": 1,
-         "rarest_shared": 1, "shared_place": 1, "shared_area": 1, "road_only": -1, "place_conflict": -1,
+         "rarest_shared": 1, "shared_place": 1, "shared_area": 1, "road_only": -1, "road_topics_apart": -1,
+         "place_conflict": -1,
          "admin_conflict": -1,
          "shared_admin": 1, "log_days": -1, "conflict_x_text": -1, "place_x_topic": 1, "rare_x_topic": 1,
          "char_cosine": 1, "rare_x_chars": 1,

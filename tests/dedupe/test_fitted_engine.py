@@ -300,3 +300,27 @@ def test_a_road_alone_in_common_is_told_from_a_compound_in_common():
     both = again.features(lift)
     assert both["shared_place"] == 1.0 and both["road_only"] == 0.0
     assert SIGNS["road_only"] == -1 and deduper.model.coefficients["road_only"] < 0
+
+
+def test_a_road_in_common_with_two_problems_is_told_from_the_same_problem_on_it():
+    # One crossing: its lamps told twice, then rubble dumped there. The two roads are all three share; the city's
+    # topic words (路灯 / 建筑垃圾) tell the third apart (`road_topics_apart`, fitted, may only count against).
+    from config.settings import load_profile
+    from normalizer.normalize import Normalizer
+    from normalizer.ticket import new_ticket
+
+    profile = load_profile(None)
+    deduper, normalizer = FittedDeduper(profile), Normalizer(profile)
+
+    def fingerprint(text, ext):
+        tk = new_ticket(channel="sms", external_id=ext, text=text, received_at=T0)
+        tk.normalized = normalizer.normalize(tk)
+        return deduper.fingerprint(tk)
+
+    lamps = fingerprint("松涛路科创路口至学林路口段路灯连续多晚全部不亮，夜间路面漆黑", "a")
+    again = deduper.probe(fingerprint("科创路口到学林路口松涛路这一截路灯坏了一排，晚上黑乎乎的", "b"))
+    rubble = deduper.probe(fingerprint("学林路口到松涛路这边有人晚上偷倒建筑垃圾，堆了一大片", "c"))
+    assert again.features(lamps)["road_only"] == 1.0 and again.features(lamps)["road_topics_apart"] == 0.0
+    assert rubble.features(lamps)["road_only"] == 1.0 and rubble.features(lamps)["road_topics_apart"] == 1.0
+    assert SIGNS["road_topics_apart"] == -1 and deduper.model.coefficients["road_topics_apart"] < 0
+    assert rubble.compare(lamps).logit < 0 < again.compare(lamps).logit

@@ -10,7 +10,7 @@ import pytest
 
 from dedupe import Candidate, FittedDeduper
 from dedupe.fitted_compare import AREA_SUBKINDS, Probe
-from dedupe.fitted_decoded import DecodedCache, DecodedFingerprint, char_weights_of, names_of
+from dedupe.fitted_decoded import DecodedCache, DecodedFingerprint, char_weights_of, names_of, topic_chars
 from dedupe.fitted_fingerprint import bigrams, chinese_chars, rarest, telling_chars_by_corpus, unpack_grams
 from tests.dedupe.helpers import (DOOR_1, DOOR_2, DOOR_NEAR, NOISE_A, NOISE_B, OTHER_PROBLEM, POLICY_1, POLICY_2,
                                   ROAD_1, ROAD_2, T0, TEMPLATE_1, TEMPLATE_2, ticket)
@@ -78,6 +78,8 @@ def reference_features(probe: Probe, fb, received_at=None, cand_at=None) -> dict
         "title_cosine": title_cos, "both_titles": both_titles, "rare_shared": math.log1p(len(rare)),
         "rarest_shared": rarest_shared, "shared_place": place, "shared_area": 1.0 if area and not strong else 0.0,
         "road_only": 1.0 if roads_only else 0.0,
+        "road_topics_apart": 1.0 if roads_only and self.topic and topic_chars(fb) and self.topic.isdisjoint(
+            topic_chars(fb)) else 0.0,
         "place_conflict": conflict, "admin_conflict": 1.0 if self.admin_conflicts(fb) else 0.0,
         "shared_admin": 1.0 if shared_admin else 0.0, "log_days": math.log1p(days),
         "within_day": math.exp(-days), "within_week": math.exp(-days / 7), "within_month": math.exp(-days / 30),
