@@ -25,7 +25,8 @@ FEATURE_NAMES = {
     "topic_cosine": "问题用词相似", "rare_unshared": "各自独有的罕见字", "text_containment": "文本包含",
     "title_cosine": "标题相似", "both_titles": "两件都有标题", "rare_shared": "共有的罕见字串",
     "rarest_shared": "共有最罕见的字串", "shared_place": "同一地点", "shared_area": "同一街镇、社区或线路",
-    "road_only": "只有道路相同", "road_topics_apart": "只有道路相同且问题不同", "place_conflict": "地点不同", "admin_conflict": "区或街道不同",
+    "road_only": "只有道路相同", "road_topics_apart": "只有道路相同且问题不同", "place_conflict": "地点不同",
+    "admin_conflict": "区或街道不同",
     "shared_admin": "同一区或街道", "log_days": "相隔天数", "within_day": "一天之内", "within_week": "一周之内",
     "within_month": "一月之内", "short_text": "短文本", "conflict_x_text": "异地的相似文本",
     "place_x_topic": "同地同问题", "rare_x_topic": "罕见字串且问题相似", "char_cosine": "关键字相似",
@@ -78,7 +79,7 @@ def weighed_terms(evidence: dict | None, limit: int = 6) -> list[tuple[str, str]
     """The fitted model's largest contributions to a decision's log-odds, largest first, as (name in Chinese, signed
     number): what pushed the report into the case or kept it out. [] for evidence without them (the rules engine,
     an operator's decision)."""
-    contributions = (evidence or {}).get("contributions") if isinstance(evidence, dict) else None
+    contributions = evidence.get("contributions") if isinstance(evidence, dict) else None
     if not isinstance(contributions, dict):
         return []
     terms = [(k, v) for k, v in contributions.items() if isinstance(v, (int, float)) and v]

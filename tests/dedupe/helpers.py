@@ -31,10 +31,12 @@ DOOR_2 = ("", "江岸区解放大道1731号自来水管破裂喷水，整条路�
 DOOR_NEAR = ("", "江岸区解放大道356号附近自来水管破裂，整条路都是水，家里停水了")
 
 
-def ticket(title: str, text: str, *, at: datetime = T0, citizen: str | None = None, ext: str = "r1"):
-    """A normalized ticket from made-up text, as the gateway would hand it to the deduper."""
+def ticket(title: str, text: str, *, at: datetime = T0, citizen: str | None = None, ext: str = "r1",
+           normalizer: Normalizer | None = None):
+    """A normalized ticket from made-up text, as the gateway would hand it to the deduper (by default a normalizer
+    with no city profile: no gazetteer, no topic words)."""
     tk = new_ticket(channel="app", external_id=ext, text=text, received_at=at, title=title, citizen=citizen)
-    tk.normalized = Normalizer({}).normalize(tk)
+    tk.normalized = (normalizer or Normalizer({})).normalize(tk)
     return tk
 
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 
+from config.settings import load_profile
 from dedupe import Candidate, FittedDeduper, make_deduper
 from dedupe.fitted_decoded import DecodedFingerprint
 from dedupe.idf import UNSEEN_CHAR_WEIGHT, char_weights
 from dedupe.model import SIGNS
+from normalizer.normalize import Normalizer
 from tests.dedupe.helpers import NOISE_A, NOISE_B, POLICY_1, T0, TEMPLATE_1, TEMPLATE_2, ticket
 
 
@@ -305,17 +307,11 @@ def test_a_road_alone_in_common_is_told_from_a_compound_in_common():
 def test_a_road_in_common_with_two_problems_is_told_from_the_same_problem_on_it():
     # One crossing: its lamps told twice, then rubble dumped there. The two roads are all three share; the city's
     # topic words (路灯 / 建筑垃圾) tell the third apart (`road_topics_apart`, fitted, may only count against).
-    from config.settings import load_profile
-    from normalizer.normalize import Normalizer
-    from normalizer.ticket import new_ticket
-
     profile = load_profile(None)
     deduper, normalizer = FittedDeduper(profile), Normalizer(profile)
 
     def fingerprint(text, ext):
-        tk = new_ticket(channel="sms", external_id=ext, text=text, received_at=T0)
-        tk.normalized = normalizer.normalize(tk)
-        return deduper.fingerprint(tk)
+        return deduper.fingerprint(ticket("", text, ext=ext, normalizer=normalizer))
 
     lamps = fingerprint("松涛路科创路口至学林路口段路灯连续多晚全部不亮，夜间路面漆黑", "a")
     again = deduper.probe(fingerprint("科创路口到学林路口松涛路这一截路灯坏了一排，晚上黑乎乎的", "b"))
