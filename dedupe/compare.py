@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 from dedupe import sketch
+from dedupe.fingerprint import split_name
 from dedupe.profile import DedupeSettings
 
 # Subkinds where two different names in the two titles mean two different places (so two cases).
@@ -85,6 +86,27 @@ def near_name(a: list, b: list) -> bool:
     if sorted(ca) == sorted(cb):
         return True
     return len(ca) >= 3 and sum(x != y for x, y in zip(ca, cb)) == 1
+
+
+def _same_road(a: str, b: str) -> bool:
+    """Two road names (as written) are one road, as `same_name` or `near_name` read two names."""
+    if a == b:
+        return True
+    (ca, sa), (cb, sb) = split_name(a), split_name(b)
+    x, y = [ca, sa, "road", 1], [cb, sb, "road", 1]
+    return same_name(x, y) or near_name(x, y)
+
+
+def _same_crossing(x: list, y: list) -> bool:
+    return (_same_road(x[0], y[0]) and _same_road(x[1], y[1])) or (_same_road(x[0], y[1]) and _same_road(x[1], y[0]))
+
+
+def crossing_conflicts(ca: list, cb: list) -> list[str]:
+    """Both name crossings (`dedupe.places.crossings`) and none of one is a crossing of the other: two places, as
+    two compounds are (北岸路与兴业路交叉口 / 北岸路与建业路交叉口: one road in common, so no road conflicts)."""
+    if not ca or not cb or any(_same_crossing(x, y) for x in ca for y in cb):
+        return []
+    return [f"{ca[0][0]}与{ca[0][1]}交叉口 ≠ {cb[0][0]}与{cb[0][1]}交叉口"]
 
 
 def place_conflicts(ea: list[list], eb: list[list], subs: set[str]) -> list[str]:

@@ -18,7 +18,7 @@ _KIND_TO_SUB = {"community": "community", "road": "road", "village": "village", 
 
 
 @lru_cache(maxsize=1 << 16)
-def _split_name(name: str) -> tuple[str, str]:
+def split_name(name: str) -> tuple[str, str]:
     """(core, suffix) of a name: 桂苑小区 → (桂苑, 小区). Cached: the same places come back in report after report."""
     for cut in range(min(4, len(name) - 1), 0, -1):
         if name[-cut:] in SUFFIXES:
@@ -33,7 +33,7 @@ def report_names(in_title: list, text: str, normalized: Mapping[str, Any], limit
     seen = set()
 
     def add(name: str, sub: str, primary: bool) -> None:
-        core, suffix = (name, "") if sub == "bus_line" else _split_name(name)
+        core, suffix = (name, "") if sub == "bus_line" else split_name(name)
         if (core, sub) in seen or len(out) >= limit:
             return
         seen.add((core, sub))

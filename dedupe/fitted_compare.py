@@ -6,8 +6,8 @@ from operator import mul
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from dedupe.compare import (ADMIN_LEVELS, NameIndex, any_door_conflict, door_conflicts, has_place_conflict,
-                            names_by_subkind, place_conflicts, units_by_level)
+from dedupe.compare import (ADMIN_LEVELS, NameIndex, any_door_conflict, crossing_conflicts, door_conflicts,
+                            has_place_conflict, names_by_subkind, place_conflicts, units_by_level)
 from dedupe.fitted_decoded import RAREST, DecodedFingerprint, char_weights_of, names_of, one_char, topic_chars
 from dedupe.fitted_fingerprint import EXACT_WEIGHT_SUMS, unpack_grams
 from dedupe.model import Model
@@ -57,6 +57,7 @@ class Probe:
         self.fp = fingerprint
         self.numbers = fingerprint.get("no") or []
         self.buildings = frozenset(fingerprint.get("bn") or ())
+        self.crossings = fingerprint.get("cr")
         self.door_gap = door_gap
         self.model = model or Model.default()
         self.received_at = received_at
@@ -103,19 +104,21 @@ class Probe:
         self.weighs_topic = not TOPIC_FEATURES.isdisjoint(self.term_names)
         self.weighs_rare = "rare_shared" in self.term_names
         self.weighs_swap_chars = "swap_chars" in self.term_names
-        # Neither a primary name nor a door number: no candidate can conflict (most untitled short reports).
-        self.can_conflict = bool(self.primary_subs) or bool(self.numbers and door_gap is not None)
+        # Neither a primary name, a door number nor a crossing: no candidate can conflict (most untitled short
+        # reports).
+        self.can_conflict = bool(self.primary_subs) or bool(self.numbers and door_gap is not None) or bool(
+            self.crossings)
 
     def conflicts(self, fb: Mapping[str, Any]) -> list[str]:
-        """Place conflicts with a candidate: two different places of one subkind in titles, or door numbers far
-        apart on one road."""
+        """Place conflicts with a candidate: two different places of one subkind in titles, door numbers far apart
+        on one road, or two crossings."""
         out: list[str] = []
         eb = fb.get("e")
         if eb and self.primary_subs:
             subs = self.primary_subs.intersection([e[2] for e in eb if e[3]])
             if subs:
                 out = place_conflicts(self.entities, eb, subs)
-        return out + self.door_conflicts(fb)
+        return out + self.door_conflicts(fb) + crossing_conflicts(self.crossings, fb.get("cr"))
 
     def door_conflicts(self, fb: Mapping[str, Any]) -> list[str]:
         """Door numbers far apart on one road (解放大道354号 / 1731号): two places, however alike the texts."""
@@ -151,7 +154,8 @@ class Probe:
         if self.primary_subs and dec.entities:
             subs = self.primary_subs & dec.primary_subs
             conflict = bool(subs) and has_place_conflict(self.by_subkind, dec.by_subkind, subs)
-        conflict = conflict or self.has_door_conflict(dec)
+        conflict = conflict or self.has_door_conflict(dec) or bool(
+            self.crossings and dec.crossings and crossing_conflicts(self.crossings, dec.crossings))
         self.conflicted[id(dec)] = (dec, conflict)  # the entry holds `dec`: its id is not reused meanwhile
         return conflict
 

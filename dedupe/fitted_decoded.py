@@ -68,7 +68,7 @@ class DecodedFingerprint:
     __slots__ = ("fp", "version", "distinct", "hashes", "head", "has_title", "title", "title_norm", "norm", "size",
                  "entities", "primary_subs", "admin", "admin_names", "admin_levels", "numbers", "buildings", "chars",
                  "chars_mass", "chars_root", "citizen", "_weights", "_name_grams", "title_distinct", "chars_distinct",
-                 "name_keys", "_by_subkind", "hash_set", "title_set", "char_set", "topic")
+                 "name_keys", "_by_subkind", "hash_set", "title_set", "char_set", "topic", "crossings")
 
     def __init__(self, fingerprint: Mapping[str, Any]):
         fp = self.fp = fingerprint
@@ -101,6 +101,7 @@ class DecodedFingerprint:
         self.admin_levels = units_by_level(self.admin) if self.admin else {}
         self.numbers = fp.get("no")
         self.buildings = frozenset(fp["bn"]) if fp.get("bn") else None
+        self.crossings = fp.get("cr")
         self.chars = fp.get("u")
         # One string object per character across all reports (`one_char`): the sets' shared members are then the
         # probe's own objects, found by identity. Copied from a set, the frozenset's table is sized for its members

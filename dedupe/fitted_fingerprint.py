@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from zlib import crc32
 
 from dedupe.idf import DocumentFrequencies
-from dedupe.places import building_numbers, find_admin_units, find_places
+from dedupe.places import building_numbers, crossings, find_admin_units, find_places
 from dedupe.fingerprint import report_admin_units, report_names, road_numbers
 from dedupe.fitted_profile import DedupeSettings
 from dedupe import sketch
@@ -162,7 +162,7 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     and the lead's index keys beyond the first `kg` of `g` (filed under both); `x`: the other case of the Latin
     bigrams it searches by (searched by only; absent when none); `h`/`hw`/`hn`
     the same for the title alone; `n` the number of distinct bigrams; `e` names; `no` door numbers on named roads; `bn`
-    building numbers (absent when none); `a` admin units (the title's, the normalizer's district and 街道); `u`
+    building numbers and `cr` crossings (each absent when none); `a` admin units (the title's, the normalizer's district and 街道); `u`
     the most telling characters (`telling_chars_by_corpus`) and their weights `uw`; `t` the city's topic words it
     names (absent when none); `c` a citizen digest (recorded for operators, never scored).
     """
@@ -227,6 +227,11 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     buildings = building_numbers(f"{title} {text}")
     if buildings:
         fp["bn"] = buildings
+    # The crossings it names (北岸路与兴业路交叉口 → [兴业路, 北岸路]): another crossing of the same road is another
+    # place (Probe.has_conflict). Absent when none.
+    crossed = crossings(f"{title} {text}")
+    if crossed:
+        fp["cr"] = [list(pair) for pair in crossed]
     # The city's topic words it names (the normalizer's `topic_words`: its category keywords and taxonomy names),
     # "、"-joined, the first ones up to TOPIC_CHARS: two reports at one place about different problems name
     # different ones (the case rule in dedupe.fitted). Absent when it names none.

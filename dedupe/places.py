@@ -77,7 +77,9 @@ _NOT_ADMIN_BEFORE = set("小社园城景辖片学校厂矿灾库营发护范")
 _NOT_NAME_END = set("入出往收成止过该个各整进回在到去内外全原些边旁前后面上下本此每条")
 _DETERMINERS = set("各该此每这")
 # 德天湖路路面塌陷: a 路 followed by one of these is 路面/路灯/路段 (part of the road), not a second name's suffix.
-_ROAD_PART = set("面灯段边况基沿")
+# After a road's suffix, a second 路 that begins one of these words is that word, not a suffix: 德天湖路路面 names
+# 德天湖路, and 兴业路路口 names 兴业路 (read as 兴业路路 before, a name no other report of the crossing gave).
+_ROAD_PART = set("面灯段边况基沿口")
 _NOT_GROUP_END = set("责作检家导查调编小分合改班题备委专工领协")
 _NOT_ROAD_END = set("线道公马铁网出门走水电回进退套来去半岔字活生销财心短长远近弯")
 # Suffixes that make a specific thing even after a bare admin name: Q3县二中, Q市火车站, L5县人民医院.
@@ -173,7 +175,8 @@ def iter_places(text: str) -> Iterator[tuple[str, str, str]]:
                     yield key
             continue
         if following is not None and following.start() == match.end() and following.start() not in buildings and not (
-                following.group(0) == "路" and text[following.end():following.end() + 1] in _ROAD_PART):
+                following.group(0) == "路" and SUFFIXES[match.group(0)][1] == "road"
+                and text[following.end():following.end() + 1] in _ROAD_PART):
             match = following
             continue  # 桂苑小区, 翠湖华苑物业: the last suffix names the thing, the first is part of its name
         suffix = match.group(0)
@@ -193,6 +196,51 @@ def iter_places(text: str) -> Iterator[tuple[str, str, str]]:
         if key not in seen:
             seen.add(key)
             yield key
+
+
+# A crossing: two roads side by side (or joined by 与, 和, 、 …) and then 口, 路口, 交叉口, 交汇处 …
+_CROSSING_JOIN = set("与和跟同及、/")
+_CROSSING_END = re.compile(r"(?:路口|交叉路口|交叉口|交汇处|交汇口|交界处|十字路口|丁字路口|十字|口)")
+# The other end of a stretch: 云溪大道科苑路口至学府路口 names the crossing with 学府路 too.
+_STRETCH_TO = re.compile(r"(?:至|到|—|-|~|～)")
+
+
+def crossings(text: str, limit: int = 4) -> list[tuple[str, str]]:
+    """The crossings a text names, each as its two roads' names in a fixed order (北岸路与兴业路交叉口, 兴业路北岸路口
+    → (兴业路, 北岸路)), unique, in order, at most `limit`. A stretch from one crossing to the next
+    (云溪大道科苑路口至学府路口) names both. One road before 口 alone (学林路口) names no crossing: which other road
+    is not said."""
+    text = clean_for_places(text)
+    if not _CROSSING_END.search(text):
+        return []  # most reports: no word a crossing ends with, so no second pass over their names
+    roads = [name for name, _kind, sub in iter_places(text) if sub == "road"]
+    spans: list[tuple[int, int, str]] = []
+    for name in roads:
+        at = text.find(name)
+        while at >= 0:
+            spans.append((at, at + len(name), name))
+            at = text.find(name, at + len(name))
+    spans.sort()
+    found: list[tuple[str, str]] = []
+
+    def add(a: str, b: str) -> None:
+        pair = (a, b) if a >= b else (b, a)
+        if a != b and pair not in found and len(found) < limit:
+            found.append(pair)
+
+    for (sa, ea, a), (sb, eb, b) in zip(spans, spans[1:]):
+        gap = text[ea:sb]
+        if sb < ea or len(gap) > 1 or gap and gap not in _CROSSING_JOIN or not _CROSSING_END.match(text, eb):
+            continue
+        add(a, b)
+        # 至学府路口: the stretch's other end is the first road's crossing with the next one.
+        end = _CROSSING_END.match(text, eb).end()
+        to = _STRETCH_TO.match(text, end)
+        if to:
+            for sc, ec, c in spans:
+                if sc == to.end() and _CROSSING_END.match(text, ec):
+                    add(a, c)
+    return found
 
 
 def building_numbers(text: str, limit: int = 4) -> list[int]:

@@ -197,7 +197,7 @@ def test_a_template_on_another_road_does_not_chain_into_the_case_through_a_repor
     the crew to one road only; the case holds a report at the other road that is no match, so it stays apart,
     and the new case says which case it was kept from and why."""
     items = [("松涛路路灯不亮", "位置：松涛路科创路口至学林路口段。问题：该路段两侧路灯连续多晚全部不亮，夜间路面漆黑，行人通行不便。"),
-             ("", "松涛路科创路口那一截路灯坏了一排，晚上黑乎乎的"),
+             ("", "松涛路靠科创路那一截路灯坏了一排，晚上黑乎乎的"),
              ("金桂路路灯不亮", "位置：金桂路科创路口至学林路口段。问题：该路段两侧路灯连续多晚全部不亮，夜间路面漆黑，行人通行不便。")]
     deduper = FittedDeduper({})
     filed: list[Candidate] = []
@@ -214,6 +214,11 @@ def test_a_template_on_another_road_does_not_chain_into_the_case_through_a_repor
     # Without the rule the SMS report carries the other road's lamps into the case.
     loose = FittedDeduper({"dedupe": {"fitted": {"conflict_holds_apart": False}}})
     assert loose.decide(filed[2].fingerprint, T0, filed[:2]).case_id == 1
+    # Had the SMS named the crossing (松涛路科创路口), the two crossings alone would keep the template apart.
+    sms = loose.fingerprint(ticket("", "松涛路科创路口那一截路灯坏了一排，晚上黑乎乎的", ext="r2b"))
+    assert sms["cr"] == [["科创路", "松涛路"]]
+    crossing = [filed[0], Candidate(1, 2, T0, sms)]
+    assert loose.decide(filed[2].fingerprint, T0, crossing).case_id is None
 
 
 def test_a_decision_from_log_odds_scored_before_is_the_decision_scored_anew():

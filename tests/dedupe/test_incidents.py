@@ -87,6 +87,18 @@ CROSSING = [
     ("wechat", "", "学林路口到松涛路这边有人晚上偷倒建筑垃圾，堆了一大片"),
 ]
 
+# A main bursts at one crossing and then at another crossing of the same road; the city's form is filed for both
+# in the same words, and citizens name each crossing their own way (A路与B路交叉口, A路B路路口, B路A路口, B路和A路交汇处):
+# a case per crossing (one road in common is no shared place, as one street is not).
+MAINS = [
+    ("app", "槐安路与青禾路交叉口水管爆裂", "槐安路与青禾路交叉口东北角地下供水管破裂，水往外冒，路面积水很深，车辆绕行。"),
+    ("sms", "", "槐安路青禾路路口水管爆了，水冒得老高"),
+    ("hotline", "", "来电人反映：青禾路槐安路口供水管道破裂，大量自来水涌出，要求自来水公司尽快抢修。"),
+    ("app", "槐安路与柏溪路交叉口水管爆裂", "槐安路与柏溪路交叉口东北角地下供水管破裂，水往外冒，路面积水很深，车辆绕行。"),
+    ("wechat", "", "柏溪路和槐安路交汇处也爆管了，水漫到人行道上"),
+    ("sms", "", "槐安路柏溪路口还在冒水，啥时候修"),
+]
+
 
 def _rows(items, start=T0, step=timedelta(hours=3)):
     return [{"id": f"r{i}", "received_at": (start + i * step).isoformat(), "channel": ch, "title": title,
@@ -99,10 +111,11 @@ ENGINES = ["rules", "fitted"]
 # merges one place's problems; both keep the templates apart since the name parser stopped reading 水务物业 out of
 # "水务部门督促物业" and reads names ending in 里 (docs/dedupe.md).
 TESTS = ("lift", "lift_among_others", "template", "template_untitled", "five_problems", "lamps_by_building",
-         "lamp_template", "two_lifts", "water_cuts", "crossing")
+         "lamp_template", "two_lifts", "water_cuts", "crossing", "two_crossings")
 MET = {("fitted", "lift"), ("fitted", "template"), ("fitted", "template_untitled"), ("rules", "template"),
        ("rules", "template_untitled"), ("fitted", "lamps_by_building"), ("fitted", "lamp_template"),
-       ("rules", "lamp_template"), ("fitted", "two_lifts"), ("fitted", "water_cuts"), ("fitted", "crossing")}
+       ("rules", "lamp_template"), ("fitted", "two_lifts"), ("fitted", "water_cuts"), ("fitted", "crossing"),
+       ("fitted", "two_crossings")}
 NOT_YET = {(engine, test) for engine in ENGINES for test in TESTS} - MET
 
 
@@ -192,3 +205,12 @@ def test_one_crossing_two_problems_make_two_cases(engine):
     rows = _rows(CROSSING, step=timedelta(hours=12))
     cases = _cases(rows, engine)
     assert cases["r0"] == cases["r1"] and cases["r2"] != cases["r0"], cases
+
+
+@engines("two_crossings")
+def test_one_burst_main_at_each_of_two_crossings_of_a_road_makes_a_case_per_crossing(engine):
+    rows = _rows(MAINS, step=timedelta(minutes=30))
+    cases = _cases(rows, engine)
+    first = {cases[r["id"]] for r in rows if "青禾" in r["title"] + r["text"]}
+    second = {cases[r["id"]] for r in rows if "柏溪" in r["title"] + r["text"]}
+    assert len(first) == 1 and len(second) == 1 and first != second, cases

@@ -6,7 +6,7 @@ import random
 import pytest
 
 from dedupe import Candidate, Deduper
-from dedupe.places import find_places
+from dedupe.places import crossings, find_places
 from tests.dedupe.helpers import NOISE_A, NOISE_B, T0, TEMPLATE_1, TEMPLATE_2, judge, ticket
 
 MARKET_1 = ("请求整治江岸区柳家湾原菜市场周边环境", "柳家湾原菜市场拆除后小摊贩占道经营，污水横流，鸡毛满地，附近居民出行困难，"
@@ -37,9 +37,26 @@ BBQ = ("江夏区银杉花园门口烧烤摊噪音扰民", "我是银杉花园�
     ("我们12号楼整栋暖气都不行", []),                  # no name before the number
     ("整栋5号楼停电", []),                             # a count, not a name
     ("桃溪路27号院3号楼楼道漏水", ["桃溪路"]),          # a yard number is no compound
+    ("槐安路青禾路路口积水", ["槐安路", "青禾路"]),      # 路口 after a road is the crossing, not 青禾路路
+    ("桂苑路面塌陷", ["桂苑路"]),                      # 苑 inside a road's name, 路面 after it
 ])
 def test_names_found(text, names):
     assert [n for n, _kind, _sub in find_places(text)] == names
+
+
+@pytest.mark.parametrize("text, found", [
+    ("槐安路与青禾路交叉口水管爆裂", [("青禾路", "槐安路")]),
+    ("青禾路槐安路路口水管爆了", [("青禾路", "槐安路")]),      # either order: one crossing
+    ("柏溪路和槐安路交汇处", [("槐安路", "柏溪路")]),
+    ("槐安路、柏溪路十字路口", [("槐安路", "柏溪路")]),
+    # A stretch from one crossing to the next names both.
+    ("槐安路青禾路口至柏溪路口段路灯不亮", [("青禾路", "槐安路"), ("槐安路", "柏溪路")]),
+    ("青禾路口到槐安路这边", []),                              # one road before 口: which crossing is not said
+    ("槐安路上有个大坑", []),
+    ("槐安路小区门口", []),                                    # 门口 of a compound on one road
+])
+def test_crossings_found(text, found):
+    assert crossings(text) == found
 
 
 def test_a_market_is_no_city():
