@@ -80,6 +80,10 @@ _DETERMINERS = set("各该此每这")
 # After a road's suffix, a second 路 that begins one of these words is that word, not a suffix: 德天湖路路面 names
 # 德天湖路, and 兴业路路口 names 兴业路 (read as 兴业路路 before, a name no other report of the crossing gave).
 _ROAD_PART = set("面灯段边况基沿口")
+# ... and a lone 路 before these is the first character of 路面 or 路灯: a road named right before 面 or 灯 with no
+# 路 of its own is rare, the words are not (沥青路面, 太阳能路灯), and read as roads they were names two reports
+# "shared" (夜间路, 一截路). 路段, 路边, 路口 stay a road's: 沙角路段, 学府路边, 科苑路口.
+_ROAD_WORD_END = set("面灯")
 _NOT_GROUP_END = set("责作检家导查调编小分合改班题备委专工领协")
 _NOT_ROAD_END = set("线道公马铁网出门走水电回进退套来去半岔字活生销财心短长远近弯")
 # Suffixes that make a specific thing even after a bare admin name: Q3县二中, Q市火车站, L5县人民医院.
@@ -187,6 +191,8 @@ def iter_places(text: str) -> Iterator[tuple[str, str, str]]:
         match = following
         if sub == "road" and (core[-1:].isdigit() and suffix == "路" or core[-1:] in _NOT_ROAD_END):
             continue  # 315路 is a bus line (handled above); 线路, 马路, 十字路 are not names
+        if suffix == "路" and text[floor:floor + 1] in _ROAD_WORD_END:
+            continue  # 沥青路面, 夜间路面, 几盏路灯: the words 路面 and 路灯, not a road (德天湖路路面 is read above)
         if sub == "group" and core[-1:] in _NOT_GROUP_END:
             continue
         core = match_core(core)
