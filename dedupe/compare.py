@@ -103,7 +103,7 @@ def _same_crossing(x: list, y: list) -> bool:
 
 def crossing_conflicts(ca: list, cb: list) -> list[str]:
     """Both name crossings (`dedupe.places.crossings`) and none of one is a crossing of the other: two places, as
-    two compounds are (北岸路与兴业路交叉口 / 北岸路与建业路交叉口: one road in common, so no road conflicts)."""
+    two compounds are (槐安路与青禾路交叉口 / 槐安路与柏溪路交叉口: one road in common, so no road conflicts)."""
     if not ca or not cb or any(_same_crossing(x, y) for x in ca for y in cb):
         return []
     return [f"{ca[0][0]}与{ca[0][1]}交叉口 ≠ {cb[0][0]}与{cb[0][1]}交叉口"]

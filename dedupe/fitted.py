@@ -97,6 +97,9 @@ class FittedDeduper:
             if key not in names:
                 names.append(key)
         keys = names[:4]
+        for core, _suffix, sub, _primary in (fingerprint.get("e") or ())[:settings.file_name_heads]:
+            if sub != "bus_line" and len(core) >= 2:
+                keys.append(_gram_key(gram_hash(core[:2])))
         hashes = unpack_hashes(fingerprint.get("k", ""))
         kept = fingerprint.get("kg")
         if kept is not None:  # v6: `k` holds the title's and lead's keys beyond the first `kg` bigrams of `g`

@@ -227,7 +227,7 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     buildings = building_numbers(f"{title} {text}")
     if buildings:
         fp["bn"] = buildings
-    # The crossings it names (北岸路与兴业路交叉口 → [兴业路, 北岸路]): another crossing of the same road is another
+    # The crossings it names (槐安路与青禾路交叉口 → [青禾路, 槐安路]): another crossing of the same road is another
     # place (Probe.has_conflict). Absent when none.
     crossed = crossings(f"{title} {text}")
     if crossed:

@@ -30,6 +30,10 @@ class DedupeSettings:
     lead_chars: int = 80
     gram_keys: int = 22
     max_keys: int = 32
+    # ... and under the head bigram of the first this many names' cores (0: none): a place named in two forms
+    # keeps its head where its tail changes (望湖巷 / 望湖菜场后面的巷子, 青枫路那个工地 / 青枫湾工地), and the later
+    # report searches by every bigram of its names (`query_name_grams`).
+    file_name_heads: int = 1
     # ... and a report looks candidates up by more of its rarest bigrams than it is filed under.
     query_gram_keys: int = 48
     query_title_keys: int = 8

@@ -78,11 +78,11 @@ _NOT_NAME_END = set("入出往收成止过该个各整进回在到去内外全�
 _DETERMINERS = set("各该此每这")
 # 德天湖路路面塌陷: a 路 followed by one of these is 路面/路灯/路段 (part of the road), not a second name's suffix.
 # After a road's suffix, a second 路 that begins one of these words is that word, not a suffix: 德天湖路路面 names
-# 德天湖路, and 兴业路路口 names 兴业路 (read as 兴业路路 before, a name no other report of the crossing gave).
+# 德天湖路, and 青禾路路口 names 青禾路 (read as 青禾路路 before, a name no other report of the crossing gave).
 _ROAD_PART = set("面灯段边况基沿口")
 # ... and a lone 路 before these is the first character of 路面 or 路灯: a road named right before 面 or 灯 with no
-# 路 of its own is rare, the words are not (沥青路面, 太阳能路灯), and read as roads they were names two reports
-# "shared" (夜间路, 一截路). 路段, 路边, 路口 stay a road's: 沙角路段, 学府路边, 科苑路口.
+# 路 of its own is rare, the words are not (沥青路面, 两盏路灯), and read as roads they were names two reports
+# "shared" (破损路, 两盏路). 路段, 路边, 路口 stay a road's: 槐安路段, 柏溪路边, 青禾路口.
 _ROAD_WORD_END = set("面灯")
 _NOT_GROUP_END = set("责作检家导查调编小分合改班题备委专工领协")
 _NOT_ROAD_END = set("线道公马铁网出门走水电回进退套来去半岔字活生销财心短长远近弯")
@@ -192,7 +192,7 @@ def iter_places(text: str) -> Iterator[tuple[str, str, str]]:
         if sub == "road" and (core[-1:].isdigit() and suffix == "路" or core[-1:] in _NOT_ROAD_END):
             continue  # 315路 is a bus line (handled above); 线路, 马路, 十字路 are not names
         if suffix == "路" and text[floor:floor + 1] in _ROAD_WORD_END:
-            continue  # 沥青路面, 夜间路面, 几盏路灯: the words 路面 and 路灯, not a road (德天湖路路面 is read above)
+            continue  # 沥青路面, 破损路面, 两盏路灯: the words 路面 and 路灯, not a road (德天湖路路面 is read above)
         if sub == "group" and core[-1:] in _NOT_GROUP_END:
             continue
         core = match_core(core)
@@ -207,14 +207,14 @@ def iter_places(text: str) -> Iterator[tuple[str, str, str]]:
 # A crossing: two roads side by side (or joined by 与, 和, 、 …) and then 口, 路口, 交叉口, 交汇处 …
 _CROSSING_JOIN = set("与和跟同及、/")
 _CROSSING_END = re.compile(r"(?:路口|交叉路口|交叉口|交汇处|交汇口|交界处|十字路口|丁字路口|十字|口)")
-# The other end of a stretch: 云溪大道科苑路口至学府路口 names the crossing with 学府路 too.
+# The other end of a stretch: 槐安路青禾路口至柏溪路口 names the crossing with 柏溪路 too.
 _STRETCH_TO = re.compile(r"(?:至|到|—|-|~|～)")
 
 
 def crossings(text: str, limit: int = 4) -> list[tuple[str, str]]:
-    """The crossings a text names, each as its two roads' names in a fixed order (北岸路与兴业路交叉口, 兴业路北岸路口
-    → (兴业路, 北岸路)), unique, in order, at most `limit`. A stretch from one crossing to the next
-    (云溪大道科苑路口至学府路口) names both. One road before 口 alone (学林路口) names no crossing: which other road
+    """The crossings a text names, each as its two roads' names in a fixed order (槐安路与青禾路交叉口, 青禾路槐安路口
+    → (青禾路, 槐安路)), unique, in order, at most `limit`. A stretch from one crossing to the next
+    (槐安路青禾路口至柏溪路口) names both. One road before 口 alone (柏溪路口) names no crossing: which other road
     is not said."""
     text = clean_for_places(text)
     if not _CROSSING_END.search(text):
@@ -239,7 +239,7 @@ def crossings(text: str, limit: int = 4) -> list[tuple[str, str]]:
         if sb < ea or len(gap) > 1 or gap and gap not in _CROSSING_JOIN or not _CROSSING_END.match(text, eb):
             continue
         add(a, b)
-        # 至学府路口: the stretch's other end is the first road's crossing with the next one.
+        # 至柏溪路口: the stretch's other end is the first road's crossing with the next one.
         end = _CROSSING_END.match(text, eb).end()
         to = _STRETCH_TO.match(text, end)
         if to:

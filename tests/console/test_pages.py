@@ -220,9 +220,9 @@ def test_the_case_page_says_which_case_a_report_was_kept_out_of_and_why(operator
     gw = operators
     if not hasattr(gw.runtime.deduper, "judge_cases"):
         pytest.skip("the rules engine never holds a case apart this way")
-    form = "位置：{road}科创路口至学林路口段。问题：该路段两侧路灯连续多晚全部不亮，夜间路面漆黑，行人通行不便。"
+    form = "位置：{road}胜利路口至青年路口段。问题：这一段两边的路灯好几个晚上都不亮，路上黑得看不见，行人不敢走。"
     _, lamps = _plant(gw, form.format(road="松涛路"), title="松涛路路灯不亮")
-    _, joined = _plant(gw, "松涛路科创路口那一截路灯坏了一排，晚上黑乎乎的")
+    _, joined = _plant(gw, "松涛路胜利路口那段的路灯全灭了，天黑以后什么都看不清")
     _, other = _plant(gw, form.format(road="金桂路"), title="金桂路路灯不亮")
     assert joined == lamps and other != lamps
     page = signed_in(gw, "li").get(f"/console/cases/{other}").get_data(as_text=True)
@@ -267,8 +267,8 @@ def test_the_case_page_explains_each_decision_by_its_weighed_evidence_in_chinese
     gw = operators
     if not hasattr(gw.runtime.deduper, "judge_cases"):
         pytest.skip("the rules engine gives no contributions")
-    _, lamps = _plant(gw, "松涛路科创路口至学林路口段路灯连续多晚全部不亮，夜间路面漆黑", title="松涛路路灯不亮")
-    _, joined = _plant(gw, "松涛路科创路口那一截路灯坏了一排，晚上黑乎乎的")
+    _, lamps = _plant(gw, "松涛路胜利路口至青年路口段路灯好几个晚上都不亮，路上黑得看不见", title="松涛路路灯不亮")
+    _, joined = _plant(gw, "松涛路胜利路口那段的路灯全灭了，天黑以后什么都看不清")
     assert joined == lamps
     page = signed_in(gw, "li").get(f"/console/cases/{lamps}").get_data(as_text=True)
     assert "规则：与已有诉求相似（similar report）" in page and "规则：新立案件（new case）" in page

@@ -196,9 +196,9 @@ def test_a_template_on_another_road_does_not_chain_into_the_case_through_a_repor
     report's with the road changed, so it shares the cross road and the lamps with the SMS. One case would send
     the crew to one road only; the case holds a report at the other road that is no match, so it stays apart,
     and the new case says which case it was kept from and why."""
-    items = [("松涛路路灯不亮", "位置：松涛路科创路口至学林路口段。问题：该路段两侧路灯连续多晚全部不亮，夜间路面漆黑，行人通行不便。"),
-             ("", "松涛路靠科创路那一截路灯坏了一排，晚上黑乎乎的"),
-             ("金桂路路灯不亮", "位置：金桂路科创路口至学林路口段。问题：该路段两侧路灯连续多晚全部不亮，夜间路面漆黑，行人通行不便。")]
+    items = [("松涛路路灯不亮", "位置：松涛路胜利路口至青年路口段。问题：这一段两边的路灯好几个晚上都不亮，路上黑得看不见，行人不敢走。"),
+             ("", "松涛路靠胜利路那段的路灯全灭了，天黑以后什么都看不清"),
+             ("金桂路路灯不亮", "位置：金桂路胜利路口至青年路口段。问题：这一段两边的路灯好几个晚上都不亮，路上黑得看不见，行人不敢走。")]
     deduper = FittedDeduper({})
     filed: list[Candidate] = []
     decisions = []
@@ -214,9 +214,9 @@ def test_a_template_on_another_road_does_not_chain_into_the_case_through_a_repor
     # Without the rule the SMS report carries the other road's lamps into the case.
     loose = FittedDeduper({"dedupe": {"fitted": {"conflict_holds_apart": False}}})
     assert loose.decide(filed[2].fingerprint, T0, filed[:2]).case_id == 1
-    # Had the SMS named the crossing (松涛路科创路口), the two crossings alone would keep the template apart.
-    sms = loose.fingerprint(ticket("", "松涛路科创路口那一截路灯坏了一排，晚上黑乎乎的", ext="r2b"))
-    assert sms["cr"] == [["科创路", "松涛路"]]
+    # Had the SMS named the crossing (松涛路胜利路口), the two crossings alone would keep the template apart.
+    sms = loose.fingerprint(ticket("", "松涛路胜利路口那段的路灯全灭了，天黑以后什么都看不清", ext="r2b"))
+    assert sms["cr"] == [["胜利路", "松涛路"]]
     crossing = [filed[0], Candidate(1, 2, T0, sms)]
     assert loose.decide(filed[2].fingerprint, T0, crossing).case_id is None
 
@@ -318,9 +318,9 @@ def test_a_road_in_common_with_two_problems_is_told_from_the_same_problem_on_it(
     def fingerprint(text, ext):
         return deduper.fingerprint(ticket("", text, ext=ext, normalizer=normalizer))
 
-    lamps = fingerprint("松涛路科创路口至学林路口段路灯连续多晚全部不亮，夜间路面漆黑", "a")
-    again = deduper.probe(fingerprint("科创路口到学林路口松涛路这一截路灯坏了一排，晚上黑乎乎的", "b"))
-    rubble = deduper.probe(fingerprint("学林路口到松涛路这边有人晚上偷倒建筑垃圾，堆了一大片", "c"))
+    lamps = fingerprint("松涛路胜利路口至青年路口段路灯好几个晚上都不亮，路上黑得看不见", "a")
+    again = deduper.probe(fingerprint("胜利路口到青年路口松涛路这段的路灯全灭了，天黑以后什么都看不清", "b"))
+    rubble = deduper.probe(fingerprint("青年路口到松涛路这边有人半夜往路边倒建筑垃圾，堆成小山了", "c"))
     assert again.features(lamps)["road_only"] == 1.0 and again.features(lamps)["road_topics_apart"] == 0.0
     assert rubble.features(lamps)["road_only"] == 1.0 and rubble.features(lamps)["road_topics_apart"] == 1.0
     assert SIGNS["road_topics_apart"] == -1 and deduper.model.coefficients["road_topics_apart"] < 0

@@ -82,21 +82,21 @@ WATER_CUTS = [
 # One crossing, two problems a day apart: its lamps, then rubble dumped there at night. Both name the crossing's two
 # roads, and nothing else: two cases (by the labelling rule, a different problem at the same place).
 CROSSING = [
-    ("app", "松涛路路灯不亮", "松涛路科创路口至学林路口段路灯连续多晚全部不亮，夜间路面漆黑"),
-    ("sms", "", "松涛路科创路口那一截路灯坏了一排，晚上黑乎乎的"),
-    ("wechat", "", "学林路口到松涛路这边有人晚上偷倒建筑垃圾，堆了一大片"),
+    ("app", "松涛路路灯不亮", "松涛路胜利路口至青年路口段路灯好几个晚上都不亮，路上黑得看不见"),
+    ("sms", "", "松涛路胜利路口那段的路灯全灭了，天黑以后什么都看不清"),
+    ("wechat", "", "青年路口到松涛路这边有人半夜往路边倒建筑垃圾，堆成小山了"),
 ]
 
 # A main bursts at one crossing and then at another crossing of the same road; the city's form is filed for both
 # in the same words, and citizens name each crossing their own way (A路与B路交叉口, A路B路路口, B路A路口, B路和A路交汇处):
 # a case per crossing (one road in common is no shared place, as one street is not).
 MAINS = [
-    ("app", "槐安路与青禾路交叉口水管爆裂", "槐安路与青禾路交叉口东北角地下供水管破裂，水往外冒，路面积水很深，车辆绕行。"),
-    ("sms", "", "槐安路青禾路路口水管爆了，水冒得老高"),
-    ("hotline", "", "来电人反映：青禾路槐安路口供水管道破裂，大量自来水涌出，要求自来水公司尽快抢修。"),
-    ("app", "槐安路与柏溪路交叉口水管爆裂", "槐安路与柏溪路交叉口东北角地下供水管破裂，水往外冒，路面积水很深，车辆绕行。"),
-    ("wechat", "", "柏溪路和槐安路交汇处也爆管了，水漫到人行道上"),
-    ("sms", "", "槐安路柏溪路口还在冒水，啥时候修"),
+    ("app", "槐安路与青禾路交叉口水管爆裂", "槐安路与青禾路交叉口东北侧埋地水管破了，水一直往上涌，半条马路被淹，过往车辆只能掉头。"),
+    ("sms", "", "槐安路青禾路路口爆管了，水冒起来一人多高"),
+    ("hotline", "", "来电人称：青禾路槐安路口自来水管破裂，水流不止，请供水部门马上派人抢修。"),
+    ("app", "槐安路与柏溪路交叉口水管爆裂", "槐安路与柏溪路交叉口东北侧埋地水管破了，水一直往上涌，半条马路被淹，过往车辆只能掉头。"),
+    ("wechat", "", "柏溪路和槐安路交汇处也爆管了，人行道上全是水"),
+    ("sms", "", "槐安路柏溪路口的水还在往外涌，什么时候修"),
 ]
 
 

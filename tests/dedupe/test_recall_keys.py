@@ -22,8 +22,8 @@ HOTLINE = ("", "来电人反映：青枫湾工地（望湖巷东侧商住楼项�
                "晾晒衣物被污染，老人小孩出现咳嗽症状，要求住建和城管部门督促工地落实围挡喷淋、车辆冲洗等防尘措施。")
 
 
-def _deduper_after_the_estate() -> FittedDeduper:
-    deduper = FittedDeduper({"dedupe": {"fitted": {"df_batch": 1}}})
+def _deduper_after_the_estate(**fitted) -> FittedDeduper:
+    deduper = FittedDeduper({"dedupe": {"fitted": {"df_batch": 1, **fitted}}})
     texts = [f"青枫湾{p}，希望尽快处理。" for p in _ESTATE * 2]
     texts += [f"{p}工地扬尘太大了，渣土车也不盖，路上全是泥" for p in _ELSEWHERE]
     for number, text in enumerate(texts):
@@ -61,6 +61,17 @@ def test_the_site_found_when_the_summary_names_it_after_two_roads():
     names = [e[0] + e[1] for e in deduper.fingerprint(ticket(*summary))["e"]]
     assert names[:2] == ["望湖巷", "松涛路"] and names[2].endswith("青枫湾工地")
     assert _shared(deduper, SMS, summary) >= {_gram_key(gram_hash("青枫")), _gram_key(gram_hash("枫湾"))}
+
+
+@pytest.mark.parametrize("heads", [1, 0])
+def test_a_citizen_naming_the_site_by_its_street_finds_the_summary_filed_under_the_site_name_s_head(heads):
+    # The summary came first and names the site (青枫湾工地); a citizen later names it by the street it is on (青枫路),
+    # a name with another tail. The estate's name is too common to be among the summary's rarest bigrams, so it is
+    # found only because it is filed under the head of its first name (file_name_heads): over the labelled sets,
+    # candidate recall 0.981 -> 0.990 (1,048 -> 1,057 of 1,068).
+    deduper = _deduper_after_the_estate(file_name_heads=heads)
+    shared = _shared(deduper, HOTLINE, ("", "青枫路那边的工地尘土到处飞，家里不敢开窗"))
+    assert shared == ({_gram_key(gram_hash("青枫"))} if heads else set())
 
 
 def test_a_shop_in_lower_case_is_found_by_its_name_in_capitals():
