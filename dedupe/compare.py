@@ -98,6 +98,7 @@ def _same_road(a: str, b: str) -> bool:
 
 
 def _same_crossing(x: list, y: list) -> bool:
+    """Two crossings (pairs of road names, `dedupe.places.crossings`) are one: both roads the same, in either order."""
     return (_same_road(x[0], y[0]) and _same_road(x[1], y[1])) or (_same_road(x[0], y[1]) and _same_road(x[1], y[0]))
 
 

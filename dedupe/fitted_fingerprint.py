@@ -160,11 +160,11 @@ def make_fingerprint(title: str, text: str, citizen: str | None, normalized: Map
     `g`/`w`: the text's (title included) rarest bigrams and their IDF when fingerprinted; `gs`: how many of
     them had been seen before (the rest were new to the index); `gn`: the norm of those weights; `k`: the title's
     and the lead's index keys beyond the first `kg` of `g` (filed under both); `x`: the other case of the Latin
-    bigrams it searches by (searched by only; absent when none); `h`/`hw`/`hn`
-    the same for the title alone; `n` the number of distinct bigrams; `e` names; `no` door numbers on named roads; `bn`
-    building numbers and `cr` crossings (each absent when none); `a` admin units (the title's, the normalizer's district and 街道); `u`
-    the most telling characters (`telling_chars_by_corpus`) and their weights `uw`; `t` the city's topic words it
-    names (absent when none); `c` a citizen digest (recorded for operators, never scored).
+    bigrams it searches by (searched by only; absent when none); `h`/`hw`/`hn` the same for the title alone; `n`
+    the number of distinct bigrams; `e` names; `no` door numbers on named roads; `bn` building numbers and `cr`
+    crossings (each absent when none); `a` admin units (the title's, the normalizer's district and 街道); `u` the
+    most telling characters (`telling_chars_by_corpus`) and their weights `uw`; `t` the city's topic words it names
+    (absent when none); `c` a citizen digest (recorded for operators, never scored).
     """
     text = text[:settings.max_text_chars]
     body = sketch.content_text(text)
