@@ -44,6 +44,16 @@ def name_gram_keys(entities, names: int) -> list[str]:
     return keys
 
 
+def door_key(fingerprint: Mapping[str, Any]) -> str | None:
+    """The key of the first door number the report gives on a named road (`no`: 解放大道354号 → d:解放大道#354), or
+    None: reports at one door number are filed together, whatever their words."""
+    numbers = fingerprint.get("no")
+    if not numbers:
+        return None
+    core, suffix, number = numbers[0]
+    return f"d:{core}{suffix}#{number}"
+
+
 class FittedDeduper:
     """Same three methods as `ExactRepeatDeduper`, plus `analyse`, `query_keys` and `observe` (frequency table)."""
 
@@ -100,6 +110,9 @@ class FittedDeduper:
         for core, _suffix, sub, _primary in (fingerprint.get("e") or ())[:settings.file_name_heads]:
             if sub != "bus_line" and len(core) >= 2:
                 keys.append(_gram_key(gram_hash(core[:2])))
+        door = door_key(fingerprint)
+        if door:
+            keys.append(door)
         hashes = unpack_hashes(fingerprint.get("k", ""))
         kept = fingerprint.get("kg")
         if kept is not None:  # v6: `k` holds the title's and lead's keys beyond the first `kg` bigrams of `g`
@@ -119,7 +132,15 @@ class FittedDeduper:
         keys += map(_gram_key, hashes[:self.settings.query_title_keys])
         keys += name_gram_keys(fingerprint.get("e") or (), self.settings.query_name_grams)
         keys += map(_gram_key, unpack_hashes(fingerprint.get("x", "")))  # v6: Latin bigrams in the other case
-        return list(dict.fromkeys(keys))
+        keys = list(dict.fromkeys(keys))
+        door = door_key(fingerprint)
+        if door and door in keys:
+            # Listed again: a key listed n times counts n times in the ranking (dedupe.ranking), and a report at the
+            # same door number outranks any that shares only words. Without it, an earlier flood's hundreds of
+            # reports at another number of the road (the same wordings, the number aside: a door conflict, never
+            # joined) took every candidate place, and the new flood's wordings each opened a case of their own.
+            keys += [door] * (self.settings.max_keys + self.settings.file_name_heads)
+        return keys
 
     def probe(self, fingerprint: Mapping[str, Any]) -> Probe:
         """The new report decoded once, to judge candidates with (the console's suggestions use it too)."""

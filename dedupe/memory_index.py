@@ -40,7 +40,8 @@ class MemoryIndex:
     def candidates(self, keys: Iterable[str]) -> list[Candidate]:
         """The `max_candidates` indexed reports sharing the most keys (newest first among equals)."""
         postings = self.postings
-        ids = rank_postings([postings[k] for k in dict.fromkeys(keys) if k in postings], self.max_candidates)
+        # A key listed n times counts n times (the deduper weighs a door number's key so); listed once, once.
+        ids = rank_postings([postings[k] for k in keys if k in postings], self.max_candidates)
         return list(map(self.reports.__getitem__, ids))
 
     def __len__(self) -> int:

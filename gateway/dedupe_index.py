@@ -65,7 +65,8 @@ def _ids_param(conn: Connection, ids: Iterable[int]):
 
 @lru_cache(maxsize=None)
 def _postings_statement(postgresql: bool):
-    return select(dedupe_postings.c.ids).where(_by_ids(postgresql, dedupe_postings.c.key, "keys"))
+    return select(dedupe_postings.c.key, dedupe_postings.c.ids).where(_by_ids(postgresql, dedupe_postings.c.key,
+                                                                             "keys"))
 
 
 @lru_cache(maxsize=None)
@@ -84,9 +85,11 @@ def find_candidates(conn: Connection, keys: list[str], now: datetime, closed_day
     """Reports sharing keys whose case can still take reports: open (any age), or closed recently."""
     if not keys:
         return []
+    # A key listed n times counts n times in the ranking (the fitted deduper weighs a door number's key so).
+    times = Counter(key_hash(k) for k in keys)
     rows = conn.execute(_postings_statement(conn.dialect.name == "postgresql"),
-                        {"keys": _ids_param(conn, [key_hash(k) for k in keys])})
-    ids = rank_postings((_unpack(row.ids) for row in rows), limit)
+                        {"keys": _ids_param(conn, list(times))})
+    ids = rank_postings((ids for row in rows for ids in [_unpack(row.ids)] * times[row.key]), limit)
     if not ids:
         return []
     return open_reports(conn, ids, now, closed_days)
