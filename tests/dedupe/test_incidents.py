@@ -133,6 +133,12 @@ def engines(test: str):
         if (e, test) in NOT_YET else e for e in ENGINES])
 
 
+def _a_case_each(rows, cases, *marks):
+    """The reports naming each mark make one case, and no two marks share one."""
+    groups = [{cases[r["id"]] for r in rows if mark in r["title"] + r["text"]} for mark in marks]
+    assert all(len(g) == 1 for g in groups) and len(set.union(*groups)) == len(marks), groups
+
+
 def _cases(rows, engine):
     deduper = make_deduper({"dedupe": {"engine": engine}})
     # The normalizer as a city runs it: its topic words come from the profile's category keywords and taxonomy.
@@ -193,19 +199,13 @@ def test_one_complaint_at_ten_developments_named_by_building_number_makes_ten_ca
 @engines("two_lifts")
 def test_two_buildings_lifts_at_one_compound_make_two_cases(engine):
     rows = _rows(TWO_LIFTS)
-    cases = _cases(rows, engine)
-    three = {cases[r["id"]] for r in rows if "3栋" in r["title"] + r["text"]}
-    five = {cases[r["id"]] for r in rows if "5栋" in r["title"] + r["text"]}
-    assert len(three) == 1 and len(five) == 1 and three != five, cases
+    _a_case_each(rows, _cases(rows, engine), "3栋", "5栋")
 
 
 @engines("water_cuts")
 def test_one_water_cut_at_two_streets_of_a_district_makes_a_case_per_street(engine):
     rows = _rows(WATER_CUTS, step=timedelta(minutes=40))
-    cases = _cases(rows, engine)
-    first = {cases[r["id"]] for r in rows if "厂前" in r["text"]}
-    second = {cases[r["id"]] for r in rows if "冶金" in r["text"]}
-    assert len(first) == 1 and len(second) == 1 and first != second, cases
+    _a_case_each(rows, _cases(rows, engine), "厂前", "冶金")
 
 
 @engines("crossing")
@@ -218,10 +218,7 @@ def test_one_crossing_two_problems_make_two_cases(engine):
 @engines("two_crossings")
 def test_one_burst_main_at_each_of_two_crossings_of_a_road_makes_a_case_per_crossing(engine):
     rows = _rows(MAINS, step=timedelta(minutes=30))
-    cases = _cases(rows, engine)
-    first = {cases[r["id"]] for r in rows if "青禾" in r["title"] + r["text"]}
-    second = {cases[r["id"]] for r in rows if "柏溪" in r["title"] + r["text"]}
-    assert len(first) == 1 and len(second) == 1 and first != second, cases
+    _a_case_each(rows, _cases(rows, engine), "青禾", "柏溪")
 
 
 @engines("two_floods")
@@ -230,6 +227,4 @@ def test_a_second_flood_further_down_the_road_makes_one_case_of_its_own(engine):
     items = [("app", "", BURSTS[i % 4].format(p=first)) for i in range(300)]
     items += [("app", "", BURSTS[i % 4].format(p=second)) for i in range(12)]
     rows = _rows(items, step=timedelta(seconds=20))
-    cases = _cases(rows, engine)
-    by_flood = [{cases[r["id"]] for r in rows if place in r["text"]} for place in (first, second)]
-    assert len(by_flood[0]) == 1 and len(by_flood[1]) == 1 and by_flood[0] != by_flood[1], by_flood
+    _a_case_each(rows, _cases(rows, engine), first, second)
