@@ -102,10 +102,15 @@ def _same_crossing(x: list, y: list) -> bool:
     return (_same_road(x[0], y[0]) and _same_road(x[1], y[1])) or (_same_road(x[0], y[1]) and _same_road(x[1], y[0]))
 
 
-def crossing_conflicts(ca: list, cb: list) -> list[str]:
+def any_crossing_conflict(ca: list | None, cb: list | None) -> bool:
     """Both name crossings (`dedupe.places.crossings`) and none of one is a crossing of the other: two places, as
     two compounds are (槐安路与青禾路交叉口 / 槐安路与柏溪路交叉口: one road in common, so no road conflicts)."""
-    if not ca or not cb or any(_same_crossing(x, y) for x in ca for y in cb):
+    return bool(ca and cb) and not any(_same_crossing(x, y) for x in ca for y in cb)
+
+
+def crossing_conflicts(ca: list | None, cb: list | None) -> list[str]:
+    """`any_crossing_conflict` written out for operators."""
+    if not any_crossing_conflict(ca, cb):
         return []
     return [f"{ca[0][0]}与{ca[0][1]}交叉口 ≠ {cb[0][0]}与{cb[0][1]}交叉口"]
 

@@ -6,8 +6,8 @@ from operator import mul
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from dedupe.compare import (ADMIN_LEVELS, NameIndex, any_door_conflict, crossing_conflicts, door_conflicts,
-                            has_place_conflict, names_by_subkind, place_conflicts, units_by_level)
+from dedupe.compare import (ADMIN_LEVELS, NameIndex, any_crossing_conflict, any_door_conflict, crossing_conflicts,
+                            door_conflicts, has_place_conflict, names_by_subkind, place_conflicts, units_by_level)
 from dedupe.fitted_decoded import RAREST, DecodedFingerprint, char_weights_of, names_of, one_char, topic_chars
 from dedupe.fitted_fingerprint import EXACT_WEIGHT_SUMS, unpack_grams
 from dedupe.model import Model
@@ -154,8 +154,7 @@ class Probe:
         if self.primary_subs and dec.entities:
             subs = self.primary_subs & dec.primary_subs
             conflict = bool(subs) and has_place_conflict(self.by_subkind, dec.by_subkind, subs)
-        conflict = conflict or self.has_door_conflict(dec) or bool(
-            self.crossings and dec.crossings and crossing_conflicts(self.crossings, dec.crossings))
+        conflict = conflict or self.has_door_conflict(dec) or any_crossing_conflict(self.crossings, dec.crossings)
         self.conflicted[id(dec)] = (dec, conflict)  # the entry holds `dec`: its id is not reused meanwhile
         return conflict
 

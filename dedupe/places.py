@@ -236,12 +236,12 @@ def crossings(text: str, limit: int = 4) -> list[tuple[str, str]]:
 
     for (sa, ea, a), (sb, eb, b) in zip(spans, spans[1:]):
         gap = text[ea:sb]
-        if sb < ea or len(gap) > 1 or gap and gap not in _CROSSING_JOIN or not _CROSSING_END.match(text, eb):
+        ends = _CROSSING_END.match(text, eb)
+        if sb < ea or len(gap) > 1 or gap and gap not in _CROSSING_JOIN or not ends:
             continue
         add(a, b)
         # 至柏溪路口: the stretch's other end is the first road's crossing with the next one.
-        end = _CROSSING_END.match(text, eb).end()
-        to = _STRETCH_TO.match(text, end)
+        to = _STRETCH_TO.match(text, ends.end())
         if to:
             for sc, ec, c in spans:
                 if sc == to.end() and _CROSSING_END.match(text, ec):
